@@ -1,0 +1,54 @@
+# Every target creates .venv on first use, so a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# How many times the known-wrong-solution checks repeat. `make test-mutants` uses 20.
+REPEATS ?= 3
+
+.PHONY: help venv lab release demo test test-mutants lint grade clean
+
+help:
+	@echo "make demo          release every assignment and grade the sample submissions"
+	@echo "make test          run every check (exits non-zero on any failure)"
+	@echo "make lab           open JupyterLab on the course"
+	@echo "make release       regenerate release/ from source/"
+	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
+	@echo "make grade ASSIGNMENT=01_threads   autograde submitted/ with nbgrader"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt -c constraints.txt
+	# Make the `autograder` package importable in every kernel the venv starts.
+	$(BIN)/python -c 'import os, sysconfig; open(os.path.join(sysconfig.get_paths()["purelib"], "concurrency_course.pth"), "w").write(os.getcwd() + "\n")'
+	touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab
+
+release: $(STAMP)
+	$(BIN)/python -m autograder release
+
+demo: $(STAMP)
+	$(BIN)/python -m autograder demo
+
+test: $(STAMP)
+	AUTOGRADER_REPEATS=$(REPEATS) $(BIN)/python -m pytest tests
+	AUTOGRADER_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks source
+
+test-mutants: $(STAMP)
+	AUTOGRADER_REPEATS=20 $(BIN)/python -m pytest tests/test_mutants.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check autograder tests notebooks source
+	$(BIN)/ruff format --check autograder tests
+
+grade: $(STAMP)
+	test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_threads"; exit 2; }
+	$(BIN)/nbgrader autograde "$(ASSIGNMENT)"
+
+clean:
+	rm -rf build autograded feedback grades.csv

@@ -1,0 +1,391 @@
+"""Run one exercise's hidden pytest suite against objects in a namespace.
+
+The harness is what the hidden part of every test cell calls. It has to
+survive whatever the student's code does, because nbgrader grades the
+whole notebook in one kernel:
+
+* each test runs in a daemon thread with a deadline, so a deadlock or an
+  endless loop costs that deadline, not the cell timeout, and the stacks of
+  the stuck threads go into the report;
+* everything written to stderr while the suite runs is captured, because
+  nbgrader gives 0 to a test cell with any stderr output;
+* the result is a float that never exceeds the cell's points, because a
+  non-number would earn full credit and a larger number raises in nbgrader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import dataclasses
+import inspect
+import io
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+SUITES = Path(__file__).with_name("suites")
+#: Seconds a single hidden test may run before it is reported as stuck.
+DEFAULT_DEADLINE = float(os.environ.get("AUTOGRADER_DEADLINE", "3"))
+#: Seconds one exercise may lose to stuck tests before its other tests are skipped.
+DEFAULT_BUDGET = float(os.environ.get("AUTOGRADER_BUDGET", "8"))
+#: Seconds a test's leftover threads get to finish before the harness stops them.
+LEFTOVER_GRACE = 0.3
+
+
+class Abandoned(BaseException):
+    """Raised asynchronously in a thread the harness gave up on."""
+
+
+class _Stuck(pytest.fail.Exception):
+    """A hidden test overran its deadline."""
+
+
+class Namespace:
+    """Give tests attribute access to the student's objects, with clear failures."""
+
+    def __init__(self, mapping: dict):
+        self._mapping = mapping
+
+    def __getattr__(self, name: str):
+        try:
+            return self._mapping[name]
+        except KeyError:
+            pytest.fail(
+                f"`{name}` is not defined: run the cell that defines it "
+                "(and check that it raised no error)",
+                pytrace=False,
+            )
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._mapping
+
+
+@dataclasses.dataclass
+class TestOutcome:
+    name: str
+    title: str
+    weight: float
+    passed: bool
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclasses.dataclass
+class Result:
+    assignment: str
+    exercise: str
+    points: float
+    tests: list[TestOutcome]
+    error: str = ""
+
+    @property
+    def fraction(self) -> float:
+        total = sum(t.weight for t in self.tests)
+        if not total or self.error:
+            return 0.0
+        return sum(t.weight for t in self.tests if t.passed) / total
+
+    @property
+    def score(self) -> float:
+        # Round down to hundredths so the score can never exceed the points.
+        return min(float(self.points), int(self.points * self.fraction * 100) / 100)
+
+    def report(self) -> str:
+        lines = [f"{self.exercise}: {self.score:g} / {self.points:g} points"]
+        if self.error:
+            lines.append(f"  ERROR {self.error}")
+        for t in self.tests:
+            mark = "PASS" if t.passed else "FAIL"
+            lines.append(f"  {mark}  {t.title}")
+            if not t.passed and t.reason:
+                lines.extend("        " + line for line in t.reason.splitlines())
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Thread bookkeeping
+
+
+def _thread_stacks(idents: set[int]) -> str:
+    frames = sys._current_frames()
+    names = {t.ident: t for t in threading.enumerate()}
+    out = []
+    for ident in sorted(idents):
+        frame = frames.get(ident)
+        if frame is None:
+            continue
+        thread = names.get(ident)
+        label = thread.name if thread else f"thread {ident}"
+        stack = traceback.extract_stack(frame)
+        # Keep the student's frames and the test's, drop the harness plumbing.
+        stack = [f for f in stack if "threading.py" not in f.filename][-8:]
+        out.append(f"thread {label!r} is stuck at:")
+        out.extend(
+            "    " + line.rstrip()
+            for entry in traceback.format_list(stack)
+            for line in entry.splitlines()
+        )
+    return "\n".join(out)
+
+
+def _abandon(idents: set[int]) -> None:
+    """Ask stuck threads to stop: works for loops, not for blocked locks."""
+    for ident in idents:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
+
+
+_original_excepthook = threading.excepthook
+
+
+def _quiet_excepthook(args):
+    # A thread we abandoned dies with Abandoned; that is expected, not news.
+    if args.exc_type is Abandoned:
+        return
+    _original_excepthook(args)
+
+
+def _install_excepthook():
+    if threading.excepthook is not _quiet_excepthook:
+        threading.excepthook = _quiet_excepthook
+
+
+def _run_with_deadline(func, kwargs: dict, deadline: float) -> None:
+    """Call func(**kwargs) in a daemon thread; raise a test failure if it overruns."""
+    before = {t.ident for t in threading.enumerate()}
+    box: dict = {}
+
+    def target():
+        try:
+            if inspect.iscoroutinefunction(func):
+                # A fresh loop in a fresh thread works whether or not the
+                # kernel's own loop is running in the main thread.
+                asyncio.run(asyncio.wait_for(func(**kwargs), deadline))
+            else:
+                func(**kwargs)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            box["exc"] = exc
+
+    worker = threading.Thread(target=target, name="hidden-test", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        stuck = {t.ident for t in threading.enumerate() if t.ident not in before}
+        stacks = _thread_stacks(stuck)
+        _abandon(stuck)
+        raise _Stuck(
+            f"did not finish within {deadline:g} s: a deadlock or an endless loop?\n{stacks}",
+            pytrace=False,
+        )
+    # Threads the student's code left behind would spin on into later tests
+    # and later cells; give them a moment to finish, then stop them.
+    end = time.monotonic() + LEFTOVER_GRACE
+    while time.monotonic() < end:
+        leftover = {t.ident for t in threading.enumerate() if t.ident not in before and t.is_alive()}
+        if not leftover:
+            break
+        time.sleep(0.01)
+    else:
+        _abandon(leftover)
+    if "exc" in box:
+        raise box["exc"]
+
+
+# --------------------------------------------------------------------------
+# The pytest plugin
+
+
+class _Plugin:
+    def __init__(self, exercise: str, namespace: dict, deadline: float, budget: float):
+        self.exercise = exercise
+        self.namespace = namespace
+        self.deadline = deadline
+        self.budget = budget
+        self.stuck_seconds = 0.0
+        self.outcomes: list[TestOutcome] = []
+        self.items: dict[str, pytest.Item] = {}
+        self.collect_errors: list[str] = []
+
+    @pytest.fixture
+    def student(self):
+        """The student's objects, as attributes."""
+        return Namespace(self.namespace)
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep = []
+        for item in items:
+            marker = item.get_closest_marker("exercise")
+            if marker and marker.args and marker.args[0] == self.exercise:
+                keep.append(item)
+        items[:] = keep
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        self.items[item.nodeid] = item
+        if self.stuck_seconds >= self.budget:
+            pytest.fail(
+                f"not run: earlier tests of this exercise got stuck for {self.stuck_seconds:.0f} s",
+                pytrace=False,
+            )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        marker = pyfuncitem.get_closest_marker("deadline")
+        deadline = float(marker.args[0]) if marker else self.deadline
+        names = pyfuncitem._fixtureinfo.argnames
+        kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+        try:
+            _run_with_deadline(pyfuncitem.obj, kwargs, deadline)
+        except _Stuck:
+            self.stuck_seconds += deadline
+            raise
+        return True
+
+    def pytest_runtest_logreport(self, report):
+        item = self.items.get(report.nodeid)
+        if item is None or report.skipped:
+            return
+        failed = report.failed
+        if report.when == "call" or failed:
+            if any(o.name == report.nodeid for o in self.outcomes):
+                # A teardown failure after a pass still fails the test.
+                if failed:
+                    for o in self.outcomes:
+                        if o.name == report.nodeid and o.passed:
+                            o.passed, o.reason = False, _reason(report)
+                return
+            doc = inspect.getdoc(item.obj) or item.name.replace("_", " ")
+            weight_marker = item.get_closest_marker("weight")
+            self.outcomes.append(
+                TestOutcome(
+                    name=report.nodeid,
+                    title=doc.splitlines()[0],
+                    weight=float(weight_marker.args[0]) if weight_marker else 1.0,
+                    passed=report.passed,
+                    reason=_reason(report) if failed else "",
+                    seconds=report.duration,
+                )
+            )
+
+
+def _reason(report) -> str:
+    """Turn a pytest failure into a few lines a student can act on."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        text = crash.message
+    else:
+        text = str(report.longrepr)
+    text = text.strip()
+    for prefix in ("Failed: ", "AssertionError: "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    # Drop pytest's "assert ... == ..." introspection after a custom message.
+    if "\nassert " in text:
+        text = text.split("\nassert ", 1)[0]
+    lines = text.splitlines()
+    if len(lines) > 40:
+        lines = lines[:40] + ["..."]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Entry points
+
+
+def suite_path(assignment: str) -> Path:
+    path = SUITES / f"test_{assignment}.py"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem[5:] for p in SUITES.glob("test_*.py")))
+        raise LookupError(f"no hidden suite for assignment {assignment!r} (known: {known})")
+    return path
+
+
+def run_suite(
+    assignment: str,
+    exercise: str,
+    namespace: dict,
+    points: float,
+    *,
+    deadline: float | None = None,
+    budget: float | None = None,
+) -> Result:
+    """Run the hidden tests of one exercise against `namespace`; never raise."""
+    _install_excepthook()
+    plugin = _Plugin(
+        exercise,
+        namespace,
+        deadline if deadline is not None else DEFAULT_DEADLINE,
+        budget if budget is not None else DEFAULT_BUDGET,
+    )
+    try:
+        path = suite_path(assignment)
+    except LookupError as exc:
+        return Result(assignment, exercise, points, [], error=str(exc))
+    args = [
+        str(path),
+        "-c",
+        str(SUITES / "pytest.ini"),
+        "--rootdir",
+        str(SUITES),
+        "--import-mode=importlib",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:faulthandler",
+        "-p",
+        "no:timeout",
+        "-p",
+        "no:nbval",
+        "-W",
+        "ignore",
+    ]
+    sink = io.StringIO()
+    caught: list = []
+    old_hook = threading.excepthook
+
+    def record(args):
+        if args.exc_type is not Abandoned:
+            caught.append(args)
+
+    threading.excepthook = record
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            pytest.main(args, plugins=[plugin])
+    except BaseException as exc:  # noqa: BLE001 - a grade must always come back
+        return Result(assignment, exercise, points, plugin.outcomes, error=f"harness: {exc!r}")
+    finally:
+        threading.excepthook = old_hook
+    result = Result(assignment, exercise, points, plugin.outcomes)
+    if plugin.collect_errors:
+        result.error = "the hidden suite could not be loaded:\n" + "\n".join(plugin.collect_errors)
+    elif not plugin.outcomes:
+        result.error = f"no hidden tests for exercise {exercise!r} in {assignment}"
+    return result
+
+
+def check(assignment: str, exercise: str, points: float, ns: dict | None = None) -> float:
+    """Grade one exercise in the running kernel: print a report, return the points earned.
+
+    This is the single call in the hidden part of every autograded test cell::
+
+        import autograder; autograder.check("01_threads", "run_in_threads", 4, globals())
+    """
+    if ns is None:
+        ns = sys._getframe(1).f_globals
+    result = run_suite(assignment, exercise, ns, points)
+    print(result.report())
+    if os.environ.get("AUTOGRADER_STRICT") and result.score < result.points:
+        # Used by `make test`: the master notebooks must earn full marks.
+        raise AssertionError(f"reference solution scored {result.score} / {result.points}")
+    return result.score
