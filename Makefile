@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # How many times the known-wrong-solution checks repeat. `make test-mutants` uses 20.
 REPEATS ?= 3
 

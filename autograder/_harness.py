@@ -138,7 +138,9 @@ def _thread_stacks(idents: set[int]) -> str:
 def _abandon(idents: set[int]) -> None:
     """Ask stuck threads to stop: works for loops, not for blocked locks."""
     for ident in idents:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(ident), ctypes.py_object(Abandoned)
+        )
 
 
 _original_excepthook = threading.excepthook
@@ -187,7 +189,9 @@ def _run_with_deadline(func, kwargs: dict, deadline: float) -> None:
     # and later cells; give them a moment to finish, then stop them.
     end = time.monotonic() + LEFTOVER_GRACE
     while time.monotonic() < end:
-        leftover = {t.ident for t in threading.enumerate() if t.ident not in before and t.is_alive()}
+        leftover = {
+            t.ident for t in threading.enumerate() if t.ident not in before and t.is_alive()
+        }
         if not leftover:
             break
         time.sleep(0.01)

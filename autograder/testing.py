@@ -94,7 +94,9 @@ def call_with_deadline(func: Callable, *args: Any, timeout: float) -> tuple[bool
         except BaseException as exc:  # noqa: BLE001 - handed back to the test
             box["value"] = exc
 
-    thread = threading.Thread(target=target, daemon=True, name=f"call-{getattr(func, '__name__', 'func')}")
+    thread = threading.Thread(
+        target=target, daemon=True, name=f"call-{getattr(func, '__name__', 'func')}"
+    )
     thread.start()
     thread.join(timeout)
     if thread.is_alive():

@@ -1,4 +1,5 @@
 """Calls back in a tight loop, checking the clock instead of waiting."""
+
 import threading
 import time
 

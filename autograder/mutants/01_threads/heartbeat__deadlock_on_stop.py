@@ -1,4 +1,5 @@
 """stop() joins the thread while holding the lock the thread needs: a deadlock."""
+
 import threading
 
 

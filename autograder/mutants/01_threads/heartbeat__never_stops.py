@@ -1,4 +1,5 @@
 """Never checks whether it was stopped: after stop() it calls back in an endless loop."""
+
 import threading
 
 

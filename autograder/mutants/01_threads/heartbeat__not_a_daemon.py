@@ -1,4 +1,5 @@
 """Works, but is not a daemon thread, so a forgotten heartbeat keeps the program alive."""
+
 import threading
 
 

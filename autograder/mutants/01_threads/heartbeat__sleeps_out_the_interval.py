@@ -1,4 +1,5 @@
 """Sleeps with time.sleep(interval), so stop() has to wait out the whole interval."""
+
 import threading
 import time
 

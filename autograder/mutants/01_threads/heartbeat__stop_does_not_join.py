@@ -1,4 +1,5 @@
 """stop() sets the event but does not join, so a running callback outlives stop()."""
+
 import threading
 
 

@@ -3,6 +3,7 @@
 `finished += 1` in the nested function makes `finished` local to it, so every
 worker dies with UnboundLocalError and the caller spins for ever.
 """
+
 import threading
 
 

@@ -1,4 +1,5 @@
 """Returns results in the order the calls finished, not in input order."""
+
 import threading
 
 

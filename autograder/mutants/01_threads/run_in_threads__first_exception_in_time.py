@@ -1,4 +1,5 @@
 """Re-raises the exception that happened first in time, not first in input order."""
+
 import threading
 
 

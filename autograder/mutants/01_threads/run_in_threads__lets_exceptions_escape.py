@@ -1,4 +1,5 @@
 """Lets exceptions kill the worker threads: they go to stderr and the caller gets None."""
+
 import threading
 
 

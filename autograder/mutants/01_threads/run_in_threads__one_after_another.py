@@ -1,4 +1,5 @@
 """Joins each thread right after starting it, so the calls run one after another."""
+
 import threading
 
 

@@ -1,4 +1,5 @@
 """Re-raises as soon as a joined thread failed, leaving later threads running."""
+
 import threading
 
 

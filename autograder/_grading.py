@@ -1,0 +1,209 @@
+"""Drive real nbgrader: release assignments, grade one notebook, run the demo course."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ._notebook import (
+    assignments,
+    course_root,
+    demo_roles,
+    graded_cells,
+    master_path,
+    mutants,
+    nbgrader_meta,
+    read_notebook,
+    replace_answers,
+)
+
+SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.M)
+
+
+def nbgrader(
+    *args: str, cwd: Path, check: bool = True, quiet: bool = True
+) -> subprocess.CompletedProcess:
+    """Run the nbgrader command line of this environment in course directory `cwd`."""
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    env = dict(os.environ)
+    # nbgrader runs `alembic` from PATH: put this environment's scripts first.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("MPLBACKEND", "Agg")
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=quiet, text=True, env=env)
+    if check and proc.returncode != 0:
+        tail = (proc.stderr or "").strip().splitlines()[-5:]
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed:\n" + "\n".join(tail))
+    return proc
+
+
+def release(names: list[str] | None = None, root: Path | None = None) -> list[str]:
+    """Regenerate release/NN_topic from source/NN_topic with nbgrader generate_assignment."""
+    root = root or course_root()
+    names = names or assignments(root)
+    for name in names:
+        master_path(name, root)  # validates the name
+        nbgrader("generate_assignment", name, "--force", cwd=root)
+    return names
+
+
+def new_course(root: Path, names: list[str]) -> None:
+    """Make a scratch course directory holding copies of the masters and the config."""
+    src = course_root()
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src / "nbgrader_config.py", root / "nbgrader_config.py")
+    for name in names:
+        shutil.copytree(
+            src / "source" / name,
+            root / "source" / name,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
+
+
+def read_scores(root: Path, assignment: str, students: list[str]) -> dict[str, dict]:
+    """Read every graded cell's score from a course directory's gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    nb = read_notebook(master_path(assignment))
+    cells = graded_cells(nb)
+    out: dict[str, dict] = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for student in students:
+            row: dict[str, dict] = {}
+            for key, grade_id in cells:
+                try:
+                    grade = gb.find_grade(grade_id, assignment, assignment, student)
+                except MissingEntry:
+                    row[key] = {"score": None, "max_score": None, "status": "not graded"}
+                    continue
+                score = grade.score
+                row[key] = {"score": score, "max_score": grade.max_score}
+                if grade.needs_manual_grade:
+                    row[key]["needs_manual_grade"] = True
+            out[student] = row
+    return out
+
+
+def grade_notebook(path: Path, assignment: str) -> dict[str, dict]:
+    """Grade one notebook as `nbgrader autograde` does, in a scratch course.
+
+    The course's own gradebook is never opened: a temporary course directory
+    gets a copy of the master, its own gradebook, and the submission.
+    """
+    master = master_path(assignment)
+    read_notebook(Path(path))  # one-line errors for missing, malformed or non-notebook files
+    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        root = Path(tmp)
+        new_course(root, [assignment])
+        nbgrader("generate_assignment", assignment, "--force", cwd=root)
+        dest = root / "submitted" / "student" / assignment
+        dest.mkdir(parents=True)
+        shutil.copy(path, dest / master.name)
+        proc = nbgrader("autograde", assignment, "--force", cwd=root, check=False)
+        if proc.returncode != 0:
+            tail = (proc.stderr or "").strip().splitlines()[-3:]
+            raise RuntimeError("nbgrader autograde failed: " + " | ".join(tail))
+        return read_scores(root, assignment, ["student"])["student"]
+
+
+# --------------------------------------------------------------------------
+# Sample submissions
+
+
+def solution_answers(assignment: str) -> dict[str, str]:
+    """The master's answers as a student would type them (without the markers)."""
+    nb = read_notebook(master_path(assignment))
+    return {
+        nbgrader_meta(c)["grade_id"]: SOLUTION_MARKERS.sub("", c.source)
+        for c in nb.cells
+        if nbgrader_meta(c).get("solution")
+    }
+
+
+def sample_submission(assignment: str, release_nb, role: str):
+    """Build a sample student's notebook: right, blank, or a demo role made of mutants."""
+    if role == "blank":
+        return release_nb
+    answers = solution_answers(assignment)
+    if role != "right":
+        chosen = demo_roles(assignment).get(role, [])
+        by_name = {m.name: m for m in mutants(assignment)}
+        for name in chosen:
+            answers[by_name[name].exercise] = by_name[name].source
+    return replace_answers(release_nb, answers)
+
+
+DEMO_STUDENTS = ["right", "blank", "buggy", "deadlock", "loop"]
+
+
+def demo(out: Path | None = None, names: list[str] | None = None) -> Path:
+    """Release everything, grade the sample submissions in build/demo, print a table."""
+    import nbformat
+
+    src = course_root()
+    names = names or assignments(src)
+    print(f"releasing {', '.join(names)} into release/ ...", flush=True)
+    release(names, src)
+    root = out or src / "build" / "demo"
+    if root.exists():
+        shutil.rmtree(root)
+    new_course(root, names)
+    for name in names:
+        nbgrader("generate_assignment", name, "--force", cwd=root)
+        release_nb = read_notebook(root / "release" / name / f"{name}.ipynb")
+        for student in DEMO_STUDENTS:
+            roles = demo_roles(name)
+            if student not in ("right", "blank") and student not in roles:
+                continue
+            nb = sample_submission(name, release_nb, student)
+            dest = root / "submitted" / student / name
+            dest.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, dest / f"{name}.ipynb")
+    for name in names:
+        print(f"autograding {name} ...", flush=True)
+        nbgrader("autograde", name, "--force", cwd=root)
+        nbgrader("generate_feedback", name, "--force", cwd=root)
+    nbgrader("export", cwd=root)
+    print()
+    print(score_table(root, names))
+    print(f"\nfeedback: {root / 'feedback'}\ngrades:   {root / 'grades.csv'}")
+    return root
+
+
+def score_table(root: Path, names: list[str]) -> str:
+    students = sorted(p.name for p in (root / "submitted").iterdir() if p.is_dir())
+    lines = []
+    for name in names:
+        scores = read_scores(root, name, students)
+        keys = list(next(iter(scores.values())).keys()) if scores else []
+        widths = [max(8, len(k)) for k in keys]
+        lines.append(f"{name}")
+        lines.append(
+            "  " + "student".ljust(10) + "  ".join(k.rjust(w) for k, w in zip(keys, widths))
+        )
+        for student in students:
+            if not (root / "submitted" / student / name).exists():
+                continue
+            cells = []
+            for k, w in zip(keys, widths):
+                entry = scores[student][k]
+                if entry.get("needs_manual_grade"):
+                    text = "manual"
+                elif entry["score"] is None:
+                    text = "-"
+                else:
+                    text = f"{entry['score']:g}/{entry['max_score']:g}"
+                cells.append(text.rjust(w))
+            lines.append("  " + student.ljust(10) + "  ".join(cells))
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def to_json(scores: dict) -> str:
+    return json.dumps(scores, indent=2, sort_keys=False)

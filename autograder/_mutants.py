@@ -1,0 +1,64 @@
+"""Prove the hidden suites: every known-wrong solution loses points, the reference does not."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ._harness import run_suite
+from ._notebook import assignments, exercises, master_path, mutants, namespace_from, read_notebook
+
+
+@dataclasses.dataclass
+class Verdict:
+    assignment: str
+    name: str
+    exercise: str
+    scores: list[float]
+    points: float
+    expect_full: bool
+    failures: list[str]
+
+    @property
+    def ok(self) -> bool:
+        if self.expect_full:
+            return all(s == self.points for s in self.scores)
+        return all(s < self.points for s in self.scores)
+
+
+def check_assignment(assignment: str, repeats: int = 1) -> list[Verdict]:
+    """Run the reference and every mutant of `assignment` `repeats` times each."""
+    nb = read_notebook(master_path(assignment))
+    points = {ex.grade_id: ex.points for ex in exercises(nb)}
+    verdicts = []
+    for ex in exercises(nb):
+        v = Verdict(assignment, "reference", ex.grade_id, [], ex.points, True, [])
+        for _ in range(repeats):
+            r = run_suite(assignment, ex.grade_id, namespace_from(nb), ex.points)
+            v.scores.append(r.score)
+            v.failures += [t.title for t in r.tests if not t.passed] + (
+                [r.error] if r.error else []
+            )
+        verdicts.append(v)
+    for m in mutants(assignment):
+        if m.exercise not in points:
+            raise LookupError(f"mutant {m.name}: no exercise {m.exercise!r} in {assignment}")
+        v = Verdict(assignment, m.name, m.exercise, [], points[m.exercise], False, [])
+        for _ in range(repeats):
+            r = run_suite(
+                assignment, m.exercise, namespace_from(nb, {m.exercise: m.source}), v.points
+            )
+            v.scores.append(r.score)
+        verdicts.append(v)
+    return verdicts
+
+
+def main(names: list[str], repeats: int = 1) -> int:
+    bad = 0
+    for assignment in names or assignments():
+        for v in check_assignment(assignment, repeats):
+            status = "ok " if v.ok else "BAD"
+            bad += not v.ok
+            scores = ", ".join(f"{s:g}" for s in v.scores)
+            print(f"{status} {v.assignment} {v.name:48} [{scores}] / {v.points:g}", flush=True)
+    print(f"{bad} problem(s)")
+    return 1 if bad else 0

@@ -1,0 +1,44 @@
+"""Student-side helpers for the course notebooks.
+
+Lessons and visible tests import from here instead of pasting helpers into cells.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["within"]
+
+
+def within(seconds: float, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call func(*args, **kwargs) in a helper thread and wait at most `seconds` for it.
+
+    Returns what `func` returns and re-raises what it raises. If it is still
+    running after `seconds` (a deadlock, or an endless loop), raise
+    TimeoutError instead of freezing the notebook. The stuck call is left
+    running in a daemon thread; restart the kernel to get rid of it.
+
+    >>> within(1, pow, 2, 10)
+    1024
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    name = getattr(func, "__name__", "func")
+    thread = threading.Thread(target=target, name=f"within-{name}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(
+            f"{name}() did not return within {seconds:g} s: a deadlock or an endless loop?"
+        )
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
