@@ -185,13 +185,15 @@ def score_table(root: Path, names: list[str]) -> str:
         widths = [max(8, len(k)) for k in keys]
         lines.append(f"{name}")
         lines.append(
-            "  " + "student".ljust(10) + "  ".join(k.rjust(w) for k, w in zip(keys, widths))
+            "  "
+            + "student".ljust(10)
+            + "  ".join(k.rjust(w) for k, w in zip(keys, widths, strict=True))
         )
         for student in students:
             if not (root / "submitted" / student / name).exists():
                 continue
             cells = []
-            for k, w in zip(keys, widths):
+            for k, w in zip(keys, widths, strict=True):
                 entry = scores[student][k]
                 if entry.get("needs_manual_grade"):
                     text = "manual"
