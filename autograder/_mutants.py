@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 
 from ._harness import run_suite
 from ._notebook import assignments, exercises, master_path, mutants, namespace_from, read_notebook
@@ -31,9 +32,10 @@ def check_assignment(assignment: str, repeats: int = 1) -> list[Verdict]:
     points = {ex.grade_id: ex.points for ex in exercises(nb)}
     verdicts = []
     for ex in exercises(nb):
-        v = Verdict(assignment, "reference", ex.grade_id, [], ex.points, True, [])
+        v = Verdict(assignment, f"{ex.grade_id} (reference)", ex.grade_id, [], ex.points, True, [])
         for _ in range(repeats):
-            r = run_suite(assignment, ex.grade_id, namespace_from(nb), ex.points)
+            with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
+                r = run_suite(assignment, ex.grade_id, namespace_from(nb, workdir=tmp), ex.points)
             v.scores.append(r.score)
             v.failures += [t.title for t in r.tests if not t.passed] + (
                 [r.error] if r.error else []

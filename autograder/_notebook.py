@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -134,7 +136,7 @@ def replace_answers(nb, answers: dict[str, str]):
     return nb
 
 
-def namespace_from(nb, answers: dict[str, str] | None = None) -> dict:
+def namespace_from(nb, answers: dict[str, str] | None = None, workdir: Path | None = None) -> dict:
     """Execute a notebook's code cells, except test cells, in a fresh namespace.
 
     This is how the project's tests run a known-wrong solution without
@@ -147,8 +149,39 @@ def namespace_from(nb, answers: dict[str, str] | None = None) -> dict:
     for cell in nb.cells:
         if cell.cell_type != "code" or is_test_cell(cell):
             continue
+        if cell.source.startswith("%%writefile"):
+            _writefile(cell.source, workdir)
+            continue
         exec(compile(cell.source, f"<cell {nbgrader_meta(cell).get('grade_id', '')}>", "exec"), ns)  # noqa: S102
     return ns
+
+
+def _writefile(source: str, workdir: Path | None) -> None:
+    """Do what IPython's %%writefile does, into `workdir`, and make the module importable.
+
+    A kernel writes such modules into the notebook's folder (its working
+    directory); here they go to `workdir`, which is put first on sys.path,
+    and any stale copy of the module is dropped from sys.modules so that each
+    known-wrong solution imports its own version.
+    """
+    first, _, body = source.partition("\n")
+    name = first.split()[-1]
+    folder = Path(workdir) if workdir else Path.cwd()
+    (folder / name).write_text(body, encoding="utf-8")
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [
+            str(folder),
+            *[
+                p
+                for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                if p and p != str(folder)
+            ],
+        ]
+    )
+    sys.modules.pop(Path(name).stem, None)
+    importlib.invalidate_caches()
 
 
 # --------------------------------------------------------------------------
