@@ -34,7 +34,7 @@ def _cmd_release(args) -> int:
 def _cmd_mutants(args) -> int:
     from ._mutants import main
 
-    return main(args.assignments, repeats=args.repeats)
+    return main(args.assignments, repeats=args.repeats, as_json=args.json)
 
 
 def _cmd_demo(args) -> int:
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("mutants", help="check that every known-wrong solution loses points")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="print one JSON list of verdicts")
     p.set_defaults(func=_cmd_mutants)
 
     p = sub.add_parser("demo", help="release and grade the sample submissions end to end")

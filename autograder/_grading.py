@@ -82,9 +82,10 @@ def read_scores(root: Path, assignment: str, students: list[str]) -> dict[str, d
                 except MissingEntry:
                     row[key] = {"score": None, "max_score": None, "status": "not graded"}
                     continue
-                score = grade.score
-                row[key] = {"score": score, "max_score": grade.max_score}
+                row[key] = {"score": grade.score, "max_score": grade.max_score}
                 if grade.needs_manual_grade:
+                    # nbgrader reports 0 for "not graded yet"; say so instead.
+                    row[key]["score"] = grade.manual_score
                     row[key]["needs_manual_grade"] = True
             out[student] = row
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import tempfile
 
 from ._harness import run_suite
@@ -54,13 +55,19 @@ def check_assignment(assignment: str, repeats: int = 1) -> list[Verdict]:
     return verdicts
 
 
-def main(names: list[str], repeats: int = 1) -> int:
+def main(names: list[str], repeats: int = 1, as_json: bool = False) -> int:
     bad = 0
+    rows = []
     for assignment in names or assignments():
         for v in check_assignment(assignment, repeats):
-            status = "ok " if v.ok else "BAD"
             bad += not v.ok
-            scores = ", ".join(f"{s:g}" for s in v.scores)
-            print(f"{status} {v.assignment} {v.name:48} [{scores}] / {v.points:g}", flush=True)
-    print(f"{bad} problem(s)")
+            rows.append({**dataclasses.asdict(v), "ok": v.ok})
+            if not as_json:
+                status = "ok " if v.ok else "BAD"
+                scores = ", ".join(f"{s:g}" for s in v.scores)
+                print(f"{status} {v.assignment} {v.name:48} [{scores}] / {v.points:g}", flush=True)
+    if as_json:
+        print(json.dumps(rows))
+    else:
+        print(f"{bad} problem(s)")
     return 1 if bad else 0

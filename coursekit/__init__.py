@@ -5,11 +5,13 @@ Lessons and visible tests import from here instead of pasting helpers into cells
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["within"]
+__all__ = ["stacks", "within"]
 
 
 def within(seconds: float, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -32,13 +34,31 @@ def within(seconds: float, func: Callable[..., Any], /, *args: Any, **kwargs: An
             box["error"] = exc
 
     name = getattr(func, "__name__", "func")
+    before = set(threading.enumerate())
     thread = threading.Thread(target=target, name=f"within-{name}", daemon=True)
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
+        stuck = [t for t in threading.enumerate() if t not in before and t.is_alive()]
         raise TimeoutError(
-            f"{name}() did not return within {seconds:g} s: a deadlock or an endless loop?"
+            f"{name}() did not return within {seconds:g} s: a deadlock or an endless loop?\n"
+            + stacks(stuck)
         )
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def stacks(threads: list[threading.Thread], depth: int = 6) -> str:
+    """Describe where each of `threads` is right now: name and innermost frames."""
+    frames = sys._current_frames()
+    out = []
+    for thread in threads:
+        frame = frames.get(thread.ident)
+        if frame is None:
+            continue
+        entries = [f for f in traceback.extract_stack(frame) if "threading.py" not in f.filename]
+        out.append(f"thread {thread.name!r} is stuck at:")
+        for entry in entries[-depth:]:
+            out.append(f"  {entry.filename}:{entry.lineno} in {entry.name}: {entry.line}")
+    return "\n".join(out)

@@ -1,0 +1,58 @@
+"""The pip path and the conda path install the same pinned versions."""
+
+import re
+
+from conftest import ROOT
+
+
+def _pins(lines, sep):
+    pins = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip().lstrip("- ").strip()
+        if sep in line and not line.startswith(("python", "pip")):
+            name, version = line.split(sep, 1)
+            pins[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
+    return pins
+
+
+def requirements():
+    return _pins((ROOT / "requirements.txt").read_text().splitlines(), "==")
+
+
+def test_every_requirement_is_pinned_exactly():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][A-Za-z0-9.]*", line), (
+                f"not pinned: {line}"
+            )
+
+
+def test_environment_yml_has_the_same_pins_as_requirements():
+    text = (ROOT / "environment.yml").read_text()
+    deps = text.split("dependencies:", 1)[1].splitlines()
+    conda = {k: v for k, v in _pins(deps, "=").items()}
+    assert conda == requirements()
+
+
+def test_environment_yml_uses_conda_forge_and_python_312():
+    text = (ROOT / "environment.yml").read_text()
+    assert "conda-forge" in text
+    assert re.search(r"^\s*-\s*python=3\.12\s*$", text, re.M)
+
+
+def test_constraints_agree_with_requirements():
+    locked = _pins((ROOT / "constraints.txt").read_text().splitlines(), "==")
+    for name, version in requirements().items():
+        assert locked.get(name) == version, (
+            f"{name}: requirements {version}, constraints {locked.get(name)}"
+        )
+
+
+def test_key_versions_are_the_ones_the_course_is_built_for():
+    pins = requirements()
+    assert pins["nbgrader"] == "0.9.6"
+    assert pins["jupyterlab"].startswith("4.")
+    assert pins["nbval"].startswith("0.11")
+    for name in ("matplotlib", "pytest", "pytest-timeout"):
+        assert name in pins

@@ -1,0 +1,56 @@
+"""Every known-wrong solution loses points on every run; every reference scores full marks.
+
+Each assignment is checked in its own process (`python -m autograder mutants`), so the
+threads that a deadlocking mutant leaves behind cannot disturb another assignment.
+AUTOGRADER_REPEATS sets the runs per solution: 3 in `make test`, 20 in `make test-mutants`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import ROOT, run_cli
+
+from autograder._notebook import exercises, mutants, read_notebook
+
+REPEATS = int(os.environ.get("AUTOGRADER_REPEATS", "3"))
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
+CASES = [
+    (a, f"{ex.grade_id} (reference)")
+    for a in ASSIGNMENTS
+    for ex in exercises(read_notebook(ROOT / "source" / a / f"{a}.ipynb"))
+] + [(a, m.name) for a in ASSIGNMENTS for m in mutants(a)]
+
+
+@pytest.fixture(scope="module")
+def verdicts():
+    def run(assignment):
+        proc = run_cli("mutants", assignment, "--repeats", str(REPEATS), "--json", timeout=1800)
+        rows = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else []
+        return assignment, rows, proc.stderr
+
+    out = {}
+    # Two at a time: the suites mostly wait on events and deadlines, not the CPU.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for assignment, rows, stderr in pool.map(run, ASSIGNMENTS):
+            out[assignment] = ({r["name"]: r for r in rows}, stderr)
+    return out
+
+
+@pytest.mark.parametrize(("assignment", "name"), CASES, ids=[f"{a}:{n}" for a, n in CASES])
+def test_solution_is_told_apart(verdicts, assignment, name):
+    rows, stderr = verdicts[assignment]
+    assert name in rows, f"no verdict for {name}; the checker said:\n{stderr[-2000:]}"
+    row = rows[name]
+    if name.endswith("(reference)"):
+        assert row["ok"], (
+            f"the reference scored {row['scores']} of {row['points']} in {REPEATS} runs; "
+            f"failing: {sorted(set(row['failures']))}"
+        )
+    else:
+        assert row["ok"], (
+            f"the known-wrong solution scored full marks in some of {REPEATS} runs: {row['scores']}"
+        )
