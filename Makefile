@@ -37,6 +37,7 @@ demo: $(STAMP)
 	$(BIN)/python -m autograder demo
 
 test: $(STAMP)
+	$(BIN)/ruff check autograder coursekit tests
 	AUTOGRADER_REPEATS=$(REPEATS) $(BIN)/python -m pytest tests
 	AUTOGRADER_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks source
 
