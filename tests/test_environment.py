@@ -9,9 +9,15 @@ def _pins(lines, sep):
     pins = {}
     for line in lines:
         line = line.split("#", 1)[0].strip().lstrip("- ").strip()
-        if sep in line and not line.startswith(("python", "pip")):
+        if line.startswith(("python=", "pip:", "-e")) or line == "pip":
+            continue
+        if "==" in line:  # a pip line inside environment.yml
+            name, version = line.split("==", 1)
+        elif sep in line:
             name, version = line.split(sep, 1)
-            pins[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
+        else:
+            continue
+        pins[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
     return pins
 
 
