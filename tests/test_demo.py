@@ -12,6 +12,9 @@ from conftest import ROOT, run_cli
 from autograder._grading import read_scores
 from autograder._notebook import assignments, demo_roles, exercises, master_path, read_notebook
 
+# The demo grades every assignment's sample students end to end.
+pytestmark = pytest.mark.timeout(1800)
+
 
 def _git_status():
     return subprocess.run(

@@ -25,6 +25,9 @@ CASES = [
 ] + [(a, m.name) for a in ASSIGNMENTS for m in mutants(a)]
 
 
+pytestmark = pytest.mark.timeout(3600)
+
+
 @pytest.fixture(scope="module")
 def verdicts():
     def run(assignment):
