@@ -1,0 +1,672 @@
+"""Instrumented primitives for the hidden suites of 02_locks and 03_synchronization.
+
+They make bad schedules happen on purpose, and they let a test see what the
+student's threads are doing. Nothing here hopes for a race: each tool forces one.
+
+* `Registry` is shared by the instrumented objects of one test. It knows which
+  thread holds which `TrackedLock`, which threads are blocked and where, and
+  `abort()` makes every blocked call raise `Aborted` so that a deadlocked
+  submission leaves no thread behind.
+* `TrackedLock` is lock-like: ``acquire(blocking=True, timeout=-1)``,
+  ``release()``, ``locked()`` and ``with``. With ``Registry(pause_first_hold=s)``
+  a thread that has just taken its first lock waits (up to ``s`` seconds) until
+  the whole party holds or waits for a lock: locks nested in the wrong order
+  then deadlock every time, and `Registry.deadlock()` names the cycle.
+* `InstrumentedCondition` is a `threading.Condition` that can wake its waiters
+  spuriously (``Registry(spurious=s)``) and can make a notified thread slow to
+  come back (``Registry(slow_wakeup=s)``), so that ``if`` instead of ``while``
+  and ``notify()`` to the wrong kind of waiter fail every time.
+* `instrument_primitives(obj, registry)` swaps those in for the locks,
+  conditions, semaphores and events an object keeps in its attributes.
+* `hook_attributes(obj, names, hook)` turns instance attributes into data
+  descriptors that call ``hook(kind, obj, name, value)`` on every read and write;
+  `ReadRendezvous` is such a hook: a read waits until another thread reads too,
+  so an unlocked read-modify-write loses an update every time, while a locked
+  one merely waits out a short timeout.
+
+Example: a counter without a lock loses updates under a rendezvous.
+
+>>> class Counter:
+...     def __init__(self):
+...         self.value = 0
+...     def increment(self):
+...         self.value += 1
+>>> c = Counter()
+>>> rendezvous = ReadRendezvous(timeout=1.0)
+>>> undo = hook_attributes(c, ["value"], rendezvous)
+>>> workers = [Worker(c.increment, name=f"w{i}") for i in range(2)]
+>>> all(w.wait(2) for w in workers)
+True
+>>> undo(); c.value
+1
+"""
+
+from __future__ import annotations
+
+import _thread
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._harness import Abandoned
+
+__all__ = [
+    "Aborted",
+    "InstrumentedCondition",
+    "ReadRendezvous",
+    "Registry",
+    "TrackedEvent",
+    "TrackedLock",
+    "TrackedSemaphore",
+    "Worker",
+    "hook_attributes",
+    "instance_attributes",
+    "instrument_primitives",
+]
+
+#: How long one blocking step lasts; blocked calls re-check `Registry.aborted` this often.
+SLICE = 0.02
+
+
+class Aborted(Abandoned):
+    """Raised in a thread blocked on an instrumented primitive once its test is over.
+
+    It derives from the harness's `Abandoned`, so a thread that dies of it is
+    never reported on stderr.
+    """
+
+
+# --------------------------------------------------------------------------
+# The registry
+
+
+class Registry:
+    """Shared state of the instrumented objects of one test.
+
+    `spurious`: seconds after which an `InstrumentedCondition.wait` returns
+    without a notification. `slow_wakeup`: seconds a notified waiter may dawdle
+    before it takes the lock back, until some other thread starts to wait.
+    `pause_first_hold` and `party`: see `TrackedLock`.
+    """
+
+    def __init__(
+        self,
+        *,
+        spurious: float | None = None,
+        slow_wakeup: float | None = None,
+        pause_first_hold: float | None = None,
+        party: int = 0,
+    ) -> None:
+        self.spurious = spurious
+        self.slow_wakeup = slow_wakeup
+        self.pause_first_hold = pause_first_hold
+        self.party = party
+        self.aborted = False
+        self.waits_started = 0
+        self.spurious_wakeups = 0
+        self.instrumented = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._holds: dict[int, dict[TrackedLock, int]] = {}
+        self._waiting: dict[int, Any] = {}
+        self._timed: set[int] = set()
+        self._threads: dict[int, threading.Thread] = {}
+        self._paused: set[int] = set()
+
+    # -- bookkeeping, called by the primitives
+
+    def _touch(self) -> int:
+        me = threading.get_ident()
+        if me not in self._threads:
+            self._threads[me] = threading.current_thread()
+        return me
+
+    def _check(self) -> None:
+        if self.aborted:
+            raise Aborted("the test is over: this blocked call was abandoned")
+
+    def _enter_wait(self, me: int, what: Any, timed: bool = False) -> None:
+        with self._cond:
+            self._waiting[me] = what
+            if timed:
+                self._timed.add(me)
+            self.waits_started += 1
+            self._cond.notify_all()
+
+    def _leave_wait(self, me: int) -> None:
+        with self._cond:
+            self._waiting.pop(me, None)
+            self._timed.discard(me)
+            self._cond.notify_all()
+
+    def _block(self, acquire: Callable[[bool, float], bool], timeout: float | None) -> bool:
+        """Call acquire(True, step) in short steps until it succeeds, times out, or aborts."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self._check()
+            step = SLICE if end is None else max(0.0, min(SLICE, end - time.monotonic()))
+            if acquire(True, step):
+                return True
+            if end is not None and time.monotonic() >= end:
+                return False
+
+    def _acquired(self, me: int, lock: TrackedLock) -> None:
+        with self._cond:
+            held = self._holds.setdefault(me, {})
+            held[lock] = held.get(lock, 0) + 1
+            self._cond.notify_all()
+
+    def _released(self, me: int, lock: TrackedLock) -> None:
+        with self._cond:
+            held = self._holds.get(me, {})
+            if held.get(lock, 0) > 1:
+                held[lock] -= 1
+            else:
+                held.pop(lock, None)
+            self._cond.notify_all()
+
+    def _settled(self) -> bool:
+        """Whether every member of the party holds a lock, waits for one, or has ended."""
+        busy = {t for t, held in self._holds.items() if held}
+        busy |= {t for t, what in self._waiting.items() if isinstance(what, TrackedLock)}
+        ended = {t for t, th in self._threads.items() if not th.is_alive()}
+        return len(busy | ended) >= self.party
+
+    def _pause_after_first_hold(self, me: int) -> None:
+        if self.pause_first_hold is None or me in self._paused:
+            return
+        with self._cond:
+            if sum(self._holds.get(me, {}).values()) != 1:
+                return
+            self._paused.add(me)
+            end = time.monotonic() + self.pause_first_hold
+            # Poll: threads that end do not notify.
+            while not self.aborted and not self._settled() and time.monotonic() < end:
+                self._cond.wait(0.005)
+
+    def _dawdle(self) -> None:
+        """Wait, after a notification, until another thread starts to wait (or a timeout)."""
+        with self._cond:
+            seen = self.waits_started
+            self._cond.wait_for(lambda: self.aborted or self.waits_started > seen, self.slow_wakeup)
+
+    # -- what tests ask
+
+    def holds(self, lock: TrackedLock, ident: int | None = None) -> bool:
+        """Whether thread `ident` (default: the calling thread) holds `lock`."""
+        ident = threading.get_ident() if ident is None else ident
+        with self._cond:
+            return self._holds.get(ident, {}).get(lock, 0) > 0
+
+    def holders(self) -> dict[TrackedLock, int]:
+        """Map each held TrackedLock to the ident of the thread holding it."""
+        with self._cond:
+            return {lock: t for t, held in self._holds.items() for lock in held}
+
+    def is_blocked(self, thread: threading.Thread) -> bool:
+        """Whether `thread` is blocked in an instrumented primitive right now."""
+        with self._cond:
+            return thread.ident in self._waiting
+
+    def wait_blocked(self, worker: Worker, timeout: float = 1.0) -> bool:
+        """Wait until `worker` blocks in an instrumented primitive; False if it finished.
+
+        If the object has no instrumented primitive (a design this module can't
+        see into), fall back to giving the worker a fixed 0.15 s to block.
+        """
+        if not self.instrumented:
+            worker.wait(0.15)
+            return not worker.done.is_set()
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if worker.thread.ident in self._waiting:
+                    return True
+                if worker.done.is_set() or time.monotonic() >= end:
+                    return not worker.done.is_set()
+                self._cond.wait(0.005)
+
+    def name(self, ident: int) -> str:
+        thread = self._threads.get(ident)
+        return repr(thread.name) if thread else f"thread {ident}"
+
+    def deadlock(self) -> str | None:
+        """Describe a cycle of threads each waiting for a lock another holds, if any.
+
+        Only waits without a timeout count: threads that wait with a timeout and
+        then back off are not deadlocked (if they livelock, the deadline says so).
+        """
+        with self._cond:
+            owner = {lock: t for t, held in self._holds.items() for lock in held}
+            waits = {
+                t: what
+                for t, what in self._waiting.items()
+                if isinstance(what, TrackedLock) and t not in self._timed
+            }
+            for start in waits:
+                path, t = [], start
+                while t in waits and t not in path:
+                    path.append(t)
+                    t = owner.get(waits[t])
+                    if t is None:
+                        break
+                if t is not None and t in path:
+                    cycle = path[path.index(t) :]
+                    return "; ".join(
+                        f"thread {self.name(c)} holds "
+                        + ", ".join(lk.name for lk in self._holds.get(c, {}))
+                        + f" and waits for {waits[c].name}"
+                        for c in cycle
+                    )
+            return None
+
+    def wait_deadlock(self, workers: Worker | list[Worker], timeout: float) -> str | None:
+        """Wait up to `timeout` for the workers to finish; describe the deadlock if they can't.
+
+        Returns None when every worker finished. A cycle of waiting threads that
+        persists for 50 ms ends the wait early.
+        """
+        workers = [workers] if isinstance(workers, Worker) else list(workers)
+        end = time.monotonic() + timeout
+        first_seen = None
+        while True:
+            pending = [w for w in workers if not w.done.is_set()]
+            if not pending:
+                return None
+            pending[0].wait(0.01)
+            found = self.deadlock()
+            now = time.monotonic()
+            if found:
+                first_seen = first_seen or now
+                if now - first_seen >= 0.05:
+                    return "deadlock: " + found
+            else:
+                first_seen = None
+            if now >= end:
+                held = self.holders()
+                detail = ", ".join(f"{lk.name} held by {self.name(t)}" for lk, t in held.items())
+                return (
+                    f"did not finish within {timeout:g} s (a deadlock, or threads spinning "
+                    f"for ever?); {detail or 'no lock was held'}"
+                )
+
+    def abort(self) -> None:
+        """Make every call that blocks on an instrumented primitive raise `Aborted`, now or later.
+
+        Calls that need not block still succeed, so the test can read its objects.
+        """
+        with self._cond:
+            self.aborted = True
+            self._cond.notify_all()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.abort()
+
+
+# --------------------------------------------------------------------------
+# Primitives
+
+
+class TrackedLock:
+    """A lock-like object that tells its registry who holds it and who waits for it.
+
+    It wraps `inner` (a new `threading.Lock` by default; an RLock keeps its
+    re-entrancy). It offers exactly the lock interface a caller may rely on:
+    ``acquire(blocking=True, timeout=-1)``, ``release()``, ``locked()`` and the
+    context manager. A blocked ``acquire`` gives up with `Aborted` when the
+    registry is aborted, so a deadlocked test leaves no thread behind.
+    """
+
+    def __init__(self, registry: Registry, name: str, inner: Any = None) -> None:
+        self.registry = registry
+        self.name = name
+        self._inner = threading.Lock() if inner is None else inner
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        reg = self.registry
+        me = reg._touch()
+        if not blocking and timeout != -1:
+            raise ValueError("can't specify a timeout for a non-blocking call")
+        if self._inner.acquire(False):
+            got = True
+        elif not blocking:
+            return False
+        else:
+            reg._enter_wait(me, self, timed=timeout >= 0)
+            try:
+                got = reg._block(self._inner.acquire, None if timeout < 0 else timeout)
+            finally:
+                reg._leave_wait(me)
+        if got:
+            reg._acquired(me, self)
+            reg._pause_after_first_hold(me)
+        return got
+
+    def release(self) -> None:
+        self.registry._released(threading.get_ident(), self)
+        self._inner.release()
+
+    def locked(self) -> bool:
+        locked = getattr(self._inner, "locked", None)
+        if locked is not None:
+            return locked()
+        return bool(self.registry.holders().get(self) is not None)
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<TrackedLock {self.name}>"
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything beyond the lock interface (an RLock's _is_owned, say) is the inner lock's.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+class InstrumentedCondition(threading.Condition):
+    """A Condition that can wake spuriously and dawdle after a notification.
+
+    It follows CPython's own `Condition.wait` protocol (a waiter lock appended
+    to ``_waiters``, released by ``notify``), so ``notify``, ``notify_all`` and
+    ``wait_for`` are the standard ones.
+    """
+
+    def __init__(self, registry: Registry, name: str, lock: Any = None) -> None:
+        super().__init__(lock)
+        self.registry = registry
+        self.name = name
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self._is_owned():
+            raise RuntimeError("cannot wait on un-acquired lock")
+        reg = self.registry
+        me = reg._touch()
+        waiter = _thread.allocate_lock()
+        waiter.acquire()
+        self._waiters.append(waiter)
+        saved = self._release_save()
+        got = spurious = False
+        try:
+            limit = None if timeout is None else max(0.0, float(timeout))
+            if reg.spurious is not None and (limit is None or limit > reg.spurious):
+                limit, spurious = reg.spurious, True
+            reg._enter_wait(me, self)
+            try:
+                got = reg._block(waiter.acquire, limit)
+            finally:
+                reg._leave_wait(me)
+            if got and reg.slow_wakeup:
+                reg._dawdle()
+            if spurious and not got:
+                reg.spurious_wakeups += 1
+            return got or spurious
+        except Aborted:
+            saved = None
+            raise
+        finally:
+            if saved is not None:
+                self._acquire_restore(saved)
+            if not got:
+                try:
+                    self._waiters.remove(waiter)
+                except ValueError:
+                    pass
+
+
+class TrackedSemaphore:
+    """Wrap a Semaphore so that its registry sees the threads blocked in it."""
+
+    def __init__(self, registry: Registry, name: str, inner: Any) -> None:
+        self.registry = registry
+        self.name = name
+        self._inner = inner
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        reg = self.registry
+        me = reg._touch()
+        if self._inner.acquire(False):
+            return True
+        if not blocking:
+            return False
+        reg._enter_wait(me, self)
+        try:
+            return reg._block(self._inner.acquire, timeout)
+        finally:
+            reg._leave_wait(me)
+
+    def release(self, n: int = 1) -> None:
+        self._inner.release(n)
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+class TrackedEvent:
+    """Wrap an Event so that its registry sees the threads waiting on it."""
+
+    def __init__(self, registry: Registry, name: str, inner: threading.Event) -> None:
+        self.registry = registry
+        self.name = name
+        self._inner = inner
+
+    def wait(self, timeout: float | None = None) -> bool:
+        reg = self.registry
+        me = reg._touch()
+        if self._inner.is_set():
+            return True
+        reg._enter_wait(me, self)
+        try:
+            return reg._block(lambda _blocking, step: self._inner.wait(step), timeout)
+        finally:
+            reg._leave_wait(me)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+def instance_attributes(obj: Any) -> dict[str, Any]:
+    """Return an object's instance attributes, from its __dict__ and its __slots__."""
+    found = dict(getattr(obj, "__dict__", {}))
+    for klass in type(obj).__mro__:
+        slots = vars(klass).get("__slots__", ())
+        for name in [slots] if isinstance(slots, str) else slots:
+            if name not in found and name not in ("__dict__", "__weakref__"):
+                try:
+                    found[name] = getattr(obj, name)
+                except AttributeError:
+                    pass
+    return found
+
+
+def instrument_primitives(obj: Any, registry: Registry) -> list[str]:
+    """Swap instrumented stand-ins for the primitives kept in `obj`'s attributes.
+
+    Locks and RLocks become `TrackedLock`s (wrapping the original, so the same
+    lock is still shared with any Condition built on it), Conditions become
+    `InstrumentedCondition`s on the same lock, Semaphores and Events are wrapped.
+    Returns the names of the attributes swapped. Call it right after building
+    the object, before any thread uses it.
+    """
+    swapped = []
+    made: dict[int, Any] = {}
+    for name, value in instance_attributes(obj).items():
+        if id(value) in made:
+            new = made[id(value)]
+        elif isinstance(value, _LOCK_TYPES):
+            new = TrackedLock(registry, name, value)
+        elif isinstance(value, threading.Condition) and not isinstance(
+            value, InstrumentedCondition
+        ):
+            new = InstrumentedCondition(registry, name, value._lock)
+        elif isinstance(value, threading.Semaphore):
+            new = TrackedSemaphore(registry, name, value)
+        elif isinstance(value, threading.Event):
+            new = TrackedEvent(registry, name, value)
+        else:
+            continue
+        try:
+            setattr(obj, name, new)
+        except (AttributeError, TypeError):
+            continue
+        made[id(value)] = new
+        swapped.append(name)
+    registry.instrumented += len(swapped)
+    return swapped
+
+
+# --------------------------------------------------------------------------
+# Hooked attributes
+
+
+class _HookedAttribute:
+    """A data descriptor that calls a hook around an instance attribute's reads and writes."""
+
+    def __init__(self, name: str, inner: Any, hook: Callable) -> None:
+        self.name = name
+        self.inner = inner
+        self.hook = hook
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if self.inner is not None:
+            value = self.inner.__get__(obj, owner)
+        else:
+            try:
+                value = obj.__dict__[self.name]
+            except KeyError:
+                raise AttributeError(self.name) from None
+        # The value is read before the hook runs: a pause here widens the
+        # window between a read and the write that depends on it.
+        self.hook("read", obj, self.name, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.hook("write", obj, self.name, value)
+        if self.inner is not None:
+            self.inner.__set__(obj, value)
+        else:
+            obj.__dict__[self.name] = value
+
+    def __delete__(self, obj: Any) -> None:
+        if self.inner is not None:
+            self.inner.__delete__(obj)
+        else:
+            del obj.__dict__[self.name]
+
+
+def hook_attributes(obj: Any, names: list[str], hook: Callable) -> Callable[[], None]:
+    """Route reads and writes of `obj`'s instance attributes `names` through `hook`.
+
+    The object's class is swapped for a subclass holding a data descriptor per
+    name, so ``self.value += 1`` inside the student's own methods goes through
+    the hook. Slots and plain attributes both work. Returns a function that
+    puts the original class back.
+    """
+    cls = type(obj)
+    namespace: dict[str, Any] = {
+        "__slots__": (),
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+    }
+    for name in names:
+        inner = None
+        for klass in cls.__mro__:
+            if name in vars(klass):
+                candidate = vars(klass)[name]
+                if hasattr(candidate, "__set__"):
+                    inner = candidate
+                break
+        namespace[name] = _HookedAttribute(name, inner, hook)
+    obj.__class__ = type(cls.__name__, (cls,), namespace)
+
+    def undo() -> None:
+        obj.__class__ = cls
+
+    return undo
+
+
+class ReadRendezvous:
+    """A hook for `hook_attributes`: each read waits until another thread reads too.
+
+    Two unlocked read-modify-writes then read the same value and one update is
+    lost, every time. Under a lock no other thread can read, so the read just
+    waits out `timeout` and goes on. `enabled` switches it off for the test's
+    own reads.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.enabled = True
+        self.reads = 0
+        self.paired = 0
+        self._cond = threading.Condition()
+
+    def __call__(self, kind: str, obj: Any, name: str, value: Any) -> None:
+        if kind != "read" or not self.enabled:
+            return
+        with self._cond:
+            self.reads += 1
+            mine = self.reads
+            self._cond.notify_all()
+            if self._cond.wait_for(lambda: self.reads > mine, self.timeout):
+                self.paired += 1
+
+
+# --------------------------------------------------------------------------
+# Workers
+
+
+class Worker:
+    """Run func(*args) in a daemon thread and keep its result or exception.
+
+    >>> w = Worker(pow, 2, 5, name="pow")
+    >>> w.wait(1), w.result
+    (True, 32)
+    """
+
+    def __init__(self, func: Callable, *args: Any, name: str) -> None:
+        self.func = func
+        self.args = args
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self.func(*self.args)
+        except BaseException as exc:  # noqa: BLE001 - kept for the test
+            self.error = exc
+        finally:
+            self.done.set()
+
+    @property
+    def name(self) -> str:
+        return self.thread.name
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds; return whether the call has finished."""
+        return self.done.wait(timeout)

@@ -1,0 +1,334 @@
+"""Hidden tests for 02_locks: SafeCounter, Account and transfer.
+
+CPython 3.10+ never switches threads inside ``x += 1``, so a plain stress test
+passes an unlocked counter. These tests make the race happen instead:
+
+* every read of the counter's int attributes waits until another thread reads
+  too (`ReadRendezvous`), so an unlocked read-modify-write loses an update every
+  time, while a locked one only waits out a short timeout;
+* each account's lock becomes a `TrackedLock` that makes a thread dawdle right
+  after its first lock until the other transfers hold or wait for one, so two
+  locks taken in argument order deadlock every time, and the cycle is named;
+* every read and write of a balance checks that the transferring thread holds
+  both accounts' locks.
+"""
+
+import random
+import threading
+
+import pytest
+
+from autograder.instruments import (
+    ReadRendezvous,
+    Registry,
+    TrackedLock,
+    Worker,
+    hook_attributes,
+    instance_attributes,
+)
+from autograder.testing import call_with_deadline
+
+COUNTER = pytest.mark.exercise("safe_counter")
+TRANSFER = pytest.mark.exercise("transfer")
+
+
+# --------------------------------------------------------------------------
+# safe_counter
+
+
+def _slow_counter(student, timeout):
+    """Build a SafeCounter whose int attributes wait for a second reader on every read."""
+    counter = student.SafeCounter()
+    names = [n for n, v in instance_attributes(counter).items() if type(v) is int]
+    if not names:
+        pytest.fail(
+            "a new SafeCounter has no int attribute: keep the count in an int attribute "
+            "(`value`, or e.g. `_value` behind a `value` property), as the exercise asks",
+            pytrace=False,
+        )
+    rendezvous = ReadRendezvous(timeout)
+    try:
+        hook_attributes(counter, names, rendezvous)
+    except TypeError as exc:
+        pytest.fail(f"could not watch the counter's attributes ({exc})", pytrace=False)
+    return counter, rendezvous
+
+
+def _increment_together(counter, threads, times):
+    """Increment from `threads` workers that start together; return the workers."""
+    start = threading.Barrier(threads, timeout=2)
+
+    def work():
+        start.wait()
+        for _ in range(times):
+            counter.increment()
+
+    workers = [Worker(work, name=f"incrementer-{i}") for i in range(threads)]
+    for w in workers:
+        if not w.wait(5):
+            pytest.fail(f"increment() did not return in thread {w.name}: a deadlock?")
+        if w.error is not None:
+            raise w.error
+    return workers
+
+
+@COUNTER
+def test_starts_at_zero_and_counts_each_increment(student):
+    """starts at 0 and counts each increment, as an int"""
+    counter = student.SafeCounter()
+    assert counter.value == 0, f"a new counter should have value 0, not {counter.value!r}"
+    for _ in range(5):
+        counter.increment()
+    assert counter.value == 5, f"5 increments gave value {counter.value!r}"
+    assert isinstance(counter.value, int), f"value should be an int, not {type(counter.value)}"
+
+
+@COUNTER
+@pytest.mark.weight(3)
+def test_no_update_is_lost_when_reads_are_slow(student):
+    """loses no update when two threads increment at once and every read is slow"""
+    counter, rendezvous = _slow_counter(student, timeout=0.05)
+    _increment_together(counter, threads=2, times=4)
+    rendezvous.enabled = False
+    value = counter.value
+    assert value == 8, (
+        f"2 threads x 4 increments left value at {value}: {8 - value} updates were lost. "
+        "Two threads read the same count and both wrote back count + 1. Hold one lock, "
+        "the same lock for every thread and every call, from the read to the write."
+    )
+
+
+@COUNTER
+def test_exact_under_a_plain_stress_test(student):
+    """stays exact with 8 threads x 500 increments"""
+    counter = student.SafeCounter()
+    _increment_together(counter, threads=8, times=500)
+    assert counter.value == 4000, f"8 x 500 increments gave {counter.value}"
+
+
+@COUNTER
+def test_counters_are_independent(student):
+    """keeps each counter's count separate"""
+    one, two = student.SafeCounter(), student.SafeCounter()
+    one.increment()
+    one.increment()
+    assert (one.value, two.value) == (2, 0), (
+        f"after 2 increments of one counter, the two values are {(one.value, two.value)}: "
+        "keep the count on the instance, not on the class"
+    )
+
+
+# --------------------------------------------------------------------------
+# transfer
+
+
+class Bank:
+    """Accounts whose locks are tracked and whose balances are watched."""
+
+    def __init__(self, student, registry, *balances):
+        self.student = student
+        self.registry = registry
+        self.labels: dict[int, str] = {}
+        self.accounts = [self._open(chr(ord("A") + i), b) for i, b in enumerate(balances)]
+        self.local = threading.local()
+        self.problems: list[str] = []
+        self.rendezvous: ReadRendezvous | None = None
+        for acct in self.accounts:
+            hook_attributes(acct, [self._balance_name(acct)], self._watch)
+
+    def _open(self, label, balance):
+        acct = self.student.Account(balance)
+        try:
+            original = acct.lock
+        except AttributeError:
+            pytest.fail("an Account has no `lock` attribute", pytrace=False)
+        tracked = TrackedLock(self.registry, f"the lock of account {label}", original)
+        for name, value in instance_attributes(acct).items():
+            if value is original:
+                setattr(acct, name, tracked)
+        if acct.lock is not tracked:
+            pytest.fail(
+                "could not replace Account.lock: store the lock in an instance attribute",
+                pytrace=False,
+            )
+        self.labels[id(acct)] = label
+        return acct
+
+    def _balance_name(self, acct):
+        attrs = instance_attributes(acct)
+        for name in ("balance", "_balance"):
+            if name in attrs:
+                return name
+        pytest.fail(
+            "an Account keeps no `balance` (or `_balance`) attribute; keep the balance there",
+            pytrace=False,
+        )
+
+    def _watch(self, kind, obj, name, value):
+        pair = getattr(self.local, "pair", None)
+        if pair is None:
+            return  # the test's own reads
+        missing = [self.labels[id(a)] for a in pair if not self.registry.holds(a.lock)]
+        if missing:
+            self.problems.append(
+                f"transfer({', '.join(self.labels[id(a)] for a in pair)}) did a {kind} of "
+                f"{self.labels[id(obj)]}.{name} without holding "
+                + " and ".join(f"the lock of {m}" for m in missing)
+            )
+        if self.rendezvous is not None and kind == "read":
+            self.rendezvous(kind, obj, name, value)
+
+    def transfer(self, src, dst, amount):
+        """Call the student's transfer, marking this thread as transferring src to dst."""
+        self.local.pair = (src, dst)
+        try:
+            return self.student.transfer(src, dst, amount)
+        finally:
+            self.local.pair = None
+
+    def balances(self):
+        return [a.balance for a in self.accounts]
+
+
+def _finish(registry, workers, timeout):
+    problem = registry.wait_deadlock(workers, timeout)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+@TRANSFER
+def test_moves_the_amount(student):
+    """moves the amount from src to dst, including a whole balance"""
+    bank = Bank(student, Registry(), 100, 50)
+    a, b = bank.accounts
+    ok, err = call_with_deadline(bank.transfer, a, b, 30, timeout=2)
+    assert ok, "transfer(a, b, 30) did not return within 2 s"
+    if isinstance(err, BaseException):
+        raise err
+    assert bank.balances() == [70, 80], f"after moving 30, balances are {bank.balances()}"
+    bank.transfer(b, a, 80)
+    assert bank.balances() == [150, 0], (
+        f"moving b's whole balance of 80 should be allowed; balances are {bank.balances()}"
+    )
+
+
+@TRANSFER
+def test_insufficient_funds_raise_and_change_nothing(student):
+    """raises ValueError on insufficient funds, changes nothing, and releases both locks"""
+    registry = Registry()
+    bank = Bank(student, registry, 10, 5)
+    a, b = bank.accounts
+    with pytest.raises(ValueError):  # noqa: PT011 - any message will do
+        bank.transfer(a, b, 11)
+    assert bank.balances() == [10, 5], (
+        f"a refused transfer changed the balances to {bank.balances()}"
+    )
+    held = registry.holders()
+    assert not held, (
+        "after raising ValueError, transfer still held "
+        + " and ".join(lock.name for lock in held)
+        + ": release the locks on every path (use `with`)"
+    )
+    finished, err = call_with_deadline(bank.transfer, a, b, 10, timeout=1)
+    assert finished, "the next transfer after a refused one hung"
+    if isinstance(err, BaseException):
+        raise err
+    assert bank.balances() == [0, 15]
+
+
+@TRANSFER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(6)
+def test_transfers_in_opposite_directions_never_deadlock(student):
+    """never deadlocks, even when every thread dawdles after taking its first lock"""
+    # Round 1: A->B against B->A. Round 2: a cycle A->B, B->C, C->A.
+    for balances, moves in [
+        ((100, 100), [(0, 1, 10), (1, 0, 20)]),
+        ((100, 100, 100), [(0, 1, 10), (1, 2, 20), (2, 0, 30)]),
+    ]:
+        with Registry(pause_first_hold=0.5, party=len(moves)) as registry:
+            bank = Bank(student, registry, *balances)
+            acct = bank.accounts
+            workers = [
+                Worker(bank.transfer, acct[s], acct[d], amount, name=f"transfer-{s}-to-{d}")
+                for s, d, amount in moves
+            ]
+            _finish(registry, workers, timeout=2.0)
+        for w in workers:
+            if w.error is not None:
+                raise w.error
+        expected = list(balances)
+        for s, d, amount in moves:
+            expected[s] -= amount
+            expected[d] += amount
+        assert bank.balances() == expected, f"expected balances {expected}, got {bank.balances()}"
+
+
+@TRANSFER
+@pytest.mark.weight(2)
+def test_holds_both_locks_whenever_it_touches_a_balance(student):
+    """reads and changes balances only while holding both accounts' locks"""
+    bank = Bank(student, Registry(), 100, 100)
+    a, b = bank.accounts
+    bank.transfer(a, b, 10)
+    bank.transfer(b, a, 5)
+    try:
+        bank.transfer(a, b, 1000)
+    except ValueError:
+        pass
+    problems = list(dict.fromkeys(bank.problems))
+    assert not problems, (
+        "a transfer is atomic only if both locks are held for every read and write: "
+        + "; ".join(problems[:3])
+    )
+
+
+@TRANSFER
+def test_two_overdrafts_at_once_cannot_both_succeed(student):
+    """lets only one of two simultaneous transfers of 60 out of 100 succeed"""
+    bank = Bank(student, Registry(), 100, 0, 0)
+    a, b, c = bank.accounts
+    bank.rendezvous = ReadRendezvous(timeout=0.05)
+    start = threading.Barrier(2, timeout=2)
+
+    def move(dst):
+        start.wait()
+        return bank.transfer(a, dst, 60)
+
+    workers = [Worker(move, b, name="to-b"), Worker(move, c, name="to-c")]
+    _finish(bank.registry, workers, timeout=3)
+    bank.rendezvous.enabled = False
+    refused = [w for w in workers if isinstance(w.error, ValueError)]
+    for w in workers:
+        if w.error is not None and not isinstance(w.error, ValueError):
+            raise w.error
+    assert len(refused) == 1 and bank.balances()[0] == 40, (
+        f"two transfers of 60 from a balance of 100 ran at once: {2 - len(refused)} succeeded "
+        f"and the balances are {bank.balances()}. Check the funds under the locks."
+    )
+    assert sum(bank.balances()) == 100, f"the total changed: balances {bank.balances()}"
+
+
+@TRANSFER
+@pytest.mark.deadline(6)
+def test_many_transfers_both_ways_conserve_the_total(student):
+    """conserves the total over many concurrent transfers both ways between three accounts"""
+    threads, each = 6, 15
+    with Registry(pause_first_hold=0.3, party=threads) as registry:
+        bank = Bank(student, registry, 1000, 1000, 1000)
+        acct = bank.accounts
+
+        def work(seed):
+            rng = random.Random(seed)
+            for _ in range(each):
+                s, d = rng.sample(range(3), 2)
+                bank.transfer(acct[s], acct[d], rng.randint(1, 5))
+
+        workers = [Worker(work, seed, name=f"mover-{seed}") for seed in range(threads)]
+        _finish(registry, workers, timeout=4.0)
+    for w in workers:
+        if w.error is not None:
+            raise w.error
+    assert sum(bank.balances()) == 3000, (
+        f"the total of the balances changed from 3000 to {sum(bank.balances())}"
+    )
