@@ -1,0 +1,26 @@
+"""Uses an unbounded queue, so the producer reads every item before any is handled."""
+
+
+async def producer_consumer(items, handle, n_consumers):
+    queue = asyncio.Queue()  # Bug: no maxsize, so put() never waits
+    stop = object()
+    results = []
+
+    async def produce():
+        for item in items:
+            await queue.put(item)
+        for _ in range(n_consumers):
+            await queue.put(stop)
+
+    async def consume():
+        while (item := await queue.get()) is not stop:
+            results.append(await handle(item))
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(produce())
+            for _ in range(n_consumers):
+                group.create_task(consume())
+    except BaseExceptionGroup as errors:
+        raise errors.exceptions[0] from None
+    return results

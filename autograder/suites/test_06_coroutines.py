@@ -1,0 +1,634 @@
+"""Hidden tests for 06_coroutines: @coroutine, grep, broadcast, gather_limited, producer_consumer.
+
+The generator tests drive the student's coroutines with targets that record
+every call. The asyncio tests are `async def`: the harness runs each one with
+asyncio.run in a fresh worker thread, so they work whether or not the
+kernel's own event loop is running. Concurrency is measured with counters the
+test owns: a call waits (with a deadline) until more calls than allowed are
+running, so a missing limit shows at once and a correct one costs a fraction
+of a second. Every await on student code has its own timeout, so a hang is
+reported in words, not as a bare TimeoutError.
+"""
+
+import asyncio
+import inspect
+from collections import Counter
+
+import pytest
+
+CORO = pytest.mark.exercise("coroutine")
+GREP = pytest.mark.exercise("grep")
+BCAST = pytest.mark.exercise("broadcast")
+GATHER = pytest.mark.exercise("gather_limited")
+PC = pytest.mark.exercise("async_producer_consumer")
+
+
+class Sink:
+    """A consumer (send/close) that records what it gets, optionally into a shared log."""
+
+    def __init__(self, name="sink", log=None):
+        self.name = name
+        self.items = []
+        self.closes = 0
+        self.log = log if log is not None else []
+
+    def send(self, item):
+        self.items.append(item)
+        self.log.append((self.name, item))
+
+    def close(self):
+        self.closes += 1
+        self.log.append((self.name, "<closed>"))
+
+
+def generator_sink(items, events):
+    """Return a primed generator that appends what it receives, and notes when it is closed."""
+
+    def gen():
+        try:
+            while True:
+                items.append((yield))
+        except GeneratorExit:
+            events.append("closed")
+            raise
+
+    g = gen()
+    next(g)
+    return g
+
+
+def _check_generator(obj, what):
+    assert inspect.isgenerator(obj), (
+        f"{what} should return a generator (decorated with @coroutine), not {type(obj).__name__}"
+    )
+
+
+def _send(gen, item, what):
+    try:
+        gen.send(item)
+    except TypeError as exc:
+        if "just-started generator" in str(exc):
+            pytest.fail(
+                f"{what} was not primed: decorate it with @coroutine so that it is "
+                "advanced to its first yield",
+                pytrace=False,
+            )
+        raise
+
+
+# --------------------------------------------------------------------------
+# @coroutine
+
+
+@CORO
+@pytest.mark.weight(2)
+def test_decorated_generator_is_primed(student):
+    """calling a decorated generator function runs it up to its first yield, exactly once"""
+    log = []
+
+    @student.coroutine
+    def echo():
+        log.append("started")
+        while True:
+            log.append((yield))
+
+    gen = echo()
+    _check_generator(gen, "a function decorated with @coroutine")
+    assert log == ["started"], (
+        f"after creation the generator had logged {log}; expected ['started']: "
+        "call next() on it once (and only once) before returning it"
+    )
+    _send(gen, 1, "the decorated generator")
+    gen.send(2)
+    assert log == ["started", 1, 2], f"expected ['started', 1, 2], the generator logged {log}"
+
+
+@CORO
+def test_passes_positional_and_keyword_arguments(student):
+    """passes every positional and keyword argument on to the generator function"""
+    seen = []
+
+    @student.coroutine
+    def taker(a, b, *, scale=1):
+        seen.append((a, b, scale))
+        while True:
+            yield
+
+    taker(1, b=2, scale=3)
+    taker(4, 5)
+    assert seen == [(1, 2, 3), (4, 5, 1)], f"the generator function was called with {seen}"
+
+
+@CORO
+def test_keeps_the_name_and_docstring(student):
+    """keeps the decorated function's name and docstring (functools.wraps)"""
+
+    @student.coroutine
+    def printer():
+        """Print what it receives."""
+        while True:
+            yield
+
+    assert printer.__name__ == "printer", (
+        f"the decorated function is called {printer.__name__!r}: use functools.wraps"
+    )
+    assert printer.__doc__ == "Print what it receives.", "the docstring was lost: functools.wraps"
+
+
+@CORO
+def test_each_call_gives_a_new_generator(student):
+    """gives a fresh, independent generator on every call"""
+
+    @student.coroutine
+    def counter():
+        n = 0
+        while True:
+            n += yield n
+
+    a, b = counter(), counter()
+    _check_generator(a, "a function decorated with @coroutine")
+    assert a is not b, "two calls returned the same generator"
+    assert a.send(5) == 5
+    assert b.send(1) == 1, "the two generators share state"
+
+
+# --------------------------------------------------------------------------
+# grep
+
+
+LINES = [
+    "import asyncio",
+    "# python is fun",
+    "print('hello')",
+    "a pythonic line",
+    "nothing here",
+    "py",
+]
+
+
+@GREP
+@pytest.mark.weight(2)
+def test_sends_matching_lines_in_order(student):
+    """passes on exactly the lines that contain the pattern, unchanged and in order"""
+    sink = Sink()
+    g = student.grep("py", sink)
+    _check_generator(g, "grep(pattern, target)")
+    for line in LINES:
+        _send(g, line, "grep")
+    expected = [line for line in LINES if "py" in line]
+    assert sink.items == expected, f"the target got {sink.items}, expected {expected}"
+
+
+@GREP
+def test_passes_each_line_on_at_once(student):
+    """passes a matching line to the target before send() returns"""
+    sink = Sink()
+    g = student.grep("err", sink)
+    _send(g, "error: disk full", "grep")
+    assert sink.items == ["error: disk full"], (
+        "the target had not received the line when send() returned: "
+        "call target.send(line) right away instead of keeping lines for later"
+    )
+    g.send("all good")
+    g.send("another error")
+    assert sink.items == ["error: disk full", "another error"], f"the target got {sink.items}"
+
+
+@GREP
+@pytest.mark.weight(2)
+def test_closing_grep_closes_the_target_once(student):
+    """closing grep closes its target, exactly once, and not before"""
+    sink = Sink()
+    g = student.grep("a", sink)
+    _send(g, "abc", "grep")
+    assert sink.closes == 0, "the target was closed while grep was still running"
+    g.close()
+    assert sink.closes == 1, (
+        f"after grep.close() the target had been closed {sink.closes} times: "
+        "catch GeneratorExit (or use finally) and close the target once"
+    )
+
+
+@GREP
+def test_closes_a_generator_target(student):
+    """works with a generator coroutine as its target, and closes it"""
+    items, events = [], []
+    g = student.grep("x", generator_sink(items, events))
+    for line in ["x1", "y2", "x3"]:
+        _send(g, line, "grep")
+    g.close()
+    assert items == ["x1", "x3"], f"the generator target got {items}"
+    assert events == ["closed"], "the generator target was not closed when grep was closed"
+
+
+@GREP
+def test_pattern_is_plain_text(student):
+    """matches the pattern as plain text anywhere in the line (`pattern in line`)"""
+    sink = Sink()
+    g = student.grep("a.c", sink)
+    for line in ["abc", "a.c", "xx a.c yy", "A.C"]:
+        _send(g, line, "grep")
+    assert sink.items == ["a.c", "xx a.c yy"], (
+        f"with pattern 'a.c' the target got {sink.items}; expected ['a.c', 'xx a.c yy']: "
+        "test `pattern in line` (plain text, case-sensitive, anywhere in the line)"
+    )
+
+
+# --------------------------------------------------------------------------
+# broadcast
+
+
+@BCAST
+@pytest.mark.weight(2)
+def test_every_target_gets_every_item(student):
+    """sends every item to every target, in order"""
+    sinks = [Sink(f"t{i}") for i in range(3)]
+    b = student.broadcast(sinks)
+    _check_generator(b, "broadcast(targets)")
+    for item in ["a", "b", "c", 4]:
+        _send(b, item, "broadcast")
+    for s in sinks:
+        assert s.items == ["a", "b", "c", 4], f"target {s.name} got {s.items}"
+
+
+@BCAST
+def test_targets_are_served_in_list_order(student):
+    """for each item, serves the targets in list order before taking the next item"""
+    log = []
+    sinks = [Sink(f"t{i}", log) for i in range(3)]
+    b = student.broadcast(sinks)
+    _send(b, "x", "broadcast")
+    b.send("y")
+    expected = [(f"t{i}", item) for item in "xy" for i in range(3)]
+    assert log == expected, f"the targets were called in the order {log}, expected {expected}"
+
+
+@BCAST
+@pytest.mark.weight(2)
+def test_closing_broadcast_closes_every_target_once(student):
+    """closing broadcast closes every target exactly once, and not before"""
+    sinks = [Sink(f"t{i}") for i in range(3)]
+    b = student.broadcast(sinks)
+    _send(b, 1, "broadcast")
+    assert all(s.closes == 0 for s in sinks), "a target was closed while broadcast was running"
+    b.close()
+    closes = {s.name: s.closes for s in sinks}
+    assert all(n == 1 for n in closes.values()), (
+        f"after broadcast.close() the targets had been closed {closes} times; expected once each"
+    )
+
+
+@BCAST
+def test_accepts_any_iterable_of_targets(student):
+    """accepts any iterable of targets, e.g. a generator expression, and reads it once"""
+    sinks = [Sink(f"t{i}") for i in range(2)]
+    b = student.broadcast(s for s in sinks)
+    for item in [1, 2, 3]:
+        _send(b, item, "broadcast")
+    b.close()
+    for s in sinks:
+        assert s.items == [1, 2, 3], (
+            f"target {s.name} got {s.items}: a generator of targets can be read only once, "
+            "so turn it into a list first"
+        )
+        assert s.closes == 1, f"target {s.name} was closed {s.closes} times"
+
+
+@BCAST
+def test_mixes_generator_and_object_targets(student):
+    """works with generator coroutines and send/close objects side by side"""
+    items, events = [], []
+    sink = Sink()
+    b = student.broadcast([generator_sink(items, events), sink])
+    _send(b, "hello", "broadcast")
+    b.close()
+    assert items == ["hello"] and sink.items == ["hello"], "both targets should get the item"
+    assert events == ["closed"] and sink.closes == 1, "both targets should be closed"
+
+
+# --------------------------------------------------------------------------
+# gather_limited and producer_consumer: helpers
+
+
+async def _within(awaitable, seconds, what):
+    """Await with a deadline; turn a timeout into a message for the student."""
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        pytest.fail(
+            f"{what} did not finish within {seconds:g} s: is something waiting for ever, "
+            "or is a blocking call (like time.sleep) stalling the event loop?",
+            pytrace=False,
+        )
+
+
+def _tasks():
+    """Return the set of unfinished tasks of the running loop."""
+    return set(asyncio.all_tasks())
+
+
+def _new_tasks(before):
+    """Return the unfinished tasks that did not exist in `before` (other than this one)."""
+    return [t for t in _tasks() - before if t is not asyncio.current_task()]
+
+
+def _check_async(student, name):
+    func = getattr(student, name)
+    assert inspect.iscoroutinefunction(func), f"{name} must be defined with `async def`"
+    return func
+
+
+class Crowd:
+    """Count the calls inside at once; each waits (0.25 s at most) for more than `limit`.
+
+    With a correct limit there are never more, so each call gives up after
+    0.25 s with exactly `limit` inside; without a limit the peak shows at once.
+    Create it inside the running loop.
+    """
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.active = 0
+        self.peak = 0
+        self.crowded = asyncio.Event()
+
+    async def visit(self, value):
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        if self.active > self.limit:
+            self.crowded.set()
+        try:
+            await asyncio.wait_for(self.crowded.wait(), 0.25)
+        except TimeoutError:
+            pass
+        finally:
+            self.active -= 1
+        return value
+
+
+# --------------------------------------------------------------------------
+# gather_limited
+
+
+@GATHER
+@pytest.mark.weight(2)
+async def test_results_come_back_in_input_order(student):
+    """returns the results in input order, even when later calls finish first"""
+    gather_limited = _check_async(student, "gather_limited")
+    n = 6
+    done = [asyncio.Event() for _ in range(n)]
+    order = []
+
+    async def call(i):
+        if i + 1 < n:
+            try:
+                await asyncio.wait_for(done[i + 1].wait(), 0.5)  # finish after call i+1
+            except TimeoutError:
+                pass
+        order.append(i)
+        done[i].set()
+        return i * i
+
+    factories = [lambda i=i: call(i) for i in range(n)]
+    results = await _within(gather_limited(factories, n), 2.5, "gather_limited")
+    assert list(results) == [i * i for i in range(n)], (
+        f"expected {[i * i for i in range(n)]}, got {results!r}; "
+        f"the calls finished in the order {order}"
+    )
+
+
+@GATHER
+@pytest.mark.weight(2)
+async def test_never_more_than_limit_at_once(student):
+    """never runs more than `limit` calls at the same time"""
+    gather_limited = _check_async(student, "gather_limited")
+    probe = Crowd(3)
+    results = await _within(
+        gather_limited([lambda i=i: probe.visit(i) for i in range(9)], 3), 2.5, "gather_limited"
+    )
+    assert list(results) == list(range(9)), f"wrong results: {results!r}"
+    assert probe.peak <= 3, f"{probe.peak} calls ran at the same time with limit=3"
+
+
+@GATHER
+@pytest.mark.weight(2)
+async def test_reaches_the_limit(student):
+    """really runs `limit` calls at the same time when there are enough of them"""
+    gather_limited = _check_async(student, "gather_limited")
+    probe = Crowd(3)
+    await _within(
+        gather_limited([lambda i=i: probe.visit(i) for i in range(6)], 3), 2.5, "gather_limited"
+    )
+    assert probe.peak >= 3, (
+        f"at most {probe.peak} call(s) ran at the same time with limit=3: start the calls as "
+        "tasks and let a Semaphore(limit) hold back the rest"
+    )
+
+
+@GATHER
+@pytest.mark.weight(2)
+async def test_failure_propagates_and_cancels_the_rest(student):
+    """raises a failing call's exception itself, and cancels every other call first"""
+    gather_limited = _check_async(student, "gather_limited")
+    running = set()
+    cancelled = []
+
+    async def sleeper(i):
+        running.add(i)
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.append(i)
+            raise
+        finally:
+            running.discard(i)
+        return i
+
+    async def failing():
+        await asyncio.sleep(0.01)
+        raise ValueError("call 1 failed")
+
+    factories = [lambda: sleeper(0), failing, lambda: sleeper(2), lambda: sleeper(3)]
+    before = _tasks()
+    try:
+        await _within(gather_limited(factories, 3), 1.5, "gather_limited")
+    except ValueError:
+        pass
+    except BaseExceptionGroup as group:
+        pytest.fail(
+            f"raised {type(group).__name__} {group!r}: raise the exception itself, "
+            "not a group that wraps it",
+            pytrace=False,
+        )
+    else:
+        pytest.fail("call 1 raised ValueError, but gather_limited did not", pytrace=False)
+    assert not running, (
+        f"call(s) {sorted(running)} were still running when gather_limited raised: "
+        "cancel the remaining tasks (and wait for them) before raising"
+    )
+    left = _new_tasks(before)
+    assert not left, f"{len(left)} task(s) were still pending when gather_limited raised"
+
+
+@GATHER
+async def test_raises_the_first_failure_in_time(student):
+    """raises the exception of the call that failed first in time"""
+    gather_limited = _check_async(student, "gather_limited")
+    second_failed = asyncio.Event()
+
+    async def late():
+        await asyncio.wait_for(second_failed.wait(), 1.0)
+        await asyncio.sleep(0.05)
+        raise KeyError("call 0, later")
+
+    async def early():
+        await asyncio.sleep(0)
+        second_failed.set()
+        raise ValueError("call 1, first")
+
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the type is checked below
+        await _within(gather_limited([late, early], 2), 2.5, "gather_limited")
+    assert isinstance(info.value, ValueError), (
+        f"expected the ValueError of call 1, which failed first, got {info.value!r}"
+    )
+
+
+@GATHER
+async def test_no_calls_gives_an_empty_list(student):
+    """returns [] for no factories"""
+    gather_limited = _check_async(student, "gather_limited")
+    assert list(await _within(gather_limited([], 2), 1.0, "gather_limited")) == []
+
+
+# --------------------------------------------------------------------------
+# producer_consumer
+
+
+def _recording_handle(delay=0.0):
+    """Return (handle, seen): handle(x) records x, awaits `delay` seconds, returns (x, 'done')."""
+    seen = []
+
+    async def handle(x):
+        seen.append(x)
+        await asyncio.sleep(delay)
+        return (x, "done")
+
+    return handle, seen
+
+
+@PC
+@pytest.mark.weight(2)
+async def test_handles_every_item_exactly_once(student):
+    """passes every item (None included) to handle exactly once, and returns every result"""
+    producer_consumer = _check_async(student, "producer_consumer")
+    handle, seen = _recording_handle()
+    items = [*range(25), None, "x", None]
+    results = await _within(producer_consumer(items, handle, 3), 2.5, "producer_consumer")
+    assert Counter(seen) == Counter(items), (
+        f"handle was called with {sorted(map(repr, seen))}; every item, including None, must "
+        "be handled exactly once (use a sentinel that can't be an item, such as object())"
+    )
+    assert Counter(results) == Counter((x, "done") for x in items), (
+        f"returned {len(results)} results for {len(items)} items: return every result of handle"
+    )
+
+
+@PC
+@pytest.mark.weight(2)
+async def test_runs_n_consumers_at_once(student):
+    """runs exactly n_consumers calls of handle at the same time"""
+    producer_consumer = _check_async(student, "producer_consumer")
+    probe = Crowd(3)
+    results = await _within(producer_consumer(range(9), probe.visit, 3), 2.5, "producer_consumer")
+    assert sorted(results) == list(range(9)), f"wrong results: {sorted(results)}"
+    assert probe.peak == 3, (
+        f"{probe.peak} call(s) of handle ran at the same time with n_consumers=3: "
+        "start exactly n_consumers consumer tasks"
+    )
+
+
+@PC
+@pytest.mark.weight(2)
+async def test_leaves_no_task_pending(student):
+    """has finished every task it started when it returns"""
+    producer_consumer = _check_async(student, "producer_consumer")
+    handle, _ = _recording_handle(0.001)
+    before = _tasks()
+    await _within(producer_consumer(range(12), handle, 4), 2.5, "producer_consumer")
+    left = _new_tasks(before)
+    assert not left, (
+        f"{len(left)} task(s) were still pending when producer_consumer returned "
+        f"({', '.join(t.get_name() for t in left)}): stop every consumer and await it; "
+        "cancel() alone only asks a task to stop"
+    )
+
+
+@PC
+async def test_reads_items_lazily(student):
+    """takes items only as consumers make room: a bounded queue, not a race ahead"""
+    producer_consumer = _check_async(student, "producer_consumer")
+    n = 2
+    taken = [0]
+    handled = [0]
+    worst = [0]
+
+    def items():
+        for i in range(40):
+            taken[0] += 1
+            worst[0] = max(worst[0], taken[0] - handled[0])
+            yield i
+
+    async def handle(x):
+        await asyncio.sleep(0)
+        handled[0] += 1
+        return x
+
+    results = await _within(producer_consumer(items(), handle, n), 2.5, "producer_consumer")
+    assert sorted(results) == list(range(40)), f"wrong results: {sorted(results)}"
+    # n in the queue, n being handled, one in the producer's hand: allow one more.
+    assert worst[0] <= 2 * n + 2, (
+        f"the producer had taken {worst[0]} items that were not yet handled, with n_consumers={n}: "
+        "use asyncio.Queue(maxsize=n_consumers) so that put() waits for room"
+    )
+
+
+@PC
+@pytest.mark.weight(2)
+async def test_exception_in_handle_propagates_and_shuts_down(student):
+    """raises the exception from handle itself, and leaves no task pending"""
+    producer_consumer = _check_async(student, "producer_consumer")
+
+    async def handle(x):
+        await asyncio.sleep(0.001)
+        if x == 5:
+            raise ValueError("item 5")
+        return x
+
+    before = _tasks()
+    try:
+        await _within(producer_consumer(range(30), handle, 3), 2.0, "producer_consumer")
+    except ValueError:
+        pass
+    except BaseExceptionGroup as group:
+        pytest.fail(
+            f"raised {type(group).__name__} {group!r}: raise the exception itself",
+            pytrace=False,
+        )
+    else:
+        pytest.fail("handle raised ValueError, but producer_consumer did not", pytrace=False)
+    left = _new_tasks(before)
+    assert not left, (
+        f"{len(left)} task(s) were still pending after the exception: "
+        "cancel the other tasks and wait for them"
+    )
+
+
+@PC
+async def test_no_items(student):
+    """returns [] for no items, without leaving tasks behind"""
+    producer_consumer = _check_async(student, "producer_consumer")
+    handle, seen = _recording_handle()
+    before = _tasks()
+    results = await _within(producer_consumer([], handle, 3), 1.0, "producer_consumer")
+    assert list(results) == [] and seen == [], f"no items should give [], got {results!r}"
+    assert not _new_tasks(before), "tasks were still pending after returning"
