@@ -44,8 +44,12 @@ True
 from __future__ import annotations
 
 import _thread
+import os
+import queue
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -110,6 +114,8 @@ class Registry:
         self._holds: dict[int, dict[TrackedLock, int]] = {}
         self._waiting: dict[int, Any] = {}
         self._timed: set[int] = set()
+        self._wait_seq: dict[int, int] = {}
+        self._trying: dict[int, tuple[TrackedLock, float]] = {}
         self._threads: dict[int, threading.Thread] = {}
         self._paused: set[int] = set()
 
@@ -128,6 +134,7 @@ class Registry:
     def _enter_wait(self, me: int, what: Any, timed: bool = False) -> None:
         with self._cond:
             self._waiting[me] = what
+            self._wait_seq[me] = self.waits_started
             if timed:
                 self._timed.add(me)
             self.waits_started += 1
@@ -150,14 +157,20 @@ class Registry:
             if end is not None and time.monotonic() >= end:
                 return False
 
+    def _tried(self, me: int, lock: TrackedLock) -> None:
+        with self._cond:
+            self._trying[me] = (lock, time.monotonic())
+
     def _acquired(self, me: int, lock: TrackedLock) -> None:
         with self._cond:
+            self._trying.pop(me, None)
             held = self._holds.setdefault(me, {})
             held[lock] = held.get(lock, 0) + 1
             self._cond.notify_all()
 
     def _released(self, me: int, lock: TrackedLock) -> None:
         with self._cond:
+            self._trying.pop(me, None)
             held = self._holds.get(me, {})
             if held.get(lock, 0) > 1:
                 held[lock] -= 1
@@ -208,11 +221,14 @@ class Registry:
         with self._cond:
             return thread.ident in self._waiting
 
-    def wait_blocked(self, worker: Worker, timeout: float = 1.0) -> bool:
+    def wait_blocked(self, worker: Worker, timeout: float = 1.0, since: int | None = None) -> bool:
         """Wait until `worker` blocks in an instrumented primitive; False if it finished.
 
-        If the object has no instrumented primitive (a design this module can't
-        see into), fall back to giving the worker a fixed 0.15 s to block.
+        With `since` (a value of `waits_started` read earlier), only a wait that
+        began after that moment counts: a woken thread that goes back to waiting.
+        At the timeout, return whether the worker is still running. If the object
+        has no instrumented primitive (a design this module can't see into), give
+        the worker a fixed 0.15 s to block instead.
         """
         if not self.instrumented:
             worker.wait(0.15)
@@ -220,7 +236,8 @@ class Registry:
         end = time.monotonic() + timeout
         with self._cond:
             while True:
-                if worker.thread.ident in self._waiting:
+                ident = worker.thread.ident
+                if ident in self._waiting and (since is None or self._wait_seq[ident] >= since):
                     return True
                 if worker.done.is_set() or time.monotonic() >= end:
                     return not worker.done.is_set()
@@ -230,11 +247,13 @@ class Registry:
         thread = self._threads.get(ident)
         return repr(thread.name) if thread else f"thread {ident}"
 
-    def deadlock(self) -> str | None:
+    def deadlock(self) -> tuple[str, bool] | None:
         """Describe a cycle of threads each waiting for a lock another holds, if any.
 
-        Only waits without a timeout count: threads that wait with a timeout and
-        then back off are not deadlocked (if they livelock, the deadline says so).
+        Returns (description, spinning), where `spinning` says that some thread in
+        the cycle keeps trying for its lock with non-blocking acquires instead of
+        waiting. Waits with a timeout don't count: threads that wait with a timeout
+        and then back off are not deadlocked (if they livelock, the deadline says so).
         """
         with self._cond:
             owner = {lock: t for t, held in self._holds.items() for lock in held}
@@ -243,28 +262,38 @@ class Registry:
                 for t, what in self._waiting.items()
                 if isinstance(what, TrackedLock) and t not in self._timed
             }
-            for start in waits:
+            recent = time.monotonic() - 0.1
+            tries = {
+                t: lock
+                for t, (lock, when) in self._trying.items()
+                if when > recent and t not in waits
+            }
+            edges = {**waits, **tries}
+            for start in edges:
                 path, t = [], start
-                while t in waits and t not in path:
+                while t in edges and t not in path:
                     path.append(t)
-                    t = owner.get(waits[t])
+                    t = owner.get(edges[t])
                     if t is None:
                         break
                 if t is not None and t in path:
                     cycle = path[path.index(t) :]
-                    return "; ".join(
+                    text = "; ".join(
                         f"thread {self.name(c)} holds "
                         + ", ".join(lk.name for lk in self._holds.get(c, {}))
-                        + f" and waits for {waits[c].name}"
+                        + (" and keeps trying for " if c in tries else " and waits for ")
+                        + edges[c].name
                         for c in cycle
                     )
+                    return text, any(c in tries for c in cycle)
             return None
 
     def wait_deadlock(self, workers: Worker | list[Worker], timeout: float) -> str | None:
         """Wait up to `timeout` for the workers to finish; describe the deadlock if they can't.
 
-        Returns None when every worker finished. A cycle of waiting threads that
-        persists for 50 ms ends the wait early.
+        Returns None when every worker finished. A cycle of blocked threads that
+        persists for 50 ms ends the wait early, and so does a cycle of threads
+        spinning on non-blocking acquires that persists for 0.5 s.
         """
         workers = [workers] if isinstance(workers, Worker) else list(workers)
         end = time.monotonic() + timeout
@@ -277,9 +306,10 @@ class Registry:
             found = self.deadlock()
             now = time.monotonic()
             if found:
+                text, spinning = found
                 first_seen = first_seen or now
-                if now - first_seen >= 0.05:
-                    return "deadlock: " + found
+                if now - first_seen >= (0.5 if spinning else 0.05):
+                    return ("livelock: " if spinning else "deadlock: ") + text
             else:
                 first_seen = None
             if now >= end:
@@ -333,6 +363,8 @@ class TrackedLock:
         if self._inner.acquire(False):
             got = True
         elif not blocking:
+            reg._check()  # a thread spinning on a lock after its test is over stops here
+            reg._tried(me, self)
             return False
         else:
             reg._enter_wait(me, self, timed=timeout >= 0)
@@ -394,6 +426,7 @@ class InstrumentedCondition(threading.Condition):
         self._waiters.append(waiter)
         saved = self._release_save()
         got = spurious = False
+        restore = True
         try:
             limit = None if timeout is None else max(0.0, float(timeout))
             if reg.spurious is not None and (limit is None or limit > reg.spurious):
@@ -409,10 +442,11 @@ class InstrumentedCondition(threading.Condition):
                 reg.spurious_wakeups += 1
             return got or spurious
         except Aborted:
-            saved = None
+            # The test is over; taking the lock back could block for ever.
+            restore = False
             raise
         finally:
-            if saved is not None:
+            if restore:
                 self._acquire_restore(saved)
             if not got:
                 try:
@@ -523,6 +557,10 @@ def instrument_primitives(obj: Any, registry: Registry) -> list[str]:
             new = TrackedSemaphore(registry, name, value)
         elif isinstance(value, threading.Event):
             new = TrackedEvent(registry, name, value)
+        elif isinstance(value, queue.Queue) and value is not obj:
+            # A queue keeps its conditions in attributes too: instrument them in place.
+            instrument_primitives(value, registry)
+            continue
         else:
             continue
         try:
@@ -670,3 +708,15 @@ class Worker:
     def wait(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds; return whether the call has finished."""
         return self.done.wait(timeout)
+
+    def where(self) -> str:
+        """Say where in the student's code this worker is now, as 'in put() at line 12'."""
+        frame = sys._current_frames().get(self.thread.ident)
+        if frame is None:
+            return "nowhere (it has finished)"
+        ours = (os.path.dirname(__file__), os.path.dirname(threading.__file__))
+        stack = [f for f in traceback.extract_stack(frame) if not f.filename.startswith(ours)]
+        if not stack:
+            return "in the test's own code"
+        last = stack[-1]
+        return f"in {last.name}() at line {last.lineno}"

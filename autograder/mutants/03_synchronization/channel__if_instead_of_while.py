@@ -1,0 +1,30 @@
+"""Checks the condition with `if`: a woken sender or receiver never re-checks it."""
+
+import collections
+import threading
+
+
+class Channel:
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._items = collections.deque()
+        self._sent = 0
+        self._taken = 0
+
+    def send(self, item):
+        with self._cond:
+            self._sent += 1
+            ticket = self._sent
+            self._items.append(item)
+            self._cond.notify_all()
+            if self._taken < ticket:
+                self._cond.wait()
+
+    def recv(self):
+        with self._cond:
+            if not self._items:
+                self._cond.wait()
+            item = self._items.popleft()
+            self._taken += 1
+            self._cond.notify_all()
+            return item

@@ -1,0 +1,904 @@
+"""Hidden tests for 03_synchronization: bounded buffer, philosophers, RW lock, channel.
+
+The bad schedules are forced, never hoped for (see `autograder.instruments`):
+
+* the student's locks, conditions, semaphores and events are swapped for
+  instrumented ones right after construction, so a test knows when a thread is
+  blocked instead of sleeping "long enough";
+* `Registry(spurious=...)` makes `Condition.wait()` return with nothing to do,
+  so ``if`` instead of ``while`` fails every time;
+* `Registry(slow_wakeup=...)` makes a notified thread dawdle until another
+  thread starts waiting, so ``notify()`` to the wrong kind of waiter strands
+  the right one every time;
+* the philosophers get `TrackedLock` forks that pause after the first fork
+  until every philosopher holds or waits for one, so left-then-right deadlocks
+  every time and the cycle is named;
+* invariants (readers together, writers alone, occupancy, exactly-once delivery,
+  meals per philosopher) are checked with counters the test owns.
+"""
+
+import collections
+import queue
+import threading
+import time
+
+import pytest
+
+from autograder.instruments import (
+    Registry,
+    TrackedLock,
+    Worker,
+    instance_attributes,
+    instrument_primitives,
+)
+
+BUFFER = pytest.mark.exercise("bounded_buffer")
+DINE = pytest.mark.exercise("dining_philosophers")
+RW = pytest.mark.exercise("rw_lock")
+CHANNEL = pytest.mark.exercise("channel")
+
+#: Seconds between spurious wake-ups, and how long a blocked thread is left alone meanwhile.
+SPURIOUS = 0.02
+LINGER = 0.15
+#: Seconds a call may take when nothing should stop it (generous for a loaded machine).
+PROMPT = 0.5
+#: Seconds a stress test may go without any progress before it is reported stuck.
+STALL = 1.0
+
+
+def _instrumented(obj, **options):
+    registry = Registry(**options)
+    instrument_primitives(obj, registry)
+    return registry
+
+
+def _call(func, *args, timeout=PROMPT, what=None):
+    """Call func(*args) in a worker; fail if it doesn't return within `timeout`."""
+    what = what or f"{getattr(func, '__name__', 'the call')}()"
+    worker = Worker(func, *args, name=what)
+    if not worker.wait(timeout):
+        pytest.fail(
+            f"{what} did not return within {timeout:g} s; it is stuck {worker.where()}",
+            pytrace=False,
+        )
+    if worker.error is not None:
+        raise worker.error
+    return worker.result
+
+
+def _done(worker, timeout, what):
+    """Wait for a worker; fail if it is still blocked, re-raise what it raised."""
+    if not worker.wait(timeout):
+        pytest.fail(
+            f"{what} was still blocked after {timeout:g} s, {worker.where()}", pytrace=False
+        )
+    if worker.error is not None:
+        raise worker.error
+    return worker.result
+
+
+def _blocks(registry, worker, what, timeout=PROMPT):
+    """Fail unless `worker` blocks (rather than returns or raises)."""
+    if registry.wait_blocked(worker, timeout):
+        return
+    if worker.error is not None:
+        pytest.fail(f"{what} should block, but raised {worker.error!r}", pytrace=False)
+    pytest.fail(f"{what} should block, but returned {worker.result!r}", pytrace=False)
+
+
+def _stays_blocked(worker, what, hint):
+    """Leave a blocked worker alone while wake-ups are spurious; fail if it gets out."""
+    if worker.wait(LINGER):
+        got = (
+            f"raised {worker.error!r}"
+            if worker.error is not None
+            else f"returned {worker.result!r}"
+        )
+        pytest.fail(f"{what} {got} after a wake-up with nothing to do. {hint}", pytrace=False)
+
+
+def _run_all(workers, progress, limit):
+    """Wait for all workers; fail early on an error or when `progress()` stalls."""
+    last, since = progress(), time.monotonic()
+    end = since + limit
+    while not all(w.done.is_set() for w in workers):
+        for w in workers:
+            if w.error is not None:
+                raise w.error
+        now = time.monotonic()
+        if progress() != last:
+            last, since = progress(), now
+        elif now - since > STALL or now > end:
+            stuck = [f"{w.name} {w.where()}" for w in workers if not w.done.is_set()]
+            pytest.fail(
+                f"nothing happened for {now - since:.1f} s; still blocked: " + "; ".join(stuck),
+                pytrace=False,
+            )
+        time.sleep(0.005)
+    for w in workers:
+        if w.error is not None:
+            raise w.error
+
+
+WHILE_HINT = "Check the condition again after every wait(): `while not ...: cond.wait()`."
+
+
+# --------------------------------------------------------------------------
+# bounded_buffer
+
+
+class _Peak:
+    """Mixin for containers: remember the largest length ever reached."""
+
+    peak = 0
+
+    def _note(self):
+        self.peak = max(self.peak, len(self))
+
+
+class _PeakDeque(_Peak, collections.deque):
+    def append(self, x):
+        super().append(x)
+        self._note()
+
+    def appendleft(self, x):
+        super().appendleft(x)
+        self._note()
+
+    def extend(self, xs):
+        super().extend(xs)
+        self._note()
+
+    def insert(self, i, x):
+        super().insert(i, x)
+        self._note()
+
+
+class _PeakList(_Peak, list):
+    def append(self, x):
+        super().append(x)
+        self._note()
+
+    def extend(self, xs):
+        super().extend(xs)
+        self._note()
+
+    def insert(self, i, x):
+        super().insert(i, x)
+        self._note()
+
+
+def _watch_storage(buf):
+    """Swap the buffer's (empty) deque or list for one that records its peak length."""
+    watched = []
+    for name, value in instance_attributes(buf).items():
+        if type(value) is collections.deque and not value:
+            new = _PeakDeque(maxlen=value.maxlen)
+        elif type(value) is list and not value:
+            new = _PeakList()
+        else:
+            continue
+        try:
+            setattr(buf, name, new)
+        except (AttributeError, TypeError):
+            continue
+        watched.append(new)
+    return watched
+
+
+def _len(buf):
+    return _call(len, buf, what="len(buf)")
+
+
+def _fill(buf, items):
+    for item in items:
+        _call(buf.put, item, what=f"put({item!r}) into a buffer with room")
+
+
+@BUFFER
+def test_keeps_fifo_order_and_reports_its_length(student):
+    """returns items oldest first and reports its length"""
+    buf = student.BoundedBuffer(3)
+    _fill(buf, [1, 2, 3])
+    assert _len(buf) == 3, f"after 3 puts, len(buf) is {_len(buf)}"
+    got = _call(buf.get)
+    assert got == 1, f"get() returned {got!r}, not the oldest item, 1"
+    assert _len(buf) == 2, f"after 3 puts and a get, len(buf) is {_len(buf)}"
+    _fill(buf, [4])
+    got = [_call(buf.get) for _ in range(3)]
+    assert got == [2, 3, 4], f"expected 2, 3, 4 in that order, got {got}"
+    assert _len(buf) == 0
+
+
+@BUFFER
+def test_put_blocks_while_full(student):
+    """put() blocks while the buffer is full, and goes on once a get() makes room"""
+    buf = student.BoundedBuffer(2)
+    registry = _instrumented(buf)
+    with registry:
+        _fill(buf, "ab")
+        producer = Worker(buf.put, "c", name="put-c")
+        _blocks(registry, producer, "put() into a full buffer")
+        assert _len(buf) == 2, f"a full buffer of capacity 2 reports len {_len(buf)}"
+        got = _call(buf.get)
+        assert got == "a", f"get() returned {got!r}, not the oldest item 'a'"
+        _done(producer, PROMPT, "put() after a get() made room")
+        got = [_call(buf.get), _call(buf.get)]
+        assert got == ["b", "c"], f"the next two get() calls returned {got}, not ['b', 'c']"
+
+
+@BUFFER
+def test_get_blocks_while_empty(student):
+    """get() blocks while the buffer is empty, and returns the next item put"""
+    buf = student.BoundedBuffer(2)
+    registry = _instrumented(buf)
+    with registry:
+        consumer = Worker(buf.get, name="get")
+        _blocks(registry, consumer, "get() from an empty buffer")
+        _fill(buf, ["x"])
+        assert _done(consumer, PROMPT, "get() after a put()") == "x"
+        assert _len(buf) == 0
+
+
+@BUFFER
+@pytest.mark.weight(2)
+def test_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
+    """a consumer woken with nothing to get goes back to waiting"""
+    buf = student.BoundedBuffer(2)
+    registry = _instrumented(buf, spurious=SPURIOUS)
+    with registry:
+        consumers = [Worker(buf.get, name=f"get-{i}") for i in range(2)]
+        for c in consumers:
+            _blocks(registry, c, "get() from an empty buffer")
+        for c in consumers:
+            _stays_blocked(c, "get() on an empty buffer", WHILE_HINT)
+        _fill(buf, ["x", "y"])
+        got = sorted(_done(c, PROMPT, "get() after a put()") for c in consumers)
+        assert got == ["x", "y"], f"two consumers got {got} from two puts of 'x' and 'y'"
+
+
+@BUFFER
+def test_spurious_wakeups_never_let_put_overfill(student):
+    """a producer woken while the buffer is still full goes back to waiting"""
+    buf = student.BoundedBuffer(1)
+    registry = _instrumented(buf, spurious=SPURIOUS)
+    with registry:
+        _fill(buf, ["a"])
+        producer = Worker(buf.put, "b", name="put-b")
+        _blocks(registry, producer, "put() into a full buffer")
+        _stays_blocked(producer, "put() into a full buffer", WHILE_HINT)
+        assert _len(buf) == 1, f"a buffer of capacity 1 holds {_len(buf)} items"
+        assert _call(buf.get) == "a"
+        _done(producer, PROMPT, "put() after a get() made room")
+        assert _call(buf.get) == "b"
+
+
+@BUFFER
+@pytest.mark.weight(2)
+def test_a_get_wakes_the_producer_that_waits_for_room(student):
+    """a get() that makes room wakes a waiting producer, even when consumers wait too"""
+    # Capacity 1; two consumers wait on an empty buffer. A put wakes the first, which
+    # dawdles until a second producer is waiting for room. The first consumer's get()
+    # must now wake that producer: if its notify() goes to the other consumer instead,
+    # nobody ever wakes the producer.
+    buf = student.BoundedBuffer(1)
+    registry = _instrumented(buf, slow_wakeup=0.3)
+    with registry:
+        consumers = []
+        for i in range(2):
+            consumers.append(Worker(buf.get, name=f"get-{i}"))
+            _blocks(registry, consumers[-1], "get() from an empty buffer")
+        _fill(buf, ["a"])
+        producer = Worker(buf.put, "b", name="put-b")
+        if not producer.wait(1.5):
+            pytest.fail(
+                "a put() stayed blocked although a get() had made room: the wake-up went to "
+                "a consumer, which went back to sleep, and no one woke the producer. Wake "
+                "the right side: a condition for producers and one for consumers, or "
+                "notify_all()",
+                pytrace=False,
+            )
+        got = sorted(_done(c, 1.0, "get()") for c in consumers)
+        assert got == ["a", "b"], f"the consumers got {got}"
+
+
+@BUFFER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(6)
+def test_many_producers_and_consumers_deliver_every_item_once(student):
+    """with 4 producers and 4 consumers, delivers every item once, in order, within capacity"""
+    capacity, producers, each = 3, 4, 30
+    buf = student.BoundedBuffer(capacity)
+    registry = _instrumented(buf)
+    storage = _watch_storage(buf)
+    sampled = [0]
+    received = [[] for _ in range(producers)]
+
+    def produce(p):
+        for k in range(each):
+            buf.put((p, k))
+
+    def consume(c):
+        for _ in range(each):
+            received[c].append(buf.get())
+
+    def sample(stop):
+        while not stop.is_set():
+            sampled[0] = max(sampled[0], len(buf))
+            time.sleep(0.001)
+
+    with registry:
+        stop = threading.Event()
+        workers = [Worker(produce, p, name=f"producer-{p}") for p in range(producers)]
+        workers += [Worker(consume, c, name=f"consumer-{c}") for c in range(producers)]
+        if not storage:
+            Worker(sample, stop, name="len-sampler")
+        try:
+            _run_all(workers, lambda: sum(map(len, received)), limit=4)
+        finally:
+            stop.set()
+    items = [item for got in received for item in got]
+    expected = [(p, k) for p in range(producers) for k in range(each)]
+    lost = sorted(set(expected) - set(items))
+    dupes = sorted(item for item, n in collections.Counter(items).items() if n > 1)
+    assert not lost and not dupes and len(items) == len(expected), (
+        f"items lost: {lost[:5]}, items delivered twice: {dupes[:5]}"
+    )
+    for got in received:
+        for p in range(producers):
+            seq = [k for q, k in got if q == p]
+            assert seq == sorted(seq), (
+                f"a consumer got producer {p}'s items in the order {seq}: the buffer must be FIFO"
+            )
+    peak = max([sampled[0]] + [s.peak for s in storage])
+    assert peak <= capacity, f"a buffer of capacity {capacity} held {peak} items at once"
+
+
+@BUFFER
+def test_is_built_from_threading_primitives(student):
+    """is built from threading primitives, not from queue.Queue"""
+    buf = student.BoundedBuffer(2)
+    queues = [n for n, v in instance_attributes(buf).items() if isinstance(v, queue.Queue)]
+    assert not queues and not isinstance(buf, queue.Queue), (
+        f"the buffer wraps a queue.Queue ({', '.join(queues) or 'as its base class'}): "
+        "build it from a deque and threading primitives"
+    )
+
+
+# --------------------------------------------------------------------------
+# dining_philosophers
+
+
+class Table:
+    """The test's side of the table: forks it owns, and an eat() that checks everything."""
+
+    def __init__(self, n, **options):
+        self.n = n
+        self.registry = Registry(**options)
+        self.forks = [TrackedLock(self.registry, f"fork {i}") for i in range(n)]
+        self.meals = [0] * n
+        self.eating: set[int] = set()
+        self.peak = 0
+        self.threads: dict[int, set] = {}
+        self.problems: list[str] = []
+        self.wait_for_company = 0.0
+        self._lock = threading.Condition()
+
+    def eat(self, i):
+        if not isinstance(i, int) or not 0 <= i < self.n:
+            self.problems.append(f"eat() was called with {i!r}")
+            return
+        missing = [
+            f.name
+            for f in (self.forks[i], self.forks[(i + 1) % self.n])
+            if not self.registry.holds(f)
+        ]
+        with self._lock:
+            if missing:
+                self.problems.append(f"philosopher {i} ate without holding {' and '.join(missing)}")
+            busy = {(i - 1) % self.n, (i + 1) % self.n} & self.eating
+            if busy:
+                self.problems.append(f"philosopher {i} ate while neighbour {min(busy)} was eating")
+            self.eating.add(i)
+            self.meals[i] += 1
+            self.peak = max(self.peak, len(self.eating))
+            self.threads.setdefault(i, set()).add(threading.current_thread())
+            self._lock.notify_all()
+            if self.wait_for_company:
+                self._lock.wait_for(lambda: self.peak >= 2, self.wait_for_company)
+        time.sleep(0.001)  # a real meal takes a moment; overlaps get a chance to show
+        with self._lock:
+            self.eating.discard(i)
+
+    def dine(self, student, meals, timeout):
+        """Run the student's dine in a worker; fail with the deadlock if it hangs."""
+        worker = Worker(student.dine, self.forks, meals, self.eat, name="dine")
+        with self.registry:
+            problem = self.registry.wait_deadlock(worker, timeout)
+        if problem:
+            pytest.fail(f"dine({self.n} forks, {meals} meals) {problem}", pytrace=False)
+        if worker.error is not None:
+            raise worker.error
+        return worker
+
+    def check(self, meals):
+        assert self.meals == [meals] * self.n, (
+            f"each philosopher should eat {meals} meals; they ate {self.meals}"
+        )
+        assert not self.problems, "; ".join(dict.fromkeys(self.problems[:3]))
+        held = self.registry.holders()
+        assert not held, f"dine returned with {', '.join(f.name for f in held)} still held"
+
+
+@DINE
+def test_each_philosopher_eats_exactly_meals_times(student):
+    """feeds each philosopher exactly `meals` times, for 2, 3 and 5 philosophers"""
+    for n, meals in [(5, 3), (3, 2), (2, 4), (4, 0)]:
+        table = Table(n)
+        table.dine(student, meals, timeout=2.0)
+        table.check(meals)
+
+
+@DINE
+@pytest.mark.weight(3)
+@pytest.mark.deadline(10)
+def test_never_deadlocks_when_every_philosopher_dawdles(student):
+    """never deadlocks, even when every philosopher dawdles after picking up a fork"""
+    # A philosopher dawdles up to 0.5 s after its first fork, until every philosopher
+    # holds or waits for a fork. Solutions that seat philosophers one at a time may pay
+    # that once per philosopher, hence the generous timeout.
+    for n in (5, 2):
+        table = Table(n, pause_first_hold=0.5, party=n)
+        table.dine(student, 2, timeout=4.0)
+        table.check(2)
+
+
+@DINE
+@pytest.mark.weight(2)
+def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
+    """calls eat(i) only while holding forks i and i+1, never while a neighbour eats"""
+    table = Table(5)
+    table.dine(student, 4, timeout=3.0)
+    assert not table.problems, "; ".join(dict.fromkeys(table.problems[:3]))
+
+
+@DINE
+def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
+    """runs each philosopher in a thread of its own, and returns once they have all finished"""
+    table = Table(4)
+    worker = table.dine(student, 2, timeout=2.0)
+    table.check(2)
+    threads = {i: ts for i, ts in table.threads.items()}
+    assert all(len(ts) == 1 for ts in threads.values()), (
+        "a philosopher ate in more than one thread: run each philosopher in one thread"
+    )
+    distinct = {next(iter(ts)) for ts in threads.values()}
+    assert len(distinct) == 4, f"4 philosophers ate in only {len(distinct)} thread(s)"
+    assert worker.thread not in distinct, "a philosopher ate in the thread that called dine()"
+    end = time.monotonic() + 0.5
+    while any(t.is_alive() for t in distinct) and time.monotonic() < end:
+        time.sleep(0.01)
+    alive = [t.name for t in distinct if t.is_alive()]
+    assert not alive, f"philosopher threads still running after dine() returned: {alive}"
+
+
+@DINE
+@pytest.mark.weight(2)
+def test_philosophers_who_are_not_neighbours_eat_together(student):
+    """lets two philosophers who share no fork eat at the same time"""
+    table = Table(4)
+    table.wait_for_company = 0.3
+    table.dine(student, 1, timeout=3.0)
+    table.check(1)
+    assert table.peak >= 2, (
+        "only one philosopher ever ate at a time, though philosophers 0 and 2 share no fork: "
+        "don't make the whole table take turns"
+    )
+
+
+# --------------------------------------------------------------------------
+# rw_lock
+
+
+class Room:
+    """Count who is inside an RW lock, to check readers together and writers alone."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.readers = 0
+        self.writers = 0
+        self.max_readers = 0
+        self.problems: list[str] = []
+        self.log: list[str] = []
+
+    def enter(self, kind, name):
+        with self._lock:
+            if kind == "read":
+                self.readers += 1
+                self.max_readers = max(self.max_readers, self.readers)
+            else:
+                self.writers += 1
+            if self.writers > 1:
+                self.problems.append("two writers held the lock at once")
+            if self.writers and self.readers:
+                self.problems.append("a writer and a reader held the lock at once")
+            self.log.append(name)
+
+    def leave(self, kind):
+        with self._lock:
+            if kind == "read":
+                self.readers -= 1
+            else:
+                self.writers -= 1
+
+
+def _holder(rw, room, kind, name, release=None, barrier=None):
+    """Return a function that acquires, records, waits for `release`, and releases."""
+
+    def run():
+        if kind == "read":
+            rw.acquire_read()
+        else:
+            rw.acquire_write()
+        room.enter(kind, name)
+        try:
+            if barrier is not None:
+                barrier.wait()
+            if release is not None and not release.wait(3):
+                raise TimeoutError("the test never released this holder")
+        finally:
+            room.leave(kind)
+            if kind == "read":
+                rw.release_read()
+            else:
+                rw.release_write()
+
+    return run
+
+
+def _inside(room, name, timeout=PROMPT):
+    end = time.monotonic() + timeout
+    while name not in room.log:
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+@RW
+@pytest.mark.weight(2)
+def test_readers_hold_it_together(student):
+    """lets three readers hold the lock at the same time"""
+    rw = student.ReadWriteLock()
+    room = Room()
+    barrier = threading.Barrier(3, timeout=PROMPT)
+    with _instrumented(rw):
+        readers = [
+            Worker(_holder(rw, room, "read", f"R{i}", barrier=barrier), name=f"reader-{i}")
+            for i in range(3)
+        ]
+        for r in readers:
+            r.wait(2.0)
+    if any(isinstance(r.error, threading.BrokenBarrierError) for r in readers):
+        pytest.fail(
+            f"three readers never held the lock together (at most {room.max_readers} did)",
+            pytrace=False,
+        )
+    for r in readers:
+        _done(r, 0.1, r.name)
+
+
+@RW
+def test_a_writer_waits_for_the_readers_to_leave(student):
+    """makes a writer wait while a reader holds the lock, then lets it in"""
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw)
+    with registry:
+        release = threading.Event()
+        reader = Worker(_holder(rw, room, "read", "R", release), name="reader")
+        assert _inside(room, "R"), "acquire_read() on a free lock did not return"
+        writer = Worker(_holder(rw, room, "write", "W"), name="writer")
+        _blocks(registry, writer, "acquire_write() while a reader holds the lock")
+        release.set()
+        _done(reader, PROMPT, "the reader")
+        _done(writer, PROMPT, "acquire_write() after the last reader left")
+    assert not room.problems, room.problems[0]
+
+
+@RW
+def test_readers_and_writers_wait_while_a_writer_holds_it(student):
+    """keeps readers and other writers out while a writer holds the lock"""
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw)
+    with registry:
+        release = threading.Event()
+        first = Worker(_holder(rw, room, "write", "W1", release), name="writer-1")
+        assert _inside(room, "W1"), "acquire_write() on a free lock did not return"
+        reader = Worker(_holder(rw, room, "read", "R"), name="reader")
+        _blocks(registry, reader, "acquire_read() while a writer holds the lock")
+        second = Worker(_holder(rw, room, "write", "W2"), name="writer-2")
+        _blocks(registry, second, "acquire_write() while another writer holds the lock")
+        release.set()
+        for w in (first, reader, second):
+            _done(w, PROMPT, w.name)
+    assert not room.problems, room.problems[0]
+
+
+@RW
+@pytest.mark.weight(2)
+def test_new_readers_wait_behind_a_waiting_writer(student):
+    """once a writer waits, new readers queue behind it, so writers never starve"""
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw)
+    with registry:
+        release_r1, release_w = threading.Event(), threading.Event()
+        r1 = Worker(_holder(rw, room, "read", "R1", release_r1), name="reader-1")
+        assert _inside(room, "R1"), "acquire_read() on a free lock did not return"
+        writer = Worker(_holder(rw, room, "write", "W", release_w), name="writer")
+        _blocks(registry, writer, "acquire_write() while a reader holds the lock")
+        r2 = Worker(_holder(rw, room, "read", "R2"), name="reader-2")
+        if not registry.wait_blocked(r2, timeout=1.0):
+            pytest.fail(
+                "a reader arriving while a writer waited got in at once: with a steady stream "
+                "of readers the writer would wait for ever. Count the waiting writers and "
+                "keep new readers out while there are any",
+                pytrace=False,
+            )
+        release_r1.set()
+        assert _inside(room, "W"), "the writer did not get in after the reader left"
+        assert "R2" not in room.log, "the new reader got in before the waiting writer"
+        release_w.set()
+        for w in (r1, writer, r2):
+            _done(w, PROMPT, w.name)
+    assert room.log == ["R1", "W", "R2"], f"the lock was held in the order {room.log}"
+    assert not room.problems, room.problems[0]
+
+
+@RW
+@pytest.mark.weight(2)
+def test_a_writer_leaving_lets_all_waiting_readers_in_together(student):
+    """when a writer releases the lock, all the waiting readers get in together"""
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw)
+    barrier = threading.Barrier(3, timeout=PROMPT)
+    with registry:
+        release = threading.Event()
+        writer = Worker(_holder(rw, room, "write", "W", release), name="writer")
+        assert _inside(room, "W"), "acquire_write() on a free lock did not return"
+        readers = []
+        for i in range(3):
+            readers.append(
+                Worker(_holder(rw, room, "read", f"R{i}", barrier=barrier), name=f"reader-{i}")
+            )
+            _blocks(registry, readers[-1], "acquire_read() while a writer holds the lock")
+        release.set()
+        for r in readers:
+            r.wait(2.0)
+    if any(isinstance(r.error, threading.BrokenBarrierError) for r in readers):
+        pytest.fail(
+            f"after release_write() only {room.max_readers} of 3 waiting readers got in "
+            "together: wake them all (notify_all)",
+            pytrace=False,
+        )
+    for w in [writer, *readers]:
+        _done(w, 0.1, w.name)
+
+
+@RW
+@pytest.mark.weight(2)
+def test_spurious_wakeups_let_nobody_in(student):
+    """a reader or writer woken while it must still wait goes back to waiting"""
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw, spurious=SPURIOUS)
+    with registry:
+        release = threading.Event()
+        writer = Worker(_holder(rw, room, "write", "W", release), name="writer")
+        assert _inside(room, "W"), "acquire_write() on a free lock did not return"
+        reader = Worker(_holder(rw, room, "read", "R"), name="reader")
+        _blocks(registry, reader, "acquire_read() while a writer holds the lock")
+        time.sleep(LINGER)
+        assert "R" not in room.log, f"a reader got in while a writer held the lock. {WHILE_HINT}"
+        release.set()
+        _done(reader, PROMPT, "acquire_read() after the writer left")
+        _done(writer, PROMPT, "the writer")
+
+        release = threading.Event()
+        reader = Worker(_holder(rw, room, "read", "R2", release), name="reader-2")
+        assert _inside(room, "R2"), "acquire_read() on a free lock did not return"
+        writer = Worker(_holder(rw, room, "write", "W2"), name="writer-2")
+        _blocks(registry, writer, "acquire_write() while a reader holds the lock")
+        time.sleep(LINGER)
+        assert "W2" not in room.log, f"a writer got in while a reader held the lock. {WHILE_HINT}"
+        release.set()
+        _done(writer, PROMPT, "acquire_write() after the reader left")
+    assert not room.problems, room.problems[0]
+
+
+@RW
+@pytest.mark.deadline(6)
+def test_many_readers_and_writers_keep_the_rules(student):
+    """with 6 readers and 3 writers at once, writers are always alone"""
+    rw = student.ReadWriteLock()
+    room = Room()
+
+    def work(kind, name):
+        for _ in range(10):
+            _holder(rw, room, kind, name)()
+
+    with _instrumented(rw):
+        workers = [Worker(work, "read", f"R{i}", name=f"reader-{i}") for i in range(6)]
+        workers += [Worker(work, "write", f"W{i}", name=f"writer-{i}") for i in range(3)]
+        _run_all(workers, lambda: len(room.log), limit=4)
+    assert not room.problems, room.problems[0]
+
+
+@RW
+def test_context_managers_release_even_on_errors(student):
+    """reading() and writing() hold the lock for their body and release it on errors"""
+    rw = student.ReadWriteLock()
+
+    def failing(manager):
+        try:
+            with manager():
+                raise KeyError("boom")
+        except KeyError:
+            return "raised"
+
+    assert _call(failing, rw.reading, what="a failing `with rw.reading()`") == "raised"
+    assert _call(failing, rw.writing, what="a failing `with rw.writing()`") == "raised"
+
+    def write_then_read():
+        with rw.writing():
+            pass
+        with rw.reading():
+            pass
+        return "ok"
+
+    assert _call(write_then_read, what="writing() and reading() after errors") == "ok", (
+        "the lock was not released when the body of a `with` raised"
+    )
+    registry = _instrumented(rw)
+    with registry:
+        release = threading.Event()
+
+        def hold_reading():
+            with rw.reading():
+                release.wait(2)
+
+        holder = Worker(hold_reading, name="reading")
+        time.sleep(0.05)
+        writer = Worker(write_then_read, name="writing")
+        _blocks(registry, writer, "`with rw.writing()` while `with rw.reading()` is active")
+        release.set()
+        _done(writer, PROMPT, "writing() after the reader left")
+        _done(holder, PROMPT, "reading()")
+
+
+# --------------------------------------------------------------------------
+# channel
+
+
+@CHANNEL
+def test_delivers_one_senders_items_in_order(student):
+    """delivers a sender's items to a receiver in the order sent"""
+    ch = student.Channel()
+    sender = Worker(lambda: [ch.send(i) for i in range(10)], name="sender")
+    got = [_call(ch.recv) for _ in range(10)]
+    _done(sender, PROMPT, "the sender")
+    assert got == list(range(10)), f"received {got}"
+
+
+@CHANNEL
+def test_recv_blocks_until_an_item_is_sent(student):
+    """recv() blocks until an item is sent, then returns it"""
+    ch = student.Channel()
+    registry = _instrumented(ch)
+    with registry:
+        receiver = Worker(ch.recv, name="recv")
+        _blocks(registry, receiver, "recv() with no sender")
+        sender = Worker(ch.send, "x", name="send-x")
+        assert _done(receiver, PROMPT, "recv() after a send()") == "x"
+        _done(sender, PROMPT, "send('x') after its item was received")
+
+
+@CHANNEL
+@pytest.mark.weight(2)
+def test_send_blocks_until_a_receiver_takes_the_item(student):
+    """send() blocks until a receiver has taken the item: the channel holds no buffer"""
+    ch = student.Channel()
+    registry = _instrumented(ch)
+    with registry:
+        sender = Worker(ch.send, "x", name="send-x")
+        if not registry.wait_blocked(sender, PROMPT):
+            pytest.fail(
+                "send('x') returned before any receiver took the item: the channel "
+                "buffers instead of handing the item over",
+                pytrace=False,
+            )
+        assert _call(ch.recv) == "x"
+        _done(sender, PROMPT, "send('x') after its item was received")
+
+
+@CHANNEL
+@pytest.mark.weight(2)
+def test_send_returns_only_when_its_own_item_is_taken(student):
+    """with two senders waiting, one recv() releases only the sender whose item it took"""
+    ch = student.Channel()
+    registry = _instrumented(ch)
+    with registry:
+        senders = {}
+        for item in ("a", "b"):
+            senders[item] = Worker(ch.send, item, name=f"send-{item}")
+            _blocks(registry, senders[item], f"send({item!r}) with no receiver")
+        seen = registry.waits_started
+        first = _call(ch.recv)
+        if first not in senders:
+            pytest.fail(f"recv() returned {first!r}, which nobody sent", pytrace=False)
+        _done(senders[first], PROMPT, f"send({first!r}) after its item was received")
+        other = "b" if first == "a" else "a"
+        if not registry.wait_blocked(senders[other], timeout=0.2, since=seen):
+            pytest.fail(
+                f"send({other!r}) returned although only {first!r} was received: a send must "
+                "wait until its own item is taken",
+                pytrace=False,
+            )
+        assert _call(ch.recv) == other, f"the second recv() should return {other!r}"
+        _done(senders[other], PROMPT, f"send({other!r}) after its item was received")
+
+
+@CHANNEL
+@pytest.mark.weight(2)
+@pytest.mark.deadline(6)
+def test_many_senders_and_receivers_deliver_every_item_once(student):
+    """with 4 senders and 4 receivers, delivers every item exactly once, each sender's in order"""
+    ch = student.Channel()
+    senders, each = 4, 10
+    received = [[] for _ in range(senders)]
+
+    def send(s):
+        for k in range(each):
+            ch.send((s, k))
+
+    def recv(r):
+        for _ in range(each):
+            received[r].append(ch.recv())
+
+    with _instrumented(ch):
+        workers = [Worker(send, s, name=f"sender-{s}") for s in range(senders)]
+        workers += [Worker(recv, r, name=f"receiver-{r}") for r in range(senders)]
+        _run_all(workers, lambda: sum(map(len, received)), limit=4)
+    items = [item for got in received for item in got]
+    counts = collections.Counter(items)
+    expected = {(s, k) for s in range(senders) for k in range(each)}
+    lost = sorted(expected - set(items))
+    dupes = sorted(item for item, n in counts.items() if n > 1)
+    assert not lost and not dupes, f"items lost: {lost[:5]}; items delivered twice: {dupes[:5]}"
+    for got in received:
+        for s in range(senders):
+            seq = [k for q, k in got if q == s]
+            assert seq == sorted(seq), f"a receiver got sender {s}'s items in the order {seq}"
+
+
+@CHANNEL
+def test_spurious_wakeups_deliver_nothing(student):
+    """a receiver or sender woken with nothing to do goes back to waiting"""
+    ch = student.Channel()
+    registry = _instrumented(ch, spurious=SPURIOUS)
+    with registry:
+        receiver = Worker(ch.recv, name="recv")
+        _blocks(registry, receiver, "recv() with no sender")
+        _stays_blocked(receiver, "recv() with no sender", WHILE_HINT)
+        sender = Worker(ch.send, "x", name="send-x")
+        assert _done(receiver, PROMPT, "recv() after a send()") == "x"
+        _done(sender, PROMPT, "send('x')")
+
+        sender = Worker(ch.send, "y", name="send-y")
+        _blocks(registry, sender, "send('y') with no receiver")
+        _stays_blocked(sender, "send('y') with no receiver", WHILE_HINT)
+        assert _call(ch.recv) == "y"
+        _done(sender, PROMPT, "send('y') after its item was received")
