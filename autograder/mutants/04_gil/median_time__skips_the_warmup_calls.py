@@ -1,0 +1,15 @@
+"""Never makes the warm-up calls: func is called only `repeat` times."""
+
+import statistics
+import time
+
+
+def median_time(func, repeat=5, warmup=1):
+    if repeat < 1 or warmup < 0:
+        raise ValueError("repeat must be >= 1 and warmup >= 0")
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
