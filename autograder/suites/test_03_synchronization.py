@@ -444,11 +444,11 @@ def test_each_philosopher_eats_exactly_meals_times(student):
 @pytest.mark.deadline(10)
 def test_never_deadlocks_when_every_philosopher_dawdles(student):
     """never deadlocks, even when every philosopher dawdles after picking up a fork"""
-    # A philosopher dawdles up to 0.5 s after its first fork, until every philosopher
+    # A philosopher dawdles up to 0.3 s after its first fork, until every philosopher
     # holds or waits for a fork. Solutions that seat philosophers one at a time may pay
     # that once per philosopher, hence the generous timeout.
     for n in (5, 2):
-        table = Table(n, pause_first_hold=0.5, party=n)
+        table = Table(n, pause_first_hold=0.3, party=n)
         table.dine(student, 2, timeout=4.0)
         table.check(2)
 
