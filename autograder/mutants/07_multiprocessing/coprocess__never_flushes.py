@@ -1,0 +1,31 @@
+%%writefile my_coprocess.py
+"""Never flushes: each pickle waits in the pipe's buffer, and the child gets nothing yet."""
+import pickle
+import sys
+
+
+class CoprocessSender:
+    def __init__(self, stream):
+        self.stream = stream
+
+    def send(self, obj):
+        pickle.dump(obj, self.stream)
+
+    def close(self):
+        self.stream.close()
+
+
+def serve(stream, consumer):
+    while True:
+        try:
+            obj = pickle.load(stream)
+        except EOFError:
+            break
+        consumer.send(obj)
+    consumer.close()
+
+
+if __name__ == "__main__":
+    from coursekit.mp_tools import load_consumer
+
+    serve(sys.stdin.buffer, load_consumer(sys.argv[1]))

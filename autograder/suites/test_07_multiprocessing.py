@@ -1,0 +1,788 @@
+"""Hidden tests for 07_multiprocessing: count_primes_parallel, shared_counter, coprocess, pipe_pingpong.
+
+Every exercise that takes a `context` runs under each start method the platform
+offers (fork, spawn, forkserver). The tests pass a RecordingContext
+(coursekit.mp_probes) in place of multiprocessing.get_context(method): it makes
+real processes of that start method and also records them, lines children up at
+a barrier so that they really overlap, measures their CPU time, and, for the
+shared counter, hands out a Value whose reads pause so that an unlocked
+``value += 1`` loses updates on every run.
+
+The coprocess exercise starts a plain subprocess, so start methods do not apply.
+
+Nothing here waits without a deadline. Student calls run in a helper thread:
+the test fails as soon as a child process prints a traceback (a spawn Pool given
+a function it cannot import would otherwise wait for ever), or after a timeout.
+Afterwards every process the test recorded is ended, and the test fails if any
+other child process or shared-memory block was left behind. Children's stderr is
+captured, so that it never reaches the notebook (nbgrader scores a test cell
+with stderr output 0).
+"""
+
+import contextlib
+import io
+import multiprocessing as mp
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import shared_memory
+from pathlib import Path
+
+import pytest
+
+from coursekit.mp_probes import RecordingContext
+from coursekit.mp_tools import child_pids, child_stderr, helper_pids, shared_memory_blocks
+
+PRIMES = pytest.mark.exercise("count_primes_parallel")
+COUNTER = pytest.mark.exercise("shared_counter")
+COPROCESS = pytest.mark.exercise("coprocess")
+PINGPONG = pytest.mark.exercise("pipe_pingpong")
+
+#: Seconds of internal timeouts one exercise may spend before its other tests give up.
+TIMEOUT_BUDGET = 20.0
+
+MAIN_HINT = (
+    "Under spawn and forkserver a child is a fresh interpreter: it imports the function "
+    "it must run by module and name. A function defined in the notebook lives in "
+    "`__main__`, which the child cannot import. Define worker functions in your module."
+)
+
+
+def _cheapest_method():
+    """Return the start method that starts processes fastest here."""
+    for method in ("fork", "forkserver", "spawn"):
+        if method in mp.get_all_start_methods():
+            return method
+    return mp.get_start_method()
+
+
+def _primes_below(n):
+    """Count the primes below n with a sieve (the test's own answer)."""
+    if n < 3:
+        return 0
+    sieve = bytearray([1]) * n
+    sieve[0:2] = b"\x00\x00"
+    for i in range(2, int(n**0.5) + 1):
+        if sieve[i]:
+            sieve[i * i :: i] = bytes(len(range(i * i, n, i)))
+    return sum(sieve)
+
+
+# --------------------------------------------------------------------------
+# Fixtures: captured stderr, recorded contexts, nothing left behind
+
+
+@pytest.fixture(scope="session")
+def budget():
+    """Seconds left for internal timeouts in this run of one exercise's tests."""
+    return {"left": TIMEOUT_BUDGET}
+
+
+@pytest.fixture(autouse=True)
+def captured():
+    """Capture what children write to stderr; afterwards, fail if anything was left behind."""
+    before = set(child_pids() or ())
+    before_mp = set(mp.active_children())
+    before_shm = shared_memory_blocks() or set()
+    with child_stderr() as stderr:
+        yield stderr
+    problems = []
+    for process in mp.active_children():  # this also reaps children that have ended
+        if process not in before_mp:
+            problems.append(f"process {process.name} (pid {process.pid})")
+            process.kill()
+            process.join(2)
+    children = child_pids() or {}
+    helpers = helper_pids()
+    for pid, state in children.items():
+        if pid not in before and pid not in helpers and state != "Z":
+            problems.append(f"child process {pid}")
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+    leaked = (shared_memory_blocks() or set()) - before_shm
+    for name in leaked:
+        try:
+            block = shared_memory.SharedMemory(name=name)
+            block.close()
+            block.unlink()
+        except OSError:
+            pass
+    if problems:
+        pytest.fail(
+            "these child processes were still running after the test: "
+            + ", ".join(problems)
+            + ". Join every process you start, and close or terminate every pool.",
+            pytrace=False,
+        )
+    if leaked:
+        pytest.fail(
+            f"shared-memory blocks were never unlinked: {sorted(leaked)}",
+            pytrace=False,
+        )
+
+
+@contextlib.contextmanager
+def _ending(ctx):
+    """End whatever `ctx` recorded, from the test's own thread (pools shut down best there)."""
+    try:
+        yield ctx
+    finally:
+        ctx.cleanup()
+
+
+@pytest.fixture
+def recording():
+    """Return a factory of RecordingContexts; whatever they recorded is ended afterwards."""
+    made = []
+
+    def make(method, **options):
+        if method not in mp.get_all_start_methods():
+            pytest.skip(f"the {method} start method is not available on this platform")
+        ctx = RecordingContext(method, **options)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.cleanup()
+
+
+def _call(func, *args, timeout, stderr, budget, what, hang_hint=""):
+    """Call func(*args) in a helper thread; return (value, CPU seconds of that thread).
+
+    Fails the test if the call raises, if a child process crashes while the call
+    is still running, or if it runs past `timeout` seconds.
+    """
+    if budget["left"] <= 0:
+        pytest.fail("not run: earlier tests of this exercise timed out", pytrace=False)
+    box = {}
+
+    def target():
+        start = time.thread_time()
+        try:
+            box["value"] = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - reported to the student
+            box["error"] = exc
+        box["cpu"] = time.thread_time() - start
+
+    thread = threading.Thread(target=target, name="student-call", daemon=True)
+    began = time.monotonic()
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.02)
+            crash = stderr.crash()
+            if crash and thread.is_alive():
+                thread.join(0.5)  # an error raised in the caller says more: let it come
+                if thread.is_alive():
+                    hint = MAIN_HINT if "__main__" in crash else ""
+                    pytest.fail(
+                        f"{what} never returned, and a child process crashed with\n"
+                        f"    {crash}\n{hint}",
+                        pytrace=False,
+                    )
+            if thread.is_alive() and time.monotonic() - began > timeout:
+                pytest.fail(
+                    f"{what} did not return within {timeout:g} s. {hang_hint}", pytrace=False
+                )
+    finally:
+        if thread.is_alive():
+            budget["left"] -= time.monotonic() - began
+    if "error" in box:
+        exc = box["error"]
+        crash = stderr.crash()
+        note = f"\na child process crashed with: {crash}" if crash else ""
+        hint = f"\n{MAIN_HINT}" if "__main__" in f"{exc}{crash}" else ""
+        pytest.fail(f"{what} raised {type(exc).__name__}: {exc}{note}{hint}", pytrace=False)
+    return box["value"], box["cpu"]
+
+
+# --------------------------------------------------------------------------
+# count_primes_parallel
+
+LIMIT = 200_003
+WORKERS = 2
+EXPECTED = _primes_below(LIMIT)
+
+
+def _check_primes(student, method, recording, captured, budget):
+    with _ending(recording(method, rendezvous=WORKERS)) as ctx:
+        got, _ = _call(
+            student.count_primes_parallel,
+            LIMIT,
+            WORKERS,
+            ctx,
+            timeout=12,
+            stderr=captured,
+            budget=budget,
+            what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
+            hang_hint="Is a worker waiting for something, or the pool for a worker that died?",
+        )
+        assert got == EXPECTED, (
+            f"under {method}: got {got!r}, but there are {EXPECTED} primes below {LIMIT}"
+        )
+        started = ctx.started
+        assert started, (
+            "no process was started through `context`: make your pool with context.Pool(...) "
+            "(or your processes with context.Process(...))"
+        )
+        assert len(started) == WORKERS, (
+            f"{len(started)} processes were started through `context`, but workers={WORKERS}"
+        )
+        alive = ctx.alive()
+        assert not alive, (
+            f"{len(alive)} worker processes were still running when it returned: close the pool "
+            "(`with context.Pool(...) as pool:`, or close() then join())"
+        )
+        unreleased = [p for p in ctx.pools if not p.released]
+        assert not unreleased, (
+            "a Pool was never closed or terminated: use `with context.Pool(...) as pool:`"
+        )
+        assert ctx.all_met, f"the {WORKERS} worker processes never ran at the same time"
+
+
+@PRIMES
+@pytest.mark.deadline(16)
+def test_counts_with_workers_processes_under_fork(student, recording, captured, budget):
+    """under fork: the serial count, from `workers` processes that are all closed"""
+    _check_primes(student, "fork", recording, captured, budget)
+
+
+@PRIMES
+@pytest.mark.weight(2)
+@pytest.mark.deadline(16)
+def test_counts_with_workers_processes_under_spawn(student, recording, captured, budget):
+    """under spawn (the macOS and Windows default): same, with importable worker code"""
+    _check_primes(student, "spawn", recording, captured, budget)
+
+
+@PRIMES
+@pytest.mark.weight(2)
+@pytest.mark.deadline(16)
+def test_counts_with_workers_processes_under_forkserver(student, recording, captured, budget):
+    """under forkserver (the Linux default from Python 3.14): same"""
+    _check_primes(student, "forkserver", recording, captured, budget)
+
+
+@PRIMES
+@pytest.mark.weight(2)
+@pytest.mark.deadline(16)
+def test_every_worker_counts_and_the_caller_does_not(student, recording, captured, budget):
+    """the counting happens in the workers, and each worker does a share of it"""
+    method = _cheapest_method()
+    with _ending(recording(method, rendezvous=WORKERS, measure_cpu=True)) as ctx:
+        got, caller_cpu = _call(
+            student.count_primes_parallel,
+            LIMIT,
+            WORKERS,
+            ctx,
+            timeout=12,
+            stderr=captured,
+            budget=budget,
+            what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
+        )
+        assert got == EXPECTED, f"got {got!r}, but there are {EXPECTED} primes below {LIMIT}"
+        cpu = ctx.cpu_seconds()
+        assert len(cpu) == WORKERS, f"expected {WORKERS} worker processes, {len(cpu)} were started"
+        total = sum(cpu)
+        assert caller_cpu < max(0.5 * total, 0.02), (
+            f"the calling process spent {caller_cpu:.2f} s of CPU, the workers {total:.2f} s "
+            "together: the counting should happen in the workers"
+        )
+        shares = ", ".join(f"{c:.3f}" for c in cpu)
+        assert min(cpu) >= 0.1 * max(cpu), (
+            f"the workers spent {shares} s of CPU each: one did (almost) all the work. "
+            "Split the range into several pieces so that every worker gets some"
+        )
+
+
+@PRIMES
+@pytest.mark.deadline(16)
+def test_small_limits_and_more_workers_than_numbers(student, recording, captured, budget):
+    """handles limits 0, 1, 2, 3, 10 and 97 with 3 workers"""
+    method = _cheapest_method()
+    for limit in (0, 1, 2, 3, 10, 97):
+        with _ending(recording(method)) as ctx:
+            got, _ = _call(
+                student.count_primes_parallel,
+                limit,
+                3,
+                ctx,
+                timeout=4,
+                stderr=captured,
+                budget=budget,
+                what=f"count_primes_parallel({limit}, 3, <{method} context>)",
+            )
+            expected = _primes_below(limit)
+            assert got == expected, (
+                f"count_primes_parallel({limit}, 3) gave {got!r}, not {expected}"
+            )
+
+
+@PRIMES
+@pytest.mark.deadline(16)
+def test_uses_the_default_context_when_none_is_given(student, captured, budget):
+    """with context=None it uses the default start method"""
+    got, _ = _call(
+        student.count_primes_parallel,
+        30_000,
+        2,
+        timeout=12,
+        stderr=captured,
+        budget=budget,
+        what="count_primes_parallel(30000, 2)",
+    )
+    assert got == 3245, f"count_primes_parallel(30000, 2) gave {got!r}, not 3245"
+
+
+# --------------------------------------------------------------------------
+# shared_counter
+
+N_PROCS = 3
+N_EACH = 30
+
+
+def _check_counter(student, method, recording, captured, budget):
+    # Reads of the value pause 1 ms, and the children start together: any
+    # increment not done under the value's lock loses updates.
+    with _ending(recording(method, rendezvous=N_PROCS, racy_pause=0.001)) as ctx:
+        got, _ = _call(
+            student.increment_in_processes,
+            N_PROCS,
+            N_EACH,
+            ctx,
+            timeout=12,
+            stderr=captured,
+            budget=budget,
+            what=f"increment_in_processes({N_PROCS}, {N_EACH}, <{method} context>)",
+            hang_hint="Does a process wait for a lock that is never released?",
+        )
+        assert ctx.values, "no shared value was made with context.Value(...)"
+        started = ctx.started
+        assert len(started) == N_PROCS, (
+            f"{len(started)} processes were started with context.Process, expected {N_PROCS}"
+        )
+        running = [p for p in started if p.exitcode is None]
+        assert not running, (
+            f"it returned while {len(running)} of the processes were still running: join them all "
+            "before reading the total"
+        )
+        codes = [p.exitcode for p in started]
+        assert all(code == 0 for code in codes), f"the processes ended with exit codes {codes}"
+        total = N_PROCS * N_EACH
+        if isinstance(got, int) and 0 <= got < total:
+            assert got == total, (
+                f"under {method}: {N_PROCS} processes adding 1 {N_EACH} times each gave {got}, "
+                f"not {total}: {total - got} increments were lost. `value += 1` reads, then "
+                "writes; another process can write in between. Hold counter.get_lock() around it"
+            )
+        assert got == total, f"under {method}: expected {total}, got {got!r}"
+        assert ctx.all_met, f"the {N_PROCS} processes never ran at the same time"
+
+
+@COUNTER
+@pytest.mark.deadline(16)
+def test_exact_total_under_fork(student, recording, captured, budget):
+    """under fork: no increment is lost, even when the processes race"""
+    _check_counter(student, "fork", recording, captured, budget)
+
+
+@COUNTER
+@pytest.mark.deadline(16)
+def test_exact_total_under_spawn(student, recording, captured, budget):
+    """under spawn: no increment is lost, even when the processes race"""
+    _check_counter(student, "spawn", recording, captured, budget)
+
+
+@COUNTER
+@pytest.mark.deadline(16)
+def test_exact_total_under_forkserver(student, recording, captured, budget):
+    """under forkserver: no increment is lost, even when the processes race"""
+    _check_counter(student, "forkserver", recording, captured, budget)
+
+
+@COUNTER
+@pytest.mark.deadline(8)
+def test_returns_a_plain_int(student, recording, captured, budget):
+    """returns the total as an int (not the shared Value), 0 when n_each is 0"""
+    method = _cheapest_method()
+    for n_each, total in ((0, 0), (5, 10)):
+        with _ending(recording(method)) as ctx:
+            got, _ = _call(
+                student.increment_in_processes,
+                2,
+                n_each,
+                ctx,
+                timeout=4,
+                stderr=captured,
+                budget=budget,
+                what=f"increment_in_processes(2, {n_each}, <{method} context>)",
+            )
+            assert type(got) is int, (
+                f"returned {type(got).__name__} {got!r}: return counter.value, a plain int"
+            )
+            assert got == total, f"increment_in_processes(2, {n_each}) gave {got}, not {total}"
+
+
+# --------------------------------------------------------------------------
+# coprocess
+
+ECHO = "coursekit.mp_workers:PickleEcho"
+OBJECTS = [1, 10, "two", [3.0, None], {"four": (4,)}, b"five\n\n", -6]
+
+
+def _coprocess_module(student):
+    """Return (module name, folder) of the module that defines the student's coprocess."""
+    cls = student.CoprocessSender
+    name = getattr(cls, "__module__", "__main__")
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if name == "__main__" or not path:
+        pytest.fail(
+            "CoprocessSender and serve must be defined in the module my_coprocess.py "
+            "(the %%writefile cell), so that a child process can run it with -m",
+            pytrace=False,
+        )
+    return name, str(Path(path).resolve().parent)
+
+
+class _Coprocess:
+    """The student's module run as `python -m module consumer`, its output read in threads."""
+
+    def __init__(self, module, folder, consumer=ECHO):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (folder, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, consumer],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=folder,
+            env=env,
+        )
+        self.received = queue.Queue()
+        self.errors = []
+        threading.Thread(target=self._read_stdout, daemon=True, name="coprocess-out").start()
+        threading.Thread(target=self._read_stderr, daemon=True, name="coprocess-err").start()
+
+    def _read_stdout(self):
+        try:
+            while True:
+                self.received.put(pickle.load(self.proc.stdout))
+        except EOFError:
+            self.received.put(("eof",))
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            self.received.put(("unreadable", repr(exc)))
+
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            self.errors.append(line.decode("utf-8", errors="replace").rstrip())
+
+    def next(self, timeout):
+        """Return the next message from the consumer, or None after `timeout` seconds."""
+        try:
+            return self.received.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stderr_tail(self):
+        lines = [line for line in self.errors if line.strip()]
+        return ("\nthe child printed:\n    " + "\n    ".join(lines[-4:])) if lines else ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(5)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
+
+
+@pytest.fixture
+def coprocess(student):
+    """Start the student's coprocess module as a child, echoing what its consumer gets."""
+    children = []
+
+    def start():
+        child = _Coprocess(*_coprocess_module(student))
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.stop()
+
+
+class _Recorder:
+    """A consumer that remembers what it was sent and how often it was closed."""
+
+    def __init__(self):
+        self.items = []
+        self.closed = 0
+        self.sent_after_close = 0
+
+    def send(self, item):
+        if self.closed:
+            self.sent_after_close += 1
+        self.items.append(item)
+
+    def close(self):
+        self.closed += 1
+
+
+class _RawSink(io.RawIOBase):
+    """The raw end of a buffered stream: what reached it is what a pipe would carry."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.data += b
+        return len(b)
+
+
+def _load_all(data):
+    stream = io.BytesIO(bytes(data))
+    out = []
+    while stream.tell() < len(data):
+        out.append(pickle.load(stream))
+    return out
+
+
+@COPROCESS
+def test_send_writes_one_pickle_per_object_in_order(student):
+    """send() writes each object as a pickle, in order"""
+    stream = io.BytesIO()
+    sender = student.CoprocessSender(stream)
+    for obj in OBJECTS:
+        sender.send(obj)
+    try:
+        got = _load_all(stream.getvalue())
+    except Exception as exc:  # noqa: BLE001 - reported to the student
+        pytest.fail(f"the stream does not hold a sequence of pickles: {exc!r}", pytrace=False)
+    assert got == OBJECTS, f"unpickling the stream gave {got!r}, expected {OBJECTS!r}"
+
+
+@COPROCESS
+def test_send_flushes_each_object(student):
+    """after send() returns, the object has left the stream's buffer"""
+    raw = _RawSink()
+    stream = io.BufferedWriter(raw, buffer_size=1 << 16)
+    sender = student.CoprocessSender(stream)
+    for i, obj in enumerate(OBJECTS):
+        sender.send(obj)
+        try:
+            got = _load_all(raw.data)
+        except Exception:  # noqa: BLE001 - a partial pickle: not flushed
+            got = None
+        assert got == OBJECTS[: i + 1], (
+            f"after send({obj!r}) returned, the object was still in the stream's buffer, so "
+            "the other side could not read it yet: flush the stream in send()"
+        )
+
+
+@COPROCESS
+def test_close_closes_the_stream(student):
+    """close() closes the stream, which is how the other side learns it is over"""
+    stream = io.BytesIO()
+    sender = student.CoprocessSender(stream)
+    sender.send("last")
+    sender.close()
+    assert stream.closed, "close() left the stream open: the child would never see end-of-file"
+
+
+@COPROCESS
+def test_serve_feeds_the_consumer_in_order_and_closes_it_at_eof(student):
+    """serve() passes each object to consumer.send() in order, then calls close() once at EOF"""
+    stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in OBJECTS))
+    consumer = _Recorder()
+    finished, _ = _call_quietly(student.serve, stream, consumer)
+    assert finished, "serve() did not return at end-of-file within 2 s"
+    assert consumer.items == OBJECTS, f"the consumer got {consumer.items!r}, expected {OBJECTS!r}"
+    assert consumer.closed == 1, (
+        f"consumer.close() was called {consumer.closed} times at end-of-file, expected once"
+    )
+
+
+def _call_quietly(func, *args, timeout=2.0):
+    """Run func(*args) in a helper thread; return (finished, result), re-raising its error."""
+    box = {}
+
+    def target():
+        try:
+            box["value"] = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="student-call")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return False, None
+    if "error" in box:
+        exc = box["error"]
+        pytest.fail(f"raised {type(exc).__name__}: {exc}", pytrace=False)
+    return True, box.get("value")
+
+
+@COPROCESS
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess):
+    """a child running your module gets each object right after send(), in order"""
+    child = coprocess()
+    sender = student.CoprocessSender(child.proc.stdin)
+    for obj in OBJECTS:
+        sender.send(obj)
+        message = child.next(timeout=4)
+        assert message is not None, (
+            f"the child had not received {obj!r} 4 s after send() returned: is the stream "
+            f"flushed?{child.stderr_tail()}"
+        )
+        assert message == ("item", obj), (
+            f"sent {obj!r}, but the child's consumer got {message!r}{child.stderr_tail()}"
+        )
+
+
+@COPROCESS
+@pytest.mark.deadline(10)
+def test_large_objects_arrive_whole(student, coprocess):
+    """objects of several megabytes arrive whole, between small ones"""
+    big = bytes(range(256)) * 8192  # 2 MiB, full of newline bytes
+    many = list(range(100_000))
+    objects = ["start", big, many, "end"]
+    child = coprocess()
+    sender = student.CoprocessSender(child.proc.stdin)
+    got = []
+
+    def send_all():
+        for obj in objects:
+            sender.send(obj)
+
+    sending = threading.Thread(target=send_all, daemon=True, name="sender")
+    sending.start()  # the child echoes while we send: read as we go
+    for _ in objects:
+        message = child.next(timeout=6)
+        if message is None:
+            break
+        got.append(message)
+    sending.join(2)
+    assert len(got) == len(objects), (
+        f"only {len(got)} of {len(objects)} objects reached the child{child.stderr_tail()}"
+    )
+    assert [m[1] if m[0] == "item" else m for m in got] == objects, (
+        f"the objects arrived changed or out of order{child.stderr_tail()}"
+    )
+
+
+@COPROCESS
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+def test_close_makes_the_child_close_its_consumer_and_exit_0(student, coprocess):
+    """after close() the child closes its consumer and exits with code 0"""
+    child = coprocess()
+    sender = student.CoprocessSender(child.proc.stdin)
+    sender.send("a")
+    sender.send("b")
+    sender.close()
+    messages = []
+    while True:
+        message = child.next(timeout=4)
+        if message is None or message == ("eof",):
+            break
+        messages.append(message)
+    assert ("closed", 2) in messages, (
+        "the child's consumer was never closed after close(): at end-of-file "
+        f"(pickle.load raises EOFError) call consumer.close(){child.stderr_tail()}"
+    )
+    try:
+        code = child.proc.wait(4)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the child was still running 4 s after close()", pytrace=False)
+    assert code == 0, (
+        f"the child exited with code {code}: end-of-file is the normal end of the stream, "
+        f"not an error{child.stderr_tail()}"
+    )
+
+
+# --------------------------------------------------------------------------
+# pipe_pingpong
+
+ROUNDS = 5
+PINGPONG_HANG = (
+    "The child was probably still waiting in recv(). A pipe end reports end-of-file only "
+    "when every copy of the other end is closed, in every process; a forked child inherits "
+    "copies of both ends. Did the parent close its end before joining the child?"
+)
+
+
+def _check_pingpong(student, method, recording, captured, budget, rounds=ROUNDS):
+    # Each child lingers 0.3 s after its function returns: joined or not is then visible.
+    with _ending(recording(method, linger=0.3)) as ctx:
+        got, _ = _call(
+            student.pingpong,
+            rounds,
+            ctx,
+            timeout=10,
+            stderr=captured,
+            budget=budget,
+            what=f"pingpong({rounds}, <{method} context>)",
+            hang_hint=PINGPONG_HANG,
+        )
+        started = ctx.started
+        assert len(started) == 1, (
+            f"{len(started)} processes were started with context.Process, expected exactly one"
+        )
+        child = started[0]
+        expected = [("pong", i, child.pid) for i in range(rounds)]
+        assert got == expected, f"under {method}: got {got!r}, expected {expected!r}"
+        code = child.exitcode
+        assert code is not None, "pingpong returned while the child was still running: join it"
+        assert code >= 0, (
+            f"the child was killed by signal {-code}: do not terminate it. Close the parent's end; "
+            "the child's recv() then raises EOFError, and it can return"
+        )
+        assert code == 0, (
+            f"the child exited with code {code}: EOFError from recv() is how the game ends, "
+            "so catch it and return"
+        )
+
+
+@PINGPONG
+@pytest.mark.weight(2)
+@pytest.mark.deadline(14)
+def test_plays_and_ends_cleanly_under_fork(student, recording, captured, budget):
+    """under fork: replies in order from the child, which then exits with code 0"""
+    _check_pingpong(student, "fork", recording, captured, budget)
+
+
+@PINGPONG
+@pytest.mark.deadline(14)
+def test_plays_and_ends_cleanly_under_spawn(student, recording, captured, budget):
+    """under spawn: replies in order from the child, which then exits with code 0"""
+    _check_pingpong(student, "spawn", recording, captured, budget)
+
+
+@PINGPONG
+@pytest.mark.deadline(14)
+def test_plays_and_ends_cleanly_under_forkserver(student, recording, captured, budget):
+    """under forkserver: replies in order from the child, which then exits with code 0"""
+    _check_pingpong(student, "forkserver", recording, captured, budget)
+
+
+@PINGPONG
+@pytest.mark.deadline(14)
+def test_zero_rounds(student, recording, captured, budget):
+    """pingpong(0) returns [] and the child still ends cleanly"""
+    _check_pingpong(student, _cheapest_method(), recording, captured, budget, rounds=0)
