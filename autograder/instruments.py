@@ -44,6 +44,7 @@ True
 from __future__ import annotations
 
 import _thread
+import collections
 import os
 import queue
 import sys
@@ -73,12 +74,9 @@ __all__ = [
 SLICE = 0.02
 
 
-class Aborted(Abandoned):
-    """Raised in a thread blocked on an instrumented primitive once its test is over.
-
-    It derives from the harness's `Abandoned`, so a thread that dies of it is
-    never reported on stderr.
-    """
+#: Raised in a thread blocked on an instrumented primitive once its test is over. It is
+#: the harness's own `Abandoned`, so a thread that dies of it is never reported on stderr.
+Aborted = Abandoned
 
 
 # --------------------------------------------------------------------------
@@ -110,6 +108,8 @@ class Registry:
         self.waits_started = 0
         self.spurious_wakeups = 0
         self.instrumented = 0
+        #: How many times each thread (by ident) called an instrumented primitive.
+        self.calls: collections.Counter[int] = collections.Counter()
         self._cond = threading.Condition(threading.Lock())
         self._holds: dict[int, dict[TrackedLock, int]] = {}
         self._waiting: dict[int, Any] = {}
@@ -123,6 +123,7 @@ class Registry:
 
     def _touch(self) -> int:
         me = threading.get_ident()
+        self.calls[me] += 1
         if me not in self._threads:
             self._threads[me] = threading.current_thread()
         return me

@@ -238,7 +238,7 @@ def test_insufficient_funds_raise_and_change_nothing(student):
 
 @TRANSFER
 @pytest.mark.weight(2)
-@pytest.mark.deadline(6)
+@pytest.mark.deadline(8)
 def test_transfers_in_opposite_directions_never_deadlock(student):
     """never deadlocks, even when every thread dawdles after taking its first lock"""
     # Round 1: A->B against B->A. Round 2: a cycle A->B, B->C, C->A.
@@ -246,14 +246,14 @@ def test_transfers_in_opposite_directions_never_deadlock(student):
         ((100, 100), [(0, 1, 10), (1, 0, 20)]),
         ((100, 100, 100), [(0, 1, 10), (1, 2, 20), (2, 0, 30)]),
     ]:
-        with Registry(pause_first_hold=0.5, party=len(moves)) as registry:
+        with Registry(pause_first_hold=0.3, party=len(moves)) as registry:
             bank = Bank(student, registry, *balances)
             acct = bank.accounts
             workers = [
                 Worker(bank.transfer, acct[s], acct[d], amount, name=f"transfer-{s}-to-{d}")
                 for s, d, amount in moves
             ]
-            _finish(registry, workers, timeout=2.0)
+            _finish(registry, workers, timeout=3.0)
         for w in workers:
             if w.error is not None:
                 raise w.error

@@ -120,6 +120,19 @@ def _run_all(workers, progress, limit):
             raise w.error
 
 
+def _sleeps_while_blocked(registry, worker, what):
+    """Fail if a blocked worker keeps calling into its primitives: it polls."""
+    before = registry.calls[worker.thread.ident]
+    time.sleep(LINGER)
+    calls = registry.calls[worker.thread.ident] - before
+    if calls > 10 and not worker.done.is_set():
+        pytest.fail(
+            f"{what} polls: it took a lock or waited {calls} times in {LINGER:g} s while "
+            "nothing changed. Block on a Condition (or a Semaphore) until you are woken",
+            pytrace=False,
+        )
+
+
 WHILE_HINT = "Check the condition again after every wait(): `while not ...: cond.wait()`."
 
 
@@ -212,13 +225,14 @@ def test_keeps_fifo_order_and_reports_its_length(student):
 
 @BUFFER
 def test_put_blocks_while_full(student):
-    """put() blocks while the buffer is full, and goes on once a get() makes room"""
+    """put() blocks (without polling) while the buffer is full, and goes on once a get() makes room"""
     buf = student.BoundedBuffer(2)
     registry = _instrumented(buf)
     with registry:
         _fill(buf, "ab")
         producer = Worker(buf.put, "c", name="put-c")
         _blocks(registry, producer, "put() into a full buffer")
+        _sleeps_while_blocked(registry, producer, "put() into a full buffer")
         assert _len(buf) == 2, f"a full buffer of capacity 2 reports len {_len(buf)}"
         got = _call(buf.get)
         assert got == "a", f"get() returned {got!r}, not the oldest item 'a'"
@@ -229,12 +243,13 @@ def test_put_blocks_while_full(student):
 
 @BUFFER
 def test_get_blocks_while_empty(student):
-    """get() blocks while the buffer is empty, and returns the next item put"""
+    """get() blocks (without polling) while the buffer is empty, and returns the next item put"""
     buf = student.BoundedBuffer(2)
     registry = _instrumented(buf)
     with registry:
         consumer = Worker(buf.get, name="get")
         _blocks(registry, consumer, "get() from an empty buffer")
+        _sleeps_while_blocked(registry, consumer, "get() from an empty buffer")
         _fill(buf, ["x"])
         assert _done(consumer, PROMPT, "get() after a put()") == "x"
         assert _len(buf) == 0
