@@ -18,3 +18,56 @@ c.Execute.allow_errors = True
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Safe grading at scale (autograder/preprocessors.py; docs/grading.md).
+# SafeExecute replaces nbgrader's Execute: limits per kernel, a grade guard,
+# and a dying kernel no longer drops the student. RepairCells and the
+# TolerantExporter keep broken submissions from aborting a grading run.
+try:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        IgnorePattern,
+        LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+
+    from autograder.preprocessors import RepairCells, SafeExecute, TolerantExporter
+except ImportError as exc:  # the course package is not importable: stock nbgrader
+    import warnings
+
+    warnings.warn(f"autograder is not importable ({exc}): grading without its safeguards")
+else:
+    c.Autograde.exporter_class = TolerantExporter
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        RepairCells,
+        DeduplicateIds,
+        OverwriteKernelspec,
+        OverwriteCells,
+        CheckCellMetadata,
+    ]
+    c.Autograde.autograde_preprocessors = [
+        SafeExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+
+# Limits for each grading kernel and everything it starts (docs/grading.md).
+# Sizes take K, M or G; 0 switches a limit off.
+c.SafeExecute.memory_limit = "2G"  # resident memory, all processes together
+c.SafeExecute.address_space_limit = "8G"  # virtual memory per process (RLIMIT_AS)
+c.SafeExecute.task_limit = 256  # threads + processes
+c.SafeExecute.cpu_limit = 600  # CPU seconds for the whole notebook
+c.SafeExecute.output_limit = "1M"  # output kept per cell
+c.SafeExecute.file_size_limit = "256M"  # largest file a kernel may write
+c.SafeExecute.sandbox = True  # Landlock: writes only below the notebook's folder and a private tmp

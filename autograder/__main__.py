@@ -1,9 +1,10 @@
-"""Command line: python -m autograder {grade,release,mutants,demo} ..."""
+"""Command line: python -m autograder {grade,autograde,release,mutants,demo} ..."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,29 @@ def _cmd_grade(args) -> int:
             score = "manual" if entry.get("needs_manual_grade") else entry["score"]
             print(f"{key:24} {score} / {entry['max_score']}")
     return 0
+
+
+def _cmd_autograde(args) -> int:
+    from ._parallel import autograde
+
+    grader = autograde(
+        args.assignments,
+        root=Path(args.course) if args.course else None,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        db_url=args.db_url,
+        force=args.force,
+        progress=not args.no_progress,
+        students=args.student,
+        report=Path(args.report) if args.report else None,
+    )
+    if args.json:
+        import dataclasses
+
+        print(json.dumps([dataclasses.asdict(r) for r in grader.records], indent=2))
+    else:
+        print(grader.summary() or "nothing to grade (use --force to grade again)")
+    return 1 if any(r.error for r in grader.records) else 0
 
 
 def _cmd_release(args) -> int:
@@ -55,6 +79,34 @@ def main(argv: list[str] | None = None) -> int:
         "--json", action="store_true", help="print {grade_id: {score, max_score}} as JSON"
     )
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser(
+        "autograde",
+        help="grade every submission of an assignment in parallel, into the gradebook",
+        description="Grade submitted/*/ASSIGNMENT with N worker processes (or a Dask "
+        "cluster) and record the grades with nbgrader, as `nbgrader autograde` would.",
+    )
+    p.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="worker processes (default: CPUs)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786, instead of local workers",
+    )
+    p.add_argument("--db-url", help="gradebook URL (default: the course's, SQLite gradebook.db)")
+    p.add_argument("--course", help="the course directory (default: this repository)")
+    p.add_argument("--force", action="store_true", help="grade again students already graded")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--report", help="write the per-student report here (JSON)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the per-student report as JSON")
+    p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     p.add_argument("assignments", nargs="*")

@@ -10,7 +10,12 @@ whole notebook in one kernel:
 * everything written to stderr while the suite runs is captured, because
   nbgrader gives 0 to a test cell with any stderr output;
 * the result is a float that never exceeds the cell's points, because a
-  non-number would earn full credit and a larger number raises in nbgrader.
+  non-number would earn full credit and a larger number raises in nbgrader;
+* the student's code cannot end the session early or skip the tests it would
+  fail: a test that never reports, or a skip raised outside the suite, fails;
+* when the grader has armed the guard (``autograder._guard``), a notebook that
+  patched the harness, pytest or builtins scores 0, and the score is signed so
+  that the grader can tell it from one the notebook printed itself.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import traceback
 from pathlib import Path
 
 import pytest
+
+from . import _guard
 
 SUITES = Path(__file__).with_name("suites")
 #: Seconds a single hidden test may run before it is reported as stuck.
@@ -94,6 +101,8 @@ class Result:
 
     @property
     def score(self) -> float:
+        if self.error:
+            return 0.0
         # Round down to hundredths so the score can never exceed the points.
         return min(float(self.points), int(self.points * self.fraction * 100) / 100)
 
@@ -214,6 +223,8 @@ class _Plugin:
         self.stuck_seconds = 0.0
         self.outcomes: list[TestOutcome] = []
         self.items: dict[str, pytest.Item] = {}
+        self.collected: list[pytest.Item] = []
+        self.skipped: set[str] = set()
         self.collect_errors: list[str] = []
 
     @pytest.fixture
@@ -228,6 +239,7 @@ class _Plugin:
             if marker and marker.args and marker.args[0] == self.exercise:
                 keep.append(item)
         items[:] = keep
+        self.collected = list(keep)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -253,11 +265,25 @@ class _Plugin:
         except _Stuck:
             self.stuck_seconds += deadline
             raise
+        except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception) as exc:
+            # Only the suite may skip a test. The code under test calling
+            # pytest.skip(), xfail() or exit() would hide a failure.
+            if isinstance(exc, pytest.exit.Exception) or not _raised_in_suite(exc):
+                kind = type(exc).__name__
+                pytest.fail(
+                    f"the code under test raised pytest's {kind} ({exc}), which would "
+                    "hide the test's result; it counts as a failure",
+                    pytrace=False,
+                )
+            raise
         return True
 
     def pytest_runtest_logreport(self, report):
         item = self.items.get(report.nodeid)
-        if item is None or report.skipped:
+        if item is None:
+            return
+        if report.skipped:
+            self.skipped.add(report.nodeid)
             return
         failed = report.failed
         if report.when == "call" or failed:
@@ -280,6 +306,62 @@ class _Plugin:
                     seconds=report.duration,
                 )
             )
+
+
+def _raised_in_suite(exc: BaseException) -> bool:
+    """Tell whether pytest.skip()/xfail() was called by a hidden suite itself."""
+    caller = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if f"{os.sep}_pytest{os.sep}" not in filename:
+            caller = filename
+        tb = tb.tb_next
+    return caller is not None and Path(caller).resolve().parent == SUITES.resolve()
+
+
+def _forget_suites() -> None:
+    """Drop suite modules from sys.modules so that pytest imports them afresh.
+
+    With --import-mode=importlib pytest reuses a module already in
+    sys.modules under the suite's name: a notebook could plant a fake suite
+    there, or patch the real one between two checks.
+    """
+    suites = SUITES.resolve()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        in_suites = False
+        if path:
+            with contextlib.suppress(OSError, ValueError):
+                in_suites = Path(path).resolve().parent == suites
+        if in_suites or name.startswith("test_") and (SUITES / f"{name}.py").exists():
+            sys.modules.pop(name, None)
+
+
+_PYTEST_ENV = {
+    "PYTEST_ADDOPTS": None,
+    "PYTEST_PLUGINS": None,
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+}
+
+
+@contextlib.contextmanager
+def _clean_pytest_env():
+    """Run pytest without options or plugins smuggled in through the environment."""
+    saved = {name: os.environ.get(name) for name in _PYTEST_ENV}
+    for name, value in _PYTEST_ENV.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _reason(report) -> str:
@@ -364,18 +446,45 @@ def run_suite(
 
     threading.excepthook = record
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        _forget_suites()
+        with (
+            _clean_pytest_env(),
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+        ):
             pytest.main(args, plugins=[plugin])
     except BaseException as exc:  # noqa: BLE001 - a grade must always come back
         return Result(assignment, exercise, points, plugin.outcomes, error=f"harness: {exc!r}")
     finally:
         threading.excepthook = old_hook
+    reported = {o.name for o in plugin.outcomes} | plugin.skipped
+    for item in plugin.collected:
+        if item.nodeid not in reported:
+            # The session ended before this test reported (pytest.exit(), an
+            # interrupt): a test that never ran did not pass.
+            doc = inspect.getdoc(item.obj) or item.name.replace("_", " ")
+            weight_marker = item.get_closest_marker("weight")
+            plugin.outcomes.append(
+                TestOutcome(
+                    name=item.nodeid,
+                    title=doc.splitlines()[0],
+                    weight=float(weight_marker.args[0]) if weight_marker else 1.0,
+                    passed=False,
+                    reason="not run: the test session ended before this test",
+                )
+            )
     result = Result(assignment, exercise, points, plugin.outcomes)
     if plugin.collect_errors:
         result.error = "the hidden suite could not be loaded:\n" + "\n".join(plugin.collect_errors)
     elif not plugin.outcomes:
         result.error = f"no hidden tests for exercise {exercise!r} in {assignment}"
     return result
+
+
+def _tampering(changes: list[str]) -> str:
+    return "the notebook changed the grading machinery, so this exercise scores 0:\n" + "\n".join(
+        f"  - {c}" for c in changes
+    )
 
 
 def check(assignment: str, exercise: str, points: float, ns: dict | None = None) -> float:
@@ -387,9 +496,23 @@ def check(assignment: str, exercise: str, points: float, ns: dict | None = None)
     """
     if ns is None:
         ns = sys._getframe(1).f_globals
-    result = run_suite(assignment, exercise, ns, points)
+    guard = _guard.armed()
+    changes = guard.tampered() if guard else []
+    if changes:
+        result = Result(assignment, exercise, points, [], error=_tampering(changes))
+    else:
+        result = run_suite(assignment, exercise, ns, points)
+        changes = guard.tampered() if guard else []
+        if changes:
+            result.error = _tampering(changes)
+    # A changed builtin (min, int, ...) could bend any computation: after
+    # tampering the score is a literal 0 and nothing is signed.
+    score = 0.0 if changes else result.score
     print(result.report())
+    if guard and not changes:
+        # The grader checks this against the score the cell shows.
+        print(guard.signature(assignment, exercise, points, score))
     if os.environ.get("AUTOGRADER_STRICT") and result.score < result.points:
         # Used by `make test`: the master notebooks must earn full marks.
         raise AssertionError(f"reference solution scored {result.score} / {result.points}")
-    return result.score
+    return score

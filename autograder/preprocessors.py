@@ -1,0 +1,517 @@
+"""nbgrader plug-ins that keep grading safe and keep every student on the books.
+
+``nbgrader_config.py`` puts these into ``nbgrader autograde``, so plain
+nbgrader benefits as much as ``python -m autograder autograde``:
+
+* :class:`SafeExecute` replaces nbgrader's ``Execute``. It runs each kernel
+  under :mod:`autograder.limits`, arms the grade guard (:mod:`autograder._guard`)
+  before the notebook's first cell, caps each cell's output, survives a dying
+  kernel (the cells that ran keep their grades; the rest get an error that says
+  which cell the kernel died in), and gives 0 to a test cell whose score the
+  autograder did not sign.
+* :class:`RepairCells` runs before nbgrader's sanitizers. It removes the
+  nbgrader metadata from duplicated cells and from cells whose ``grade_id``
+  the gradebook does not know (stock nbgrader aborts the whole run on some of
+  these), and puts back locked and graded cells a student deleted.
+* :class:`TolerantExporter` turns a submission that cannot be read (not JSON,
+  a wrong nbformat) into a stand-in notebook that records 0 for every graded
+  cell, with the reason, instead of an error that drops the student.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
+from nbconvert.exporters import NotebookExporter
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils as nbutils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Any, Bool, Float, Integer, Unicode
+
+from . import _guard
+from .limits import Limits, Watchdog, become_subreaper, describe_exit, format_size, parse_size
+
+LAUNCHER = str(Path(__file__).with_name("limits.py"))
+
+
+def _error(ename: str, message: str) -> NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=message, traceback=[message])
+
+
+def _is_test_cell(cell) -> bool:
+    return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
+
+
+def _label(cell, index: int) -> str:
+    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"'{gid}' (cell {index + 1})" if gid else f"{index + 1}"
+
+
+def _matplotlib_cache() -> Path | None:
+    if os.environ.get("MPLCONFIGDIR"):
+        return Path(os.environ["MPLCONFIGDIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "matplotlib"
+    return path if path.is_dir() else None
+
+
+# --------------------------------------------------------------------------
+# The kernel manager
+
+
+class LimitedKernelManager(AsyncKernelManager):
+    """Start the kernel through the limits launcher and watch it with a :class:`Watchdog`."""
+
+    limits = Any(None, allow_none=True, help="an autograder.limits.Limits").tag(config=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.private_dir: str | None = None
+        self.watchdog: Watchdog | None = None
+        self.token = uuid.uuid4().hex
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        limits = self.limits or Limits()
+        become_subreaper()
+        self.private_dir = tempfile.mkdtemp(prefix="autograder-kernel-")
+        cwd = kw.get("cwd") or os.getcwd()
+        env = dict(kw.get("env") or os.environ)
+        tmp = os.path.join(self.private_dir, "tmp")
+        os.makedirs(tmp)
+        mpl = os.path.join(self.private_dir, "matplotlib")
+        os.makedirs(mpl)
+        cache = _matplotlib_cache()
+        if cache:
+            # A warm font cache: building one prints a warning to stderr, and
+            # stderr in a test cell scores 0.
+            for font_list in cache.glob("fontlist-*.json"):
+                shutil.copy(font_list, mpl)
+        env.update(
+            TMPDIR=tmp,
+            TEMP=tmp,
+            TMP=tmp,
+            IPYTHONDIR=os.path.join(self.private_dir, "ipython"),
+            MPLCONFIGDIR=mpl,
+            MALLOC_ARENA_MAX="2",
+            PYTHONDONTWRITEBYTECODE="1",
+            AUTOGRADER_KERNEL_TOKEN=self.token,
+        )
+        kw["env"] = env
+        writable = [cwd, self.private_dir, "/dev/shm", os.devnull]
+        command = [
+            sys.executable,
+            LAUNCHER,
+            limits.to_json(),
+            json.dumps(writable),
+            "--",
+            *kernel_cmd,
+        ]
+        await super()._async_launch_kernel(command, **kw)
+        pid = self.provisioner.process.pid if self.provisioner else None
+        if pid:
+            self.watchdog = Watchdog(pid, limits, self.token).start()
+
+    def exit_code(self) -> int | None:
+        process = getattr(self.provisioner, "process", None)
+        return process.poll() if process is not None else None
+
+    def death_reason(self) -> str:
+        """Say why the kernel is gone: a limit the watchdog enforced, or how it ended."""
+        if self.watchdog and self.watchdog.reason:
+            return self.watchdog.reason
+        code = self.exit_code()
+        if code is None and self.provisioner is not None:
+            return "the kernel stopped responding"
+        return f"the kernel {describe_exit(code)}"
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Stop the watchdog, kill leftovers, remove the private folder (idempotent)."""
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        if self.private_dir:
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+            self.private_dir = None
+
+
+# --------------------------------------------------------------------------
+# Executing a notebook
+
+
+class SafeExecute(Execute):
+    """nbgrader's Execute, with limits, a grade guard, and no silent kernel deaths."""
+
+    memory_limit = Unicode(
+        "2G", help="Resident memory of a grading kernel and its children (e.g. 2G; 0: none)"
+    ).tag(config=True)
+    address_space_limit = Unicode(
+        "8G", help="Virtual memory of each process (RLIMIT_AS; 0: none)"
+    ).tag(config=True)
+    task_limit = Integer(256, help="Threads plus processes of a kernel (0: none)").tag(config=True)
+    cpu_limit = Float(600.0, help="CPU seconds for a whole notebook (0: none)").tag(config=True)
+    output_limit = Unicode("1M", help="Output recorded per cell (0: none)").tag(config=True)
+    file_size_limit = Unicode("256M", help="Largest file a kernel may write").tag(config=True)
+    sandbox = Bool(True, help="Confine the kernel's writes with Landlock where available").tag(
+        config=True
+    )
+    guard = Bool(True, help="Arm the grade guard and check the signatures of scores").tag(
+        config=True
+    )
+    interrupt_grace = Float(
+        5.0, help="Seconds a kernel gets to stop after the cell timeout before it is killed"
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", LimitedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def limits(self) -> Limits:
+        return Limits(
+            memory=parse_size(self.memory_limit),
+            address_space=parse_size(self.address_space_limit),
+            tasks=self.task_limit or None,
+            cpu_seconds=self.cpu_limit or None,
+            output_bytes=parse_size(self.output_limit),
+            file_size=parse_size(self.file_size_limit),
+            sandbox=self.sandbox,
+        )
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, LimitedKernelManager):
+            km.limits = self.limits()
+        return km
+
+    # ------------------------------------------------------------ the run
+
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient.client import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self.iopub_timeout = max(self.iopub_timeout, int(self.interrupt_grace))
+        self._output_used: dict[int, int] = {}
+        self._truncated: set[tuple[int, str]] = set()
+        self._output_cap = parse_size(self.output_limit)
+        unreadable = nb.metadata.get("autograder", {}).get("unreadable")
+        if unreadable:
+            self._not_run(nb.cells, f"not run: {unreadable}")
+            return nb, self.resources
+
+        key = _guard.new_key() if self.guard else None
+        arm_error = None
+        death = None
+        with self.setup_kernel():
+            info = self.wait_for_reply(self.kc.kernel_info())
+            if info is not None:
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+            if key is not None:
+                arm_error = self._arm(key)
+            for index, cell in enumerate(self.nb.cells):
+                if death:
+                    self._not_run([cell], f"not run: {death}")
+                    continue
+                try:
+                    self.preprocess_cell(cell, resources, index)
+                except DeadKernelError:
+                    death = f"kernel died in cell {_label(cell, index)}: {self.km.death_reason()}"
+                    cell.setdefault("outputs", []).append(_error("DeadKernelError", death))
+                except CellTimeoutError:
+                    # The kernel ignored the interrupt at the cell timeout.
+                    run_sync(self.km.shutdown_kernel)(now=True)
+                    death = (
+                        f"kernel stopped in cell {_label(cell, index)}: it did not respond "
+                        f"within {self.interrupt_grace:g} s of being interrupted at the "
+                        f"{self.timeout} s cell time limit"
+                    )
+                    cell.setdefault("outputs", []).append(_error("CellTimeoutError", death))
+            self.set_widgets_metadata()
+        if key is not None:
+            self._verify(key, arm_error)
+        return self.nb, self.resources
+
+    def _not_run(self, cells, message: str) -> None:
+        for cell in cells:
+            if cell.cell_type == "code" and cell.source.strip():
+                cell.outputs = [_error("NotRun", message)]
+
+    # ------------------------------------------------------------ output cap
+
+    def output(self, outs, msg, display_id, cell_index):
+        cap = self._output_cap
+        if not cap:
+            return super().output(outs, msg, display_id, cell_index)
+        content = msg.get("content", {})
+        if msg["msg_type"] == "stream":
+            size = len(content.get("text", ""))
+        else:
+            size = len(json.dumps(content.get("data", content), default=str))
+        used = self._output_used.get(cell_index, 0)
+        if used + size <= cap:
+            self._output_used[cell_index] = used + size
+            return super().output(outs, msg, display_id, cell_index)
+        stream = content.get("name", "stdout") if msg["msg_type"] == "stream" else "stdout"
+        if (cell_index, stream) not in self._truncated:
+            self._truncated.add((cell_index, stream))
+            outs.append(
+                nbformat.v4.new_output(
+                    "stream",
+                    name=stream,
+                    text=f"\n[autograder: output cut off here: this cell wrote more than "
+                    f"{format_size(cap)}]\n",
+                )
+            )
+        if msg["msg_type"] in ("execute_result", "error") and size <= 65536:
+            return super().output(outs, msg, display_id, cell_index)
+        return None
+
+    # ------------------------------------------------------------ the guard
+
+    def _arm(self, key: bytes) -> str | None:
+        folder = getattr(self.km, "private_dir", None) or tempfile.gettempdir()
+        path = _guard.write_key(key, folder)
+        try:
+            return run_sync(self._async_arm)(path)
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
+
+    async def _async_arm(self, path: str) -> str | None:
+        msg_id = self.kc.execute(_guard.arm_code(path), silent=True, store_history=False)
+        try:
+            reply = await asyncio.wait_for(self.async_wait_for_reply(msg_id), self.timeout or 60)
+        except TimeoutError:
+            return "the grade guard did not answer"
+        if reply is None:
+            return "the grade guard did not answer"
+        content = reply["content"]
+        if content.get("status") != "ok":
+            return f"the grade guard could not be armed: {content.get('ename')}: {content.get('evalue')}"
+        return None
+
+    def _verify(self, key: bytes, arm_error: str | None) -> None:
+        """Zero every test cell whose score the armed autograder did not sign."""
+        for cell in self.nb.cells:
+            if cell.cell_type != "code":
+                continue
+            macs = []
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream":
+                    macs.extend(_guard.signatures(output.text))
+                    output.text = _guard.strip_signatures(output.text)
+            if not _is_test_cell(cell):
+                continue
+            call = _guard.CHECK_CALL.search(cell.source)
+            if not call:
+                continue
+            score, _ = nbutils.determine_grade(cell, self.log)
+            if not score:
+                continue
+            if arm_error is None and _guard.verify(
+                key, call["a"], call["e"], call["p"], score, macs
+            ):
+                continue
+            why = arm_error or (
+                "the score this cell shows was not produced by the autograder "
+                "(autograder.check was replaced, or its result or output was changed)"
+            )
+            self.log.warning("Zeroing cell %r: %s", cell.metadata["nbgrader"]["grade_id"], why)
+            cell.outputs.append(_error("AutograderIntegrityError", f"0 points: {why}"))
+
+
+# --------------------------------------------------------------------------
+# Repairing cell metadata before nbgrader's sanitizers
+
+
+def _converter(preprocessor):
+    exporter = getattr(preprocessor, "parent", None)
+    return getattr(exporter, "parent", None)
+
+
+def _release_notebook(owner, assignment: str, notebook: str) -> Path:
+    converter = owner if hasattr(owner, "coursedir") else _converter(owner)
+    coursedir = getattr(converter, "coursedir", None)
+    if coursedir is not None:
+        folder = coursedir.format_path(coursedir.release_directory, ".", assignment)
+    else:
+        folder = os.path.join("release", assignment)
+    return Path(folder) / f"{notebook}.ipynb"
+
+
+class RepairCells(NbGraderPreprocessor):
+    """Fix the cell metadata a student broke, so that nbgrader can grade the rest."""
+
+    restore_missing = Bool(
+        True, help="Put back locked and graded cells that are missing from a submission"
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        ids = resources["nbgrader"]
+        with Gradebook(ids["db_url"]) as gb:
+            try:
+                source_nb = gb.find_notebook(ids["notebook"], ids["assignment"])
+            except MissingEntry:
+                return nb, resources
+            known = {
+                c.name: {
+                    "cell_type": c.cell_type,
+                    "locked": c.locked,
+                    "source": c.source,
+                    "checksum": c.checksum,
+                }
+                for c in source_nb.source_cells
+            }
+            points = {c.name: float(c.max_score) for c in source_nb.grade_cells}
+            solutions = {c.name for c in source_nb.solution_cells}
+            tasks = {c.name for c in source_nb.task_cells}
+
+        def canonical(gid):
+            meta = {
+                "grade": gid in points,
+                "grade_id": gid,
+                "locked": known[gid]["locked"],
+                "schema_version": 3,
+                "solution": gid in solutions,
+                "task": gid in tasks,
+            }
+            if gid in points:
+                meta["points"] = points[gid]
+            return meta
+
+        present: set[str] = set()
+        for cell in reversed(nb.cells):  # like nbgrader: the last copy of a duplicate wins
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if meta is None:
+                continue
+            gid = meta.get("grade_id") if isinstance(meta, dict) else None
+            if gid not in known or gid in present:
+                why = "a duplicate of" if gid in present else "unknown to the gradebook:"
+                self.log.warning("Removing nbgrader metadata from a cell %s %r", why, gid)
+                del cell.metadata["nbgrader"]
+                continue
+            present.add(gid)
+            want = canonical(gid)
+            fields = ("grade", "locked", "schema_version", "solution", "task", "points")
+            if any(meta.get(k) != want.get(k) for k in fields if k in want or k in meta):
+                self.log.warning("Restoring the nbgrader metadata of cell %r", gid)
+                extra = {k: v for k, v in meta.items() if k in ("checksum", "cell_type")}
+                cell.metadata["nbgrader"] = {**want, **extra}
+        if self.restore_missing:
+            self._restore(nb, ids, known, points, canonical, present)
+        return nb, resources
+
+    def _restore(self, nb, ids, known, points, canonical, present) -> None:
+        missing = [g for g in known if g not in present and (known[g]["locked"] or g in points)]
+        if not missing:
+            return
+        order = list(known)
+        release = _release_notebook(self, ids["assignment"], ids["notebook"])
+        if release.exists():
+            with open(release, encoding="utf-8") as fh:
+                ref = nbformat.read(fh, as_version=4)
+            ref_order = [
+                c.metadata["nbgrader"]["grade_id"]
+                for c in ref.cells
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in known
+            ]
+            order = ref_order + [g for g in known if g not in ref_order]
+        for gid in [g for g in order if g in missing]:
+            data = known[gid]
+            if data["cell_type"] == "code":
+                cell = nbformat.v4.new_code_cell(data["source"])
+            else:
+                cell = nbformat.v4.new_markdown_cell(data["source"])
+            cell.metadata["nbgrader"] = {**canonical(gid), "checksum": data["checksum"]}
+            if data["locked"]:
+                cell.metadata["editable"] = False
+                cell.metadata["deletable"] = False
+            notice = nbformat.v4.new_markdown_cell(
+                f"*autograder: the cell `{gid}` was missing from this submission; "
+                "it was put back from the assignment.*"
+            )
+            position = 0
+            before = order[: order.index(gid)]
+            for index, existing in enumerate(nb.cells):
+                egid = existing.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                if egid in before:
+                    position = index + 1
+            nb.cells[position:position] = [notice, cell]
+            present.add(gid)
+            self.log.warning("Put back the missing cell %r", gid)
+
+
+# --------------------------------------------------------------------------
+# Reading submissions
+
+
+def stand_in(release_nb, reason: str):
+    """Return a copy of the released notebook that records `reason` and is never run.
+
+    Every code cell carries an error that says why, so that every graded cell
+    scores 0 even where nothing executes it.
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
+    nb.metadata.setdefault("autograder", {})["unreadable"] = reason
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [_error("NotRun", f"not run: {reason}")]
+    nb.cells.insert(
+        0,
+        nbformat.v4.new_markdown_cell(
+            f"**autograder: this submission could not be graded: {reason}.** "
+            "Every graded cell scores 0. What follows is the released assignment."
+        ),
+    )
+    return nb
+
+
+class TolerantExporter(NotebookExporter):
+    """Read a submission; if it cannot be read, grade a stand-in that says why."""
+
+    def from_file(self, file_stream, resources=None, **kw):
+        try:
+            nb = nbformat.reads(file_stream.read(), as_version=4)
+            if not isinstance(nb.get("cells"), list):
+                raise ValueError("it has no list of cells")
+        except Exception as exc:  # noqa: BLE001 - any unreadable file gets a stand-in
+            reason = _why_unreadable(exc)
+            ids = (resources or {}).get("nbgrader", {})
+            release = _release_notebook(
+                self.parent, ids.get("assignment", ""), ids.get("notebook", "")
+            )
+            if not ids or not release.exists():
+                raise
+            self.log.error("A submission cannot be read (%s): grading a stand-in", reason)
+            with open(release, encoding="utf-8") as fh:
+                nb = stand_in(nbformat.read(fh, as_version=4), reason)
+        return self.from_notebook_node(nb, resources=resources, **kw)
+
+
+def _why_unreadable(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return "the file is not text (is it really an .ipynb notebook?)"
+    name = type(exc).__name__
+    if "JSON" in name or isinstance(exc, json.JSONDecodeError):
+        return "the file is not valid JSON (it may be truncated or not a notebook)"
+    if "version" in text.lower() or "nbformat" in text.lower():
+        return f"the notebook format is not supported ({text[:120]})"
+    return f"the file is not a readable notebook ({name}: {text[:120]})"
