@@ -87,12 +87,13 @@ def test_starts_at_zero_and_counts_each_increment(student):
 @pytest.mark.weight(3)
 def test_no_update_is_lost_when_reads_are_slow(student):
     """loses no update when two threads increment at once and every read is slow"""
-    counter, rendezvous = _slow_counter(student, timeout=0.05)
-    _increment_together(counter, threads=2, times=4)
+    # Each read waits up to 60 ms for the other thread to read too: ten chances to collide.
+    counter, rendezvous = _slow_counter(student, timeout=0.06)
+    _increment_together(counter, threads=2, times=5)
     rendezvous.enabled = False
     value = counter.value
-    assert value == 8, (
-        f"2 threads x 4 increments left value at {value}: {8 - value} updates were lost. "
+    assert value == 10, (
+        f"2 threads x 5 increments left value at {value}: {10 - value} updates were lost. "
         "Two threads read the same count and both wrote back count + 1. Hold one lock, "
         "the same lock for every thread and every call, from the read to the write."
     )

@@ -856,7 +856,7 @@ def test_send_returns_only_when_its_own_item_is_taken(student):
             pytest.fail(f"recv() returned {first!r}, which nobody sent", pytrace=False)
         _done(senders[first], PROMPT, f"send({first!r}) after its item was received")
         other = "b" if first == "a" else "a"
-        if not registry.wait_blocked(senders[other], timeout=0.2, since=seen):
+        if not registry.wait_blocked(senders[other], PROMPT, since=seen):
             pytest.fail(
                 f"send({other!r}) returned although only {first!r} was received: a send must "
                 "wait until its own item is taken",
