@@ -70,19 +70,25 @@ def course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def shots(request):
     folder = Screenshots(SHOTS)
-    # Name the folder in the test output, past pytest's output capture.
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if capture is not None and reporter is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"\nbrowser test: screenshots of each step go to {SHOTS}/")
+    say(request.config, f"\nbrowser test: screenshots of each step go to {SHOTS}/")
     return folder
 
 
+def say(config, line: str) -> None:
+    """Write a line to the terminal, past pytest's output capture."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is not None and reporter is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(request):
     problem = chromium_problem()
     if problem:
+        # Shown even without -rs: a skipped browser test must not go unnoticed.
+        say(request.config, f"\nbrowser test SKIPPED: {problem}")
         pytest.skip(f"browser test skipped: {problem}")
     return CHROMIUM
 
