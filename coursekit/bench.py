@@ -30,7 +30,7 @@ Use it from a notebook::
     results = bench.run_benchmark(bench.QUICK)
     bench.plot_results(results)
 
-or from a shell (writes results.json, speedup.png, efficiency.png and table.md)::
+or from a shell (writes results.json, table.md, speedup.png, efficiency.png, cores.png)::
 
     python -m coursekit.bench --quick --out build/bench
 """
@@ -41,6 +41,7 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import math
 import multiprocessing
@@ -61,6 +62,7 @@ __all__ = [
     "EXECUTORS",
     "FULL",
     "QUICK",
+    "REFERENCE",
     "Config",
     "amdahl",
     "calibrate_countdown",
@@ -75,6 +77,8 @@ __all__ = [
     "load_results",
     "main",
     "markdown_table",
+    "measure_parallel",
+    "plot_cores_busy",
     "plot_efficiency",
     "plot_results",
     "run_benchmark",
@@ -179,8 +183,8 @@ def _in_fresh_loop(coro_factory: Callable[[], Any]) -> Any:
     return box["value"]
 
 
-async def _async_batch(func: Callable, args: Sequence, workers: int) -> float:
-    """Run func(arg) for every arg with at most `workers` in flight; return the seconds."""
+async def _async_batch(func: Callable, args: Sequence, workers: int) -> tuple[float, float]:
+    """Run func(arg) for every arg with at most `workers` in flight; return (wall, CPU) s."""
     pending = list(reversed(args))
 
     async def worker() -> None:
@@ -191,9 +195,16 @@ async def _async_batch(func: Callable, args: Sequence, workers: int) -> float:
             else:
                 func(arg)  # a blocking call: it stalls the whole loop, on purpose
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     await asyncio.gather(*(worker() for _ in range(workers)))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.thread_time() - cpu
+
+
+def _cpu_of_call(func: Callable, arg: Any) -> float:
+    """Call func(arg); return the CPU time it used in the worker that ran it."""
+    start = time.thread_time()
+    func(arg)
+    return time.thread_time() - start
 
 
 def _warm_pool(pool, workers: int) -> None:
@@ -231,14 +242,32 @@ def time_parallel(
     >>> time_parallel(io_wait, [0.05] * 4, "threads", 4) < 0.15
     True
     """
+    return measure_parallel(func, args, executor, workers, start_method=start_method)[0]
+
+
+def measure_parallel(
+    func: Callable,
+    args: Iterable,
+    executor: str = "threads",
+    workers: int = 1,
+    *,
+    start_method: str | None = None,
+) -> tuple[float, float]:
+    """Like `time_parallel`, but return (wall-clock seconds, CPU seconds used by the calls).
+
+    The CPU time is summed over the workers that ran the calls (each measured
+    with `time.thread_time` where it ran), so CPU / wall is the average number
+    of cores the calls kept busy. Other programs on the machine can lower it,
+    never raise it: with the GIL, threads running Python stay at or below 1.
+    """
     args = list(args)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers!r}")
     if executor == "serial":
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         for arg in args:
             func(arg)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.thread_time() - cpu
     if executor == "asyncio":
         return _in_fresh_loop(lambda: _async_batch(func, args, workers))
     if executor == "threads":
@@ -248,13 +277,13 @@ def time_parallel(
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     else:
         raise ValueError(f"unknown executor {executor!r}: use serial, {', '.join(EXECUTORS)}")
+    timed = functools.partial(_cpu_of_call, func)
     with pool:
         _warm_pool(pool, workers)
-        # chunksize=1 hands out one call at a time, as a work queue would.
+        # map() hands out one call at a time (chunksize 1), as a work queue would.
         start = time.perf_counter()
-        for _ in pool.map(func, args):
-            pass
-        return time.perf_counter() - start
+        cpu = sum(pool.map(timed, args))
+        return time.perf_counter() - start, cpu
 
 
 # --------------------------------------------------------------------------
@@ -310,6 +339,18 @@ class Config:
                     f"use one of {multiprocessing.get_all_start_methods()}"
                 )
 
+
+#: Published reference figures, quoted in the course's issue 4: CPython 3.12, 5 runs each,
+#: median, on a machine with at least 16 cores. The I/O figure is for 64 waits of 0.1 s.
+REFERENCE: dict[str, Any] = {
+    "label": "published (CPython 3.12, issue 4)",
+    "cpu": {
+        "threads": {1: 0.98, 2: 1.10, 4: 1.25, 8: 1.38, 16: 1.13},
+        "processes": {1: 1.04, 2: 2.02, 4: 4.06, 8: 7.67, 16: 16.1},
+    },
+    "io": {"threads": {32: 30.8}},
+    "io_tasks": 64,
+}
 
 #: About 20 s on an idle 2-core machine: what the lesson and CI run.
 QUICK = Config()
@@ -453,7 +494,9 @@ def _workloads(config: Config, countdown_n: int | None = None) -> dict[str, dict
     }
 
 
-def _trial(workload: dict[str, Any], executor: str, workers: int, start_method) -> float:
+def _trial(
+    workload: dict[str, Any], executor: str, workers: int, start_method
+) -> tuple[float, float]:
     if workload["task"] == "countdown":
         func: Callable = countdown
     elif executor == "asyncio":
@@ -461,7 +504,7 @@ def _trial(workload: dict[str, Any], executor: str, workers: int, start_method) 
     else:
         func = io_wait
     args = [workload["size"]] * workload["tasks"]
-    return time_parallel(func, args, executor, workers, start_method=start_method)
+    return measure_parallel(func, args, executor, workers, start_method=start_method)
 
 
 def _configurations(workloads: dict[str, dict[str, Any]]) -> list[tuple[str, str, int]]:
@@ -526,7 +569,7 @@ def run_benchmark(
             order = list(configs)
             rng.shuffle(order)
             for name, executor, workers in order:
-                seconds = _trial(chosen[name], executor, workers, start_method)
+                seconds, cpu_seconds = _trial(chosen[name], executor, workers, start_method)
                 runs.append(
                     {
                         "workload": name,
@@ -535,6 +578,7 @@ def run_benchmark(
                         "round": rnd,
                         "warmup": rnd < config.warmup,
                         "seconds": seconds,
+                        "cpu_seconds": cpu_seconds,
                     }
                 )
                 bar.update(1)
@@ -613,13 +657,14 @@ def summarize(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     The speedup of a run is the serial time *of the same round* divided by the
     run's time; pairing runs this way cancels slow drifts in machine load.
-    Warm-up rounds are left out.
+    Warm-up rounds are left out. `cores_busy` is the median CPU time of the
+    calls divided by the wall-clock time: the average number of busy cores.
     """
     serial: dict[tuple[str, int], float] = {}
     for run in results["runs"]:
         if run["executor"] == "serial" and not run["warmup"]:
             serial[(run["workload"], run["round"])] = run["seconds"]
-    groups: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    groups: dict[tuple[str, str, int], list[tuple[float, float, float]]] = {}
     for run in results["runs"]:
         if run["warmup"]:
             continue
@@ -627,26 +672,29 @@ def summarize(results: dict[str, Any]) -> list[dict[str, Any]]:
         if base is None:
             continue
         key = (run["workload"], run["executor"], run["workers"])
-        groups.setdefault(key, []).append((run["seconds"], base / run["seconds"]))
+        cores = run.get("cpu_seconds", math.nan) / run["seconds"]
+        groups.setdefault(key, []).append((run["seconds"], base / run["seconds"], cores))
     order = {name: i for i, name in enumerate(results["workloads"])}
     ex_order = {name: i for i, name in enumerate(("serial", *EXECUTORS))}
     rows = []
     for (workload, executor, workers), samples in sorted(
         groups.items(), key=lambda kv: (order[kv[0][0]], ex_order[kv[0][1]], kv[0][2])
     ):
-        speedups = sorted(s for _, s in samples)
+        speedups = sorted(s for _, s, _ in samples)
         median = statistics.median(speedups)
         row = {
             "workload": workload,
             "executor": executor,
             "workers": workers,
             "repeats": len(samples),
-            "seconds_median": statistics.median(t for t, _ in samples),
+            "seconds_median": statistics.median(t for t, _, _ in samples),
             "speedup_median": median,
             "speedup_q1": _quantile(speedups, 0.25),
             "speedup_q3": _quantile(speedups, 0.75),
             "efficiency": median / workers,
             "karp_flatt": karp_flatt(median, workers) if workers > 1 else None,
+            # CPU seconds per wall-clock second: how many cores the calls kept busy.
+            "cores_busy": statistics.median(c for _, _, c in samples),
         }
         rows.append(row)
     return rows
@@ -677,16 +725,19 @@ def markdown_table(results: dict[str, Any]) -> str:
         "",
         f"Speedup = serial time / time on N workers, paired by round; median of "
         f"{results['config']['repeats']} interleaved runs after {results['config']['warmup']} "
-        "warm-up round(s), with the interquartile range.",
+        "warm-up round(s), with the interquartile range. Cores busy = CPU time of the calls / "
+        "wall-clock time (median).",
         "",
-        "| workload | executor | workers | median time (s) | speedup (median) | IQR | efficiency |",
-        "|---|---|---:|---:|---:|---|---:|",
+        "| workload | executor | workers | median time (s) | speedup (median) | IQR "
+        "| efficiency | cores busy |",
+        "|---|---|---:|---:|---:|---|---:|---:|",
     ]
     for row in summarize(results):
         lines.append(
             f"| {row['workload']} | {row['executor']} | {row['workers']} | "
             f"{row['seconds_median']:.3f} | {row['speedup_median']:.2f}x | "
-            f"{row['speedup_q1']:.2f}-{row['speedup_q3']:.2f} | {row['efficiency']:.2f} |"
+            f"{row['speedup_q1']:.2f}-{row['speedup_q3']:.2f} | {row['efficiency']:.2f} | "
+            f"{row['cores_busy']:.2f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -717,6 +768,7 @@ def plot_results(
     results: dict[str, Any],
     *,
     amdahl_fractions: Sequence[float] = (0.5, 0.9, 0.99),
+    reference: bool = False,
     title: str | None = None,
 ):
     """Plot speedup against workers, one panel per workload; return the Figure.
@@ -725,7 +777,9 @@ def plot_results(
     line is ideal (linear) speedup, the dotted vertical line marks the number
     of CPUs, and the grey curves on the CPU-bound panel are Amdahl's law for a
     few parallel fractions. Both axes are logarithmic (base 2), so that 1x and
-    16x are equally readable. The environment is printed underneath.
+    16x are equally readable. The environment is printed underneath. With
+    `reference`, the published figures in `REFERENCE` are drawn as hollow grey
+    markers where they fit the axes (the I/O figure only for the same job).
     """
     from matplotlib.figure import Figure
 
@@ -772,6 +826,8 @@ def plot_results(
                 lw=1.5,
                 label=executor,
             )
+        if reference:
+            top = max(top, _plot_reference(ax, name, wl, lo, hi))
         if cpus and lo <= cpus <= hi:
             ax.axvline(cpus, color="tab:red", ls=":", lw=1.2, label=f"{cpus} CPUs")
         ax.set_xscale("log", base=2)
@@ -801,6 +857,30 @@ def plot_results(
         color="0.3",
     )
     return fig
+
+
+def _plot_reference(ax, name: str, workload: dict[str, Any], lo: int, hi: int) -> float:
+    """Draw the published figures that fit this panel; return the highest one drawn."""
+    if name == "io" and workload["tasks"] != REFERENCE["io_tasks"]:
+        return 0.0
+    top = 0.0
+    for executor, points in REFERENCE.get(name, {}).items():
+        xs = [n for n in sorted(points) if lo <= n <= hi]
+        if not xs:
+            continue
+        ys = [points[n] for n in xs]
+        top = max(top, *ys)
+        ax.plot(
+            xs,
+            ys,
+            ls="none",
+            marker=_MARKERS.get(executor, "o"),
+            mfc="none",
+            mec="0.4",
+            ms=8,
+            label=f"{executor}, {REFERENCE['label']}",
+        )
+    return top
 
 
 def plot_efficiency(results: dict[str, Any], *, title: str | None = None):
@@ -859,6 +939,64 @@ def plot_efficiency(results: dict[str, Any], *, title: str | None = None):
     return fig
 
 
+def plot_cores_busy(results: dict[str, Any], *, title: str | None = None):
+    """Plot how many cores the calls kept busy (CPU seconds / wall second); return the Figure.
+
+    This is the check that keeps a speedup plot honest on a busy machine: if
+    processes got only 1.2 cores out of 2, their speedup cannot exceed 1.2, and
+    the reason is other programs, not Python. With the GIL, threads running
+    Python stay at or below 1 core whatever the machine.
+    """
+    from matplotlib.figure import Figure
+
+    rows = summarize(results)
+    names = list(results["workloads"])
+    fig = Figure(figsize=(5.2 * len(names), 4.0), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
+    for ax, name in zip(axes, names, strict=True):
+        wl = results["workloads"][name]
+        workers = sorted(set(wl["workers"]))
+        top = 1.0
+        for executor in ("serial", *wl["executors"]):
+            mine = [r for r in rows if r["workload"] == name and r["executor"] == executor]
+            if not mine:
+                continue
+            top = max(top, *(r["cores_busy"] for r in mine))
+            if executor == "serial":
+                ax.axhline(mine[0]["cores_busy"], color="0.5", ls="-.", lw=1, label="serial")
+                continue
+            ax.plot(
+                [r["workers"] for r in mine],
+                [r["cores_busy"] for r in mine],
+                color=_COLORS.get(executor),
+                marker=_MARKERS.get(executor, "o"),
+                label=executor,
+            )
+        if cpus:
+            ax.axhline(cpus, color="tab:red", ls=":", lw=1.2, label=f"{cpus} CPUs")
+            top = max(top, cpus)
+        ax.set_xscale("log", base=2)
+        _log2_axis(ax.xaxis, workers)
+        ax.set_ylim(0, top * 1.15)
+        ax.set_xlabel("workers")
+        ax.set_ylabel("cores busy (CPU s per wall s)")
+        ax.set_title(f"{wl['label']}", fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title or "How many cores the work used", fontsize=12)
+    fig.text(
+        0.5,
+        -0.01,
+        environment_caption(results["environment"]),
+        ha="center",
+        va="top",
+        fontsize=8,
+        color="0.3",
+    )
+    return fig
+
+
 # --------------------------------------------------------------------------
 # Command line
 
@@ -898,7 +1036,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark from the command line; write results.json, PNGs and table.md."""
+    """Run the benchmark from the command line; write results.json, table.md and the PNGs."""
     args = _parse(argv)
     config = FULL if args.full else QUICK
     changes: dict[str, Any] = {}
@@ -930,7 +1068,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_plots:
         plot_results(results).savefig(out / "speedup.png", dpi=120, bbox_inches="tight")
         plot_efficiency(results).savefig(out / "efficiency.png", dpi=120, bbox_inches="tight")
-        written += ["speedup.png", "efficiency.png"]
+        plot_cores_busy(results).savefig(out / "cores.png", dpi=120, bbox_inches="tight")
+        written += ["speedup.png", "efficiency.png", "cores.png"]
     print(table)
     print(f"wrote {', '.join(str(out / w) for w in written)} in {results['elapsed_s']:.1f} s")
     return 0
