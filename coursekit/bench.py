@@ -78,6 +78,7 @@ __all__ = [
     "main",
     "markdown_table",
     "measure_parallel",
+    "new_figure",
     "plot_cores_busy",
     "plot_efficiency",
     "plot_results",
@@ -750,6 +751,19 @@ _COLORS = {"threads": "tab:blue", "processes": "tab:orange", "asyncio": "tab:gre
 _MARKERS = {"threads": "o", "processes": "s", "asyncio": "^"}
 
 
+def new_figure(figsize: tuple[float, float]):
+    """Return a new matplotlib Figure that Jupyter shows once when it is a cell's result.
+
+    It is made through pyplot, which also sets up Jupyter's display of figures, and then
+    closed at once, so that pyplot does not show it a second time or keep it alive.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    plt.close(fig)
+    return fig
+
+
 def _log2_axis(axis, values: Sequence[float]) -> None:
     from matplotlib.ticker import FixedLocator, NullLocator
 
@@ -781,11 +795,9 @@ def plot_results(
     `reference`, the published figures in `REFERENCE` are drawn as hollow grey
     markers where they fit the axes (the I/O figure only for the same job).
     """
-    from matplotlib.figure import Figure
-
     rows = summarize(results)
     names = list(results["workloads"])
-    fig = Figure(figsize=(5.2 * len(names), 4.8), layout="constrained")
+    fig = new_figure((5.2 * len(names), 4.8))
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
     for ax, name in zip(axes, names, strict=True):
@@ -834,12 +846,13 @@ def plot_results(
         ax.set_yscale("log", base=2)
         _log2_axis(ax.xaxis, workers)
         ax.yaxis.set_major_formatter(_plain_formatter())
-        ax.set_ylim(0.25, top * 1.6)
+        ax.set_ylim(0.25, top * 2.4)  # headroom for the legend
         ax.set_xlabel("workers")
         ax.set_ylabel("speedup over serial (x)")
         ax.set_title(f"{wl['label']}: {wl['description']}", fontsize=9.5)
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        handles = ax.get_legend_handles_labels()[0]
+        ax.legend(fontsize=7.5, loc="upper left", ncols=2 if len(handles) > 5 else 1)
     config = results["config"]
     fig.suptitle(
         title or "Speedup against the number of workers",
@@ -850,7 +863,8 @@ def plot_results(
         -0.01,
         f"{environment_caption(results['environment'])}\n"
         f"median of {config['repeats']} interleaved runs after {config['warmup']} warm-up "
-        f"round(s); bars: interquartile range; {results['mode']} mode",
+        f"round(s); bars: interquartile range; {results['mode']} mode"
+        + (f"\nhollow grey markers: {REFERENCE['label']}" if reference else ""),
         ha="center",
         va="top",
         fontsize=8,
@@ -878,7 +892,7 @@ def _plot_reference(ax, name: str, workload: dict[str, Any], lo: int, hi: int) -
             mfc="none",
             mec="0.4",
             ms=8,
-            label=f"{executor}, {REFERENCE['label']}",
+            label=f"{executor}, published",
         )
     return top
 
@@ -889,11 +903,9 @@ def plot_efficiency(results: dict[str, Any], *, title: str | None = None):
     1.0 means every worker is fully used; 0.5 on 2 workers means the second
     one added nothing.
     """
-    from matplotlib.figure import Figure
-
     rows = summarize(results)
     names = list(results["workloads"])
-    fig = Figure(figsize=(5.2 * len(names), 4.0), layout="constrained")
+    fig = new_figure((5.2 * len(names), 4.0))
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
     for ax, name in zip(axes, names, strict=True):
@@ -947,11 +959,9 @@ def plot_cores_busy(results: dict[str, Any], *, title: str | None = None):
     the reason is other programs, not Python. With the GIL, threads running
     Python stay at or below 1 core whatever the machine.
     """
-    from matplotlib.figure import Figure
-
     rows = summarize(results)
     names = list(results["workloads"])
-    fig = Figure(figsize=(5.2 * len(names), 4.0), layout="constrained")
+    fig = new_figure((5.2 * len(names), 4.0))
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
     for ax, name in zip(axes, names, strict=True):

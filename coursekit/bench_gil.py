@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from coursekit.bench import countdown, environment, environment_caption
+from coursekit.bench import countdown, environment, environment_caption, new_figure
 
 __all__ = [
     "REFERENCE_ECHO",
@@ -231,10 +231,9 @@ def plot_convoy(sweep: dict[str, Any], *, reference: bool = True):
     published figures from the course's issue (CPython 3.12) are drawn as
     hollow grey markers, labelled as such.
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-    fig = Figure(figsize=(11, 4.4), layout="constrained")
+    fig = new_figure((11, 4.4))
     lat_ax, rate_ax = fig.subplots(1, 2)
     intervals = sorted(sweep["paced"]["busy"])
     xs = [iv * 1000 for iv in intervals]
