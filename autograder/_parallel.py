@@ -59,19 +59,24 @@ SCRATCH_STUDENT = "student"
 
 @dataclasses.dataclass
 class Course:
-    """What a worker needs to build a scratch course for one assignment."""
+    """A scratch course for one assignment, as bytes: what a worker unpacks and grades in.
+
+    It holds the assignment's source folder, its release and a gradebook made
+    by ``generate_assignment`` (done once, by the parent), and the
+    configuration nbgrader loaded for the real course.
+    """
 
     assignment: str
-    config: object  # traitlets Config, as nbgrader loaded it for the real course
-    source: dict[str, bytes]  # the assignment's source folder, by relative path
+    config: object  # a traitlets Config
+    files: dict[str, bytes]  # by path relative to the scratch course's root
     digest: str = ""
 
     def __post_init__(self):
         if not self.digest:
             h = hashlib.sha256(self.assignment.encode())
             h.update(repr(sorted(_config_repr(self.config))).encode())
-            for name in sorted(self.source):
-                h.update(name.encode() + b"\0" + self.source[name])
+            for name in sorted(self.files):
+                h.update(name.encode() + b"\0" + self.files[name])
             self.digest = h.hexdigest()[:16]
 
 
@@ -159,38 +164,57 @@ def _quiet_logger(name: str) -> tuple[logging.Logger, object]:
 
 
 def _course_dir(course: Course) -> Path:
-    """Build (once per process) a scratch course for `course` and return its root."""
+    """Unpack `course` (once per process) into a scratch folder and return its root."""
     root = _COURSES.get(course.digest)
     if root is not None and (root / "gradebook.db").exists():
         return root
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
-
     root = _scratch_root() / f"{course.assignment}-{course.digest}"
     if root.exists():
         shutil.rmtree(root)
-    folder = root / "source" / course.assignment
-    for name, data in course.source.items():
-        path = folder / name
+    for name, data in course.files.items():
+        path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    cfg = _scratch_config(course.config, root)
-    coursedir = CourseDirectory(config=cfg)
-    coursedir.assignment_id = course.assignment
-    log, buffer = _quiet_logger("generate")
-    app = GenerateAssignment(coursedir=coursedir, config=cfg)
-    app.log = log
-    app.force = True
-    app.create_assignment = True
-    cwd = os.getcwd()
-    try:
-        app.start()
-    except Exception as exc:
-        raise RuntimeError(f"generate_assignment failed: {exc}\n{buffer.getvalue()}") from exc
-    finally:
-        os.chdir(cwd)
     _COURSES[course.digest] = root
     return root
+
+
+def build_course(assignment: str, config, source: Path) -> Course:
+    """Release `source` in a temporary scratch course and pack the result as bytes."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    with tempfile.TemporaryDirectory(prefix="autograder-course-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(
+            source,
+            root / "source" / assignment,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
+        cfg = _scratch_config(config, root)
+        coursedir = CourseDirectory(config=cfg)
+        coursedir.assignment_id = assignment
+        log, buffer = _quiet_logger("generate")
+        app = GenerateAssignment(coursedir=coursedir, config=cfg)
+        app.log = log
+        app.force = True
+        app.create_assignment = True
+        cwd = os.getcwd()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                app.start()
+        except Exception as exc:
+            raise RuntimeError(
+                f"could not release {assignment} in a scratch course: {exc}\n{buffer.getvalue()}"
+            ) from exc
+        finally:
+            os.chdir(cwd)
+        files = {}
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                files[str(path.relative_to(root))] = path.read_bytes()
+    return Course(assignment, config, files)
 
 
 def _execute_prefix(preprocessors: list) -> tuple[list, list]:
@@ -320,7 +344,8 @@ class Record:
     max_score: float = 0.0
     notes: list[str] = dataclasses.field(default_factory=list)
     error: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # executing, in a worker
+    record_seconds: float = 0.0  # recording, in this process
 
 
 class Grader:
@@ -412,15 +437,9 @@ class Grader:
 
     def course(self, assignment: str) -> Course:
         cd = self._coursedir()
-        folder = Path(cd.format_path(cd.source_directory, ".", assignment))
-        source = {}
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if path.is_file() and not any(
-                part in (".ipynb_checkpoints", "__pycache__") for part in rel.parts
-            ):
-                source[str(rel)] = path.read_bytes()
-        return Course(assignment, self.config, source)
+        return build_course(
+            assignment, self.config, Path(cd.format_path(cd.source_directory, ".", assignment))
+        )
 
     # ------------------------------------------------------------ running
 
@@ -428,14 +447,16 @@ class Grader:
         work: list[Task] = []
         ready: list[tuple[Submission, Outcome]] = []
         subs: dict[tuple[str, str], Submission] = {}
-        for assignment in assignments:
-            course = self.course(assignment)
-            for sub in self.submissions(assignment):
+        found = {assignment: self.submissions(assignment) for assignment in assignments}
+        for assignment, submissions in found.items():
+            course = None
+            for sub in submissions:
                 subs[(assignment, sub.student)] = sub
                 if sub.problem:
                     ready.append((sub, Outcome(assignment, sub.student, error=sub.problem)))
-                else:
-                    work.append(Task(course, sub.student, _read_folder(sub.folder)))
+                    continue
+                course = course or self.course(assignment)
+                work.append(Task(course, sub.student, _read_folder(sub.folder)))
         total = len(work) + len(ready)
         bar = _progress(total, self.progress)
         try:
@@ -522,10 +543,12 @@ class Grader:
             if not sub.problem:
                 record.error = outcome.error
             notebooks = self._stand_ins(sub, reason)
+        start = time.monotonic()
         try:
             self._store(sub, notebooks)
         except Exception as exc:  # noqa: BLE001
             record.error = f"could not record the grades: {type(exc).__name__}: {exc}"
+        record.record_seconds = time.monotonic() - start
         record.notes.extend(_notes(notebooks))
         record.score, record.max_score = self._score(sub)
         self.records.append(record)
@@ -686,7 +709,11 @@ def _notes(notebooks: dict[str, bytes]) -> list[str]:
                     notes.append(f"{where} ran past the cell time limit")
                 elif kind == "error" and ename in _NOTE_ERRORS:
                     notes.append(out.get("evalue", ""))
-                elif kind == "error" and meta.get("solution") and ename != "NotImplementedError":
+                elif (
+                    kind == "error"
+                    and meta.get("solution")
+                    and ename not in ("NotImplementedError", "NotRun")
+                ):
                     notes.append(f"{ename} in {where}")
                 text = "".join(out.get("text", "")) if kind == "stream" else ""
                 if "[autograder: output cut off" in text:

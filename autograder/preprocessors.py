@@ -233,7 +233,9 @@ class SafeExecute(Execute):
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
                     death = f"kernel died in cell {_label(cell, index)}: {self.km.death_reason()}"
-                    cell.setdefault("outputs", []).append(_error("DeadKernelError", death))
+                    # First, so that nbgrader (which reads the first error or
+                    # result) scores the cell by it.
+                    cell.setdefault("outputs", []).insert(0, _error("DeadKernelError", death))
                 except CellTimeoutError:
                     # The kernel ignored the interrupt at the cell timeout.
                     run_sync(self.km.shutdown_kernel)(now=True)
@@ -242,7 +244,7 @@ class SafeExecute(Execute):
                         f"within {self.interrupt_grace:g} s of being interrupted at the "
                         f"{self.timeout} s cell time limit"
                     )
-                    cell.setdefault("outputs", []).append(_error("CellTimeoutError", death))
+                    cell.setdefault("outputs", []).insert(0, _error("CellTimeoutError", death))
             self.set_widgets_metadata()
         if key is not None:
             self._verify(key, arm_error)
@@ -334,7 +336,8 @@ class SafeExecute(Execute):
                 "(autograder.check was replaced, or its result or output was changed)"
             )
             self.log.warning("Zeroing cell %r: %s", cell.metadata["nbgrader"]["grade_id"], why)
-            cell.outputs.append(_error("AutograderIntegrityError", f"0 points: {why}"))
+            # nbgrader scores a cell by its first error or result: put this first.
+            cell.outputs.insert(0, _error("AutograderIntegrityError", f"0 points: {why}"))
 
 
 # --------------------------------------------------------------------------
