@@ -72,13 +72,12 @@ def gil_turns(seconds: float = 0.3, threads: int = 2, interval: float | None = N
     def spin(me: int) -> None:
         clock = time.perf_counter
         ready.wait()
-        while True:
-            now = clock()
-            if now > end:
-                return
+        while clock() < end:
             if owner[0] != me:
                 owner[0] = me
-                switches.append(now)
+                # Read the clock only now, after taking ownership: a reading taken
+                # before a hand-over would belong to the previous turn.
+                switches.append(clock())
 
     with switch_interval(interval):
         workers = [threading.Thread(target=spin, args=(i,), daemon=True) for i in range(threads)]
@@ -86,6 +85,7 @@ def gil_turns(seconds: float = 0.3, threads: int = 2, interval: float | None = N
             w.start()
         for w in workers:
             w.join(seconds + 10)
+    switches.sort()
     return [b - a for a, b in zip(switches, switches[1:], strict=False)]
 
 
