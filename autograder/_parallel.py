@@ -346,6 +346,7 @@ class Record:
     error: str = ""
     seconds: float = 0.0  # executing, in a worker
     record_seconds: float = 0.0  # recording, in this process
+    worker: str = ""  # host:pid of the worker that executed it
 
 
 class Grader:
@@ -516,7 +517,13 @@ class Grader:
             from distributed import Client, as_completed
         except ImportError:
             raise UsageError("--scheduler needs the `distributed` package") from None
-        with Client(self.scheduler, timeout="30s") as client:
+        try:
+            client = Client(self.scheduler, timeout="20s")
+        except OSError as exc:
+            raise RuntimeError(
+                f"cannot reach the Dask scheduler at {self.scheduler}: {exc}"
+            ) from None
+        with client:
             futures = {}
             for task in tasks:
                 future = client.submit(grade_submission, task, pure=False, retries=1)
@@ -535,7 +542,7 @@ class Grader:
     # ------------------------------------------------------------ phase B
 
     def _record(self, sub: Submission, outcome: Outcome) -> None:
-        record = Record(sub.assignment, sub.student, seconds=outcome.seconds)
+        record = Record(sub.assignment, sub.student, seconds=outcome.seconds, worker=outcome.worker)
         notebooks = dict(outcome.notebooks)
         if outcome.error or not notebooks:
             reason = sub.problem or _short(outcome.error) or "grading produced no notebook"
