@@ -96,6 +96,7 @@ class Outcome:
     log: str = ""
     seconds: float = 0.0
     worker: str = ""
+    sandbox: str = ""  # the write sandbox on the worker's machine
 
 
 def _config_repr(config) -> list[str]:
@@ -264,10 +265,18 @@ def _grade_submission(task: Task) -> Outcome:
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
+    from .limits import landlock_abi
+
     start = time.monotonic()
     course = task.course
+    abi = landlock_abi()
     outcome = Outcome(
-        course.assignment, task.student, worker=f"{os.uname().nodename}:{os.getpid()}"
+        course.assignment,
+        task.student,
+        worker=f"{os.uname().nodename}:{os.getpid()}",
+        sandbox=f"Landlock ABI {abi} available"
+        if abi
+        else "none (no Landlock in this Linux kernel)",
     )
     cwd = os.getcwd()
     try:
@@ -310,6 +319,19 @@ def _grade_submission(task: Task) -> Outcome:
         os.chdir(cwd)
     outcome.seconds = time.monotonic() - start
     return outcome
+
+
+def _worker_context():
+    """Fork workers where that is safe: they start at once, with everything imported.
+
+    Forking is safe while this process runs a single thread; otherwise (or off
+    Linux) the workers are started by a fork server.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder._parallel", "autograder.preprocessors"])
+    return context
 
 
 def _init_worker() -> None:
@@ -373,6 +395,7 @@ class Grader:
         self.config = self._load_config(db_url)
         self.db_url = self._db_url()
         self.records: list[Record] = []
+        self.sandboxes: set[str] = set()
 
     # ------------------------------------------------------------ config
 
@@ -486,7 +509,7 @@ class Grader:
 
         attempts = {id(t): 0 for t in tasks}
         pending = list(tasks)
-        context = multiprocessing.get_context("spawn")
+        context = _worker_context()
         while pending:
             workers = min(self.jobs, len(pending))
             with cf.ProcessPoolExecutor(
@@ -542,6 +565,8 @@ class Grader:
     # ------------------------------------------------------------ phase B
 
     def _record(self, sub: Submission, outcome: Outcome) -> None:
+        if outcome.sandbox:
+            self.sandboxes.add(outcome.sandbox)
         record = Record(sub.assignment, sub.student, seconds=outcome.seconds, worker=outcome.worker)
         notebooks = dict(outcome.notebooks)
         if outcome.error or not notebooks:
@@ -627,6 +652,8 @@ class Grader:
 
     def summary(self) -> str:
         lines = []
+        if self.sandboxes:
+            lines.append("write sandbox on the workers: " + "; ".join(sorted(self.sandboxes)))
         for assignment in sorted({r.assignment for r in self.records}):
             rows = sorted(
                 (r for r in self.records if r.assignment == assignment), key=lambda r: r.student
@@ -742,7 +769,10 @@ def _progress(total: int, enabled: bool):
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         enabled = False
-    if not enabled:
+    if enabled:
+        # No monitor thread: worker processes are forked while the bar is up.
+        tqdm.monitor_interval = 0
+    else:
 
         class _Null:
             def update(self, n=1):
