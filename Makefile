@@ -6,8 +6,11 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # How many times the known-wrong-solution checks repeat. `make test-mutants` uses 20.
 REPEATS ?= 3
+# Worker processes for `make grade`; SCHEDULER=tcp://host:8786 grades on a Dask cluster.
+JOBS ?= 2
+SCHEDULER ?=
 
-.PHONY: help venv lab release demo test test-mutants lint grade clean
+.PHONY: help venv lab release demo test test-mutants lint grade matrix clean
 
 help:
 	@echo "make demo          release every assignment and grade the sample submissions"
@@ -15,7 +18,8 @@ help:
 	@echo "make lab           open JupyterLab on the course"
 	@echo "make release       regenerate release/ from source/"
 	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
-	@echo "make grade ASSIGNMENT=01_threads   autograde submitted/ with nbgrader"
+	@echo "make grade ASSIGNMENT=01_threads JOBS=4   autograde submitted/ in parallel into the gradebook"
+	@echo "make matrix        notebooks and autograder tests on Python 3.11, 3.12, 3.13 (nox)"
 
 venv: $(STAMP)
 
@@ -49,8 +53,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check autograder tests
 
 grade: $(STAMP)
-	test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_threads"; exit 2; }
-	$(BIN)/nbgrader autograde "$(ASSIGNMENT)"
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_threads [JOBS=4] [SCHEDULER=tcp://host:8786]"; exit 2; }
+	$(BIN)/python -m autograder autograde "$(ASSIGNMENT)" --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+
+matrix: $(STAMP)
+	$(BIN)/nox
 
 clean:
 	rm -rf build autograded feedback grades.csv
