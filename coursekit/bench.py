@@ -532,7 +532,13 @@ def _progress(total: int, enabled: bool | None, desc: str):
         from tqdm import tqdm
     except ImportError:
         return Silent()
-    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, leave=False)
+
+    class Bar(tqdm):
+        # No monitor thread: process pools fork this process, and forking a
+        # process that runs threads is unsafe (Python 3.12+ warns about it).
+        monitor_interval = 0
+
+    return Bar(total=total, desc=desc, unit="run", file=sys.stderr, leave=False)
 
 
 def run_benchmark(

@@ -89,6 +89,9 @@ def gil_turns(seconds: float = 0.3, threads: int = 2, interval: float | None = N
     return [b - a for a, b in zip(switches, switches[1:], strict=False)]
 
 
+GO = b"!"
+
+
 def _echo_client(port: int, seconds: float, pause: float, payload: bytes, report) -> None:
     """Send `payload` to the echo server and wait for it back, for `seconds`.
 
@@ -98,8 +101,11 @@ def _echo_client(port: int, seconds: float, pause: float, payload: bytes, report
     median round-trip latency in seconds) to `report`.
     """
     latencies = []
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # The server says "go" once it and the busy threads are running.
+        if sock.recv(1) != GO:
+            raise ConnectionError("the echo server did not say go")
         start = time.perf_counter()
         end = start + seconds
         while True:
@@ -156,6 +162,7 @@ def echo(
             conn.settimeout(30)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with conn:
+                conn.sendall(GO)
                 while True:
                     data = conn.recv(65536)
                     if not data:
@@ -171,16 +178,18 @@ def echo(
     client = context.Process(
         target=_echo_client, args=(port, seconds, pause, payload, report), daemon=True
     )
-    helpers = [threading.Thread(target=serve, name="echo-server", daemon=True)]
-    helpers += [
+    helpers = [
         threading.Thread(target=burn, name=f"busy-{i}", daemon=True) for i in range(busy_threads)
     ]
+    helpers.append(threading.Thread(target=serve, name="echo-server", daemon=True))
     with switch_interval(interval):
         try:
-            for t in helpers:
-                t.start()
+            # Start the client first: forking a process that already runs threads is
+            # unsafe, and Python 3.12+ warns about it.
             client.start()
             report.close()
+            for t in helpers:
+                t.start()
             if not receive.poll(seconds + 60):
                 raise TimeoutError("the echo client did not report back within a minute")
             count, elapsed, latency = receive.recv()
