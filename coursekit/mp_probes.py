@@ -164,7 +164,7 @@ class RecordingContext:
         method: str | None = None,
         *,
         rendezvous: int = 0,
-        rendezvous_timeout: float = 6.0,
+        rendezvous_timeout: float = 4.0,
         measure_cpu: bool = False,
         linger: float = 0.0,
         racy_pause: float | None = None,
@@ -219,6 +219,9 @@ class RecordingContext:
         pool = RecordedPool(processes, initializer, initargs, maxtasksperchild, context=self)
         with self._lock:
             self.pools.append(pool)
+        if self._barrier is not None and pool._processes < self._barrier.parties:
+            # Too few workers ever to meet: say so now rather than after the timeout.
+            self._barrier.abort()
         return pool
 
     def Value(self, typecode_or_type, *args, lock=True):  # noqa: N802

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ __all__ = [
     "load_consumer",
     "shared_memory_blocks",
 ]
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: .*)?$")
 
 
 class CapturedStderr:
@@ -56,8 +59,10 @@ class CapturedStderr:
         start = text.find("Traceback (most recent call last)")
         if start < 0:
             return None
+        # Several children may write at once, so look for the first line shaped
+        # like "SomeError: message" rather than the first unindented one.
         for line in text[start:].splitlines()[1:]:
-            if line and not line.startswith(" "):
+            if _EXCEPTION_LINE.match(line):
                 return line.strip()
         return None
 

@@ -32,11 +32,13 @@ def exit_with(code: int) -> None:
     sys.exit(code)
 
 
-def ignore_sigterm_and_sleep(seconds: float) -> None:
-    """Ignore SIGTERM, then sleep: terminate() cannot stop this process, kill() can."""
+def ignore_sigterm_and_sleep(seconds: float, ready=None) -> None:
+    """Ignore SIGTERM, set `ready` (an Event), then sleep: terminate() cannot stop this, kill() can."""
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if ready is not None:
+        ready.set()
     time.sleep(seconds)
 
 
@@ -61,6 +63,12 @@ def collatz_steps(n: int) -> int:
 def longest_collatz(start: int, stop: int) -> tuple[int, int]:
     """Return (steps, n) for the n in range(start, stop) with the most Collatz steps."""
     return max((collatz_steps(n), n) for n in range(max(start, 1), stop))
+
+
+def nap(seconds: float) -> float:
+    """Sleep `seconds`, then return it."""
+    time.sleep(seconds)
+    return seconds
 
 
 def slow_square(x: float, delay: float = 0.1) -> float:
@@ -202,15 +210,19 @@ class Countdown:
 
 
 class PickleEcho:
-    """Write ("item", x) for each x sent, then ("closed", count), as pickles to stdout.
+    """Report to stdout, as pickles: ("ready",) once made, ("item", x) for each x sent,
+    then ("closed", count).
 
     The hidden tests read these back from the coprocess's stdout to see what
-    its consumer received, and when.
+    its consumer received, and when. "ready" tells them that the child has
+    started, so that they can time each delivery without its start-up.
     """
 
     def __init__(self) -> None:
         self.count = 0
         self.out = sys.stdout.buffer
+        pickle.dump(("ready",), self.out)
+        self.out.flush()
 
     def send(self, item) -> None:
         self.count += 1
