@@ -76,9 +76,22 @@ def add_samples(course: Path, assignment: str = ASSIGNMENT, roles=None) -> list[
     return students
 
 
-def run_autograde(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+#: Every grading command a test starts carries this in its environment, and so
+#: do the kernels it starts: a leftover process is found by it, and kernels of
+#: other programs running on the machine at the same time are not mistaken for ours.
+RUN_MARKER = f"AUTOGRADER_TEST_RUN={os.getpid()}-{time.time_ns()}"
+
+
+def grading_env() -> dict:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    name, value = RUN_MARKER.split("=", 1)
+    env[name] = value
+    return env
+
+
+def run_autograde(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = grading_env()
     return subprocess.run(
         [sys.executable, "-m", "autograder", "autograde", *args, "--course", str(course)]
         + ["--no-progress", "--json"],
@@ -130,14 +143,15 @@ def scores(rows: dict, student: str, assignment: str = ASSIGNMENT) -> dict[str, 
 
 
 def leaked_kernel_processes() -> list[str]:
-    """Processes started by a grading kernel that are still alive."""
+    """Processes of a grading kernel started by these tests that are still alive."""
     out = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/environ", "rb") as fh:
-                marked = b"AUTOGRADER_KERNEL_TOKEN=" in fh.read()
+                env = fh.read()
+            marked = b"AUTOGRADER_KERNEL_TOKEN=" in env and RUN_MARKER.encode() in env
             if marked:
                 with open(f"/proc/{name}/cmdline", "rb") as fh:
                     command = fh.read().replace(b"\0", b" ").decode(errors="replace")
@@ -174,7 +188,13 @@ def twin_courses(tmp_path_factory):
     shutil.copytree(serial, parallel)
     before = kernel_processes_now()
     start = time.monotonic()
-    nbgrader("autograde", ASSIGNMENT, "--force", cwd=serial)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"],
+        cwd=serial,
+        env=grading_env(),
+        capture_output=True,
+        check=True,
+    )
     serial_seconds = time.monotonic() - start
     start = time.monotonic()
     proc = run_autograde(parallel, ASSIGNMENT, "--jobs", "2")
@@ -250,7 +270,7 @@ def test_concurrent_commands_lose_no_row(tmp_path):
     students = [f"s{i:02d}" for i in range(8)]
     for i, student in enumerate(students):
         submit(course, ASSIGNMENT, student, right if i % 2 else blank)
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    env = grading_env()
     commands = []
     for half in (students[:4], students[4:]):
         picks = [arg for s in half for arg in ("--student", s)]

@@ -23,6 +23,7 @@ from test_parallel import (
     TEST_CONFIG,
     add_samples,
     gradebook,
+    grading_env,
     make_course,
     run_autograde,
     scores,
@@ -123,7 +124,7 @@ def test_two_commands_at_once_lose_no_row_in_postgres(pg_course):
         dest = course / "submitted" / student / ASSIGNMENT
         dest.mkdir(parents=True)
         shutil.copy(release, dest / f"{ASSIGNMENT}.ipynb")
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    env = grading_env()
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "autograder", "autograde", ASSIGNMENT, "--course", str(course)]
