@@ -28,8 +28,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import multiprocessing.pool
-import os
-import signal
 import threading
 import time
 from typing import Any
@@ -52,18 +50,17 @@ def run_child(options: ChildOptions, target, args: tuple, kwargs: dict) -> None:
     started = time.process_time()
 
     def record_cpu() -> None:
-        if options.cpu is not None:
-            options.cpu[options.slot] = time.process_time() - started
+        options.cpu[options.slot] = time.process_time() - started
 
-    if options.cpu is not None and hasattr(signal, "SIGTERM"):
-        # Pool.terminate() (and so `with Pool(...)`) ends workers with SIGTERM:
-        # record their CPU time first, then die of the signal as they would have.
-        def on_sigterm(signum, frame):
-            record_cpu()
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
+    if options.cpu is not None:
+        # Pool.terminate() (and so `with Pool(...)`) kills its workers with
+        # SIGTERM, before any `finally` here could run: keep the figure fresh.
+        def keep_recording() -> None:
+            while True:
+                record_cpu()
+                time.sleep(0.01)
 
-        signal.signal(signal.SIGTERM, on_sigterm)
+        threading.Thread(target=keep_recording, name="record-cpu", daemon=True).start()
     if options.barrier is not None:
         try:
             options.barrier.wait()
@@ -72,7 +69,8 @@ def run_child(options: ChildOptions, target, args: tuple, kwargs: dict) -> None:
     try:
         target(*args, **kwargs)
     finally:
-        record_cpu()
+        if options.cpu is not None:
+            record_cpu()
         if options.linger:
             time.sleep(options.linger)
 

@@ -26,8 +26,10 @@ __all__ = [
     "CapturedStderr",
     "child_pids",
     "child_stderr",
+    "descendant_pids",
     "helper_pids",
     "load_consumer",
+    "mapped_shared_memory",
     "shared_memory_blocks",
 ]
 
@@ -115,6 +117,51 @@ def child_pids(pid: int | None = None) -> dict[int, str] | None:
         if int(fields[1]) == parent:
             out[int(entry.name)] = fields[0]
     return out
+
+
+def descendant_pids(pid: int | None = None) -> set[int] | None:
+    """Return the PIDs of all descendants of process `pid` (default: this one), from /proc.
+
+    Children of the forkserver are grandchildren of the process that asked for
+    them, so "my processes" means descendants, not just children.
+    """
+    root = os.getpid() if pid is None else pid
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    children: dict[int, list[int]] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def mapped_shared_memory(pids) -> set[str]:
+    """Return the names of the shared-memory blocks that processes `pids` have mapped now."""
+    names = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as maps:
+                for line in maps:
+                    where = line.find("/dev/shm/psm_")
+                    if where >= 0:
+                        names.add(line[where + len("/dev/shm/") :].split()[0])
+        except OSError:
+            continue  # ended, or not ours to read
+    return names
 
 
 def helper_pids() -> set[int]:

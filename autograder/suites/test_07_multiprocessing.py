@@ -35,7 +35,14 @@ from pathlib import Path
 import pytest
 
 from coursekit.mp_probes import RecordingContext
-from coursekit.mp_tools import child_pids, child_stderr, helper_pids, shared_memory_blocks
+from coursekit.mp_tools import (
+    child_pids,
+    child_stderr,
+    descendant_pids,
+    helper_pids,
+    mapped_shared_memory,
+    shared_memory_blocks,
+)
 
 PRIMES = pytest.mark.exercise("count_primes_parallel")
 COUNTER = pytest.mark.exercise("shared_counter")
@@ -89,13 +96,29 @@ def budget():
     return {"left": TIMEOUT_BUDGET}
 
 
+#: Shared-memory blocks that this test's processes were seen to map (see _watch_shared_memory).
+_SHARED_MEMORY_SEEN: set[str] = set()
+
+
+def _watch_shared_memory():
+    """Note the shared-memory blocks that this process and its descendants map right now.
+
+    /dev/shm is shared by every process on the machine, so a block counts as
+    this test's only if one of this test's processes was seen using it.
+    """
+    pids = (descendant_pids() or set()) | {os.getpid()}
+    _SHARED_MEMORY_SEEN.update(mapped_shared_memory(pids))
+
+
 @pytest.fixture(autouse=True)
 def nothing_left_behind():
     """Afterwards, fail if a child process or a shared-memory block was left behind."""
     before = set(child_pids() or ())
     before_mp = set(mp.active_children())
     before_shm = shared_memory_blocks() or set()
+    _SHARED_MEMORY_SEEN.clear()
     yield
+    _watch_shared_memory()
     problems = []
     for process in mp.active_children():  # this also reaps children that have ended
         if process not in before_mp:
@@ -109,7 +132,7 @@ def nothing_left_behind():
             problems.append(f"child process {pid}")
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
-    leaked = (shared_memory_blocks() or set()) - before_shm
+    leaked = (_SHARED_MEMORY_SEEN & (shared_memory_blocks() or set())) - before_shm
     for name in leaked:
         with contextlib.suppress(OSError):
             block = shared_memory.SharedMemory(name=name)
@@ -124,7 +147,8 @@ def nothing_left_behind():
         )
     if leaked:
         pytest.fail(
-            f"shared-memory blocks were never unlinked: {sorted(leaked)}",
+            f"shared-memory blocks were never unlinked: {sorted(leaked)}. "
+            "Call unlink() once, when no process needs the block any more.",
             pytrace=False,
         )
 
@@ -218,9 +242,13 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
 
 def _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stalled):
     """Wait for the student's call in `thread`; fail on a child's crash, a stall, or a timeout."""
+    polls = 0
     try:
         while thread.is_alive():
             thread.join(0.02)
+            polls += 1
+            if polls % 5 == 0:
+                _watch_shared_memory()
             stall = stalled(thread) if stalled and thread.is_alive() else None
             if stall:
                 pytest.fail(f"{what} {stall}", pytrace=False)
