@@ -42,7 +42,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check autograder coursekit tests
-	AUTOGRADER_REPEATS=$(REPEATS) $(BIN)/python -m pytest tests
+	AUTOGRADER_REPEATS=$(REPEATS) $(BIN)/python -m pytest -rs tests
 	AUTOGRADER_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks source
 
 test-mutants: $(STAMP)
