@@ -33,14 +33,14 @@ from autograder.limits import landlock_abi
 sys.path.insert(0, str(ROOT / "corpus"))
 import build as corpus  # noqa: E402
 
-# Small limits keep the corpus fast: a stuck cell costs 10 s, not a minute.
+# Small limits keep the corpus fast: a stuck cell costs 15 s, not a minute.
 CORPUS_CONFIG = """
 # tests: the hostile corpus
-c.Execute.timeout = 10
+c.Execute.timeout = 15
 c.SafeExecute.memory_limit = "1G"
 c.SafeExecute.address_space_limit = "4G"
 c.SafeExecute.task_limit = 100
-c.SafeExecute.cpu_limit = 25
+c.SafeExecute.cpu_limit = 40
 c.SafeExecute.output_limit = "1M"
 """
 ENTRIES = corpus.manifest(ASSIGNMENT)
