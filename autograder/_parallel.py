@@ -337,7 +337,6 @@ def _worker_context():
 def _init_worker() -> None:
     # Keep the workers' own chatter (kernels' stderr, warnings) off the terminal;
     # what matters comes back in the outcome's log.
-    import warnings
 
     warnings.simplefilter("ignore")
     devnull = os.open(os.devnull, os.O_WRONLY)
