@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # How many times the known-wrong-solution checks repeat. `make test-mutants` uses 20.
-REPEATS ?= 3
+REPEATS ?= 2
 # Worker processes for `make grade`; SCHEDULER=tcp://host:8786 grades on a Dask cluster.
 JOBS ?= 2
 SCHEDULER ?=

@@ -36,8 +36,8 @@ def verdicts():
         return assignment, rows, proc.stderr
 
     out = {}
-    # Two at a time: the suites mostly wait on events and deadlines, not the CPU.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # Three at a time: the suites mostly wait on events and deadlines, not the CPU.
+    with ThreadPoolExecutor(max_workers=3) as pool:
         for assignment, rows, stderr in pool.map(run, ASSIGNMENTS):
             out[assignment] = ({r["name"]: r for r in rows}, stderr)
     return out
