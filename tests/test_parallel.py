@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -471,3 +472,71 @@ def test_guard_refuses_to_sign_after_tampering(tamper):
     assert "changed the grading machinery" in tail
     assert "final score 0.0" in tail
     assert not _guard.signatures(tail)
+
+
+def _unprivileged_python() -> tuple[list[str], str] | None:
+    """Return (prefix, python) that runs Python as an unprivileged user, or None."""
+    if os.getuid() != 0:
+        return [], sys.executable
+    if not shutil.which("runuser"):
+        return None
+    for python in (sys.executable, "/usr/bin/python3"):
+        probe = subprocess.run(
+            ["runuser", "-u", "nobody", "--", python, "-c", "pass"], capture_output=True
+        )
+        if probe.returncode == 0:
+            return ["runuser", "-u", "nobody", "--"], python
+    return None
+
+
+def test_launcher_applies_limits_as_an_unprivileged_user():
+    """The limits need no root: rlimits, RLIMIT_NPROC and the sandbox hold for `nobody`."""
+    found = _unprivileged_python()
+    if found is None:
+        pytest.skip("no Python that an unprivileged user may run here")
+    prefix, python = found
+    launcher = ROOT / "autograder" / "limits.py"
+    # Not below pytest's tmp_path: that is private to the user running the tests.
+    work = Path(tempfile.mkdtemp(prefix="autograder-unprivileged-"))
+    if os.getuid() == 0:
+        os.chown(work, 65534, 65534)
+    probe = subprocess.run(prefix + [python, str(launcher), "--help"], capture_output=True)
+    if b"usage" not in probe.stderr + probe.stdout:
+        pytest.skip(f"an unprivileged user cannot read {launcher}")
+    limits = Limits(memory=None, address_space=1 << 32, tasks=40, cpu_seconds=5, file_size=1 << 20)
+    code = f"""
+        import os, resource, threading, time
+        print("root" if os.getuid() == 0 else "unprivileged")
+        print("sandbox", os.environ.get("AUTOGRADER_SANDBOX"))
+        try:
+            open({str(work / "big")!r}, "wb").write(b"x" * (2 << 20))
+        except OSError as exc:
+            print("big file:", exc.strerror)
+        started = 0
+        try:
+            for _ in range(5000):
+                threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+                started += 1
+        except RuntimeError:
+            pass
+        print("threads", started)
+    """
+    try:
+        out = subprocess.run(
+            prefix
+            + [python, str(launcher), limits.to_json(), json.dumps([str(work)]), "--", python]
+            + ["-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "unprivileged", out.stderr
+    assert "big file: File too large" in lines
+    threads = int(lines[-1].split()[-1])
+    # RLIMIT_NPROC is the user's threads when the kernel started plus 2 x tasks.
+    assert threads < 5000, "RLIMIT_NPROC did not stop the thread bomb"
+    if landlock_abi() >= 1:
+        assert lines[1].startswith("sandbox landlock-")
