@@ -41,7 +41,9 @@ try:
 except ImportError as exc:  # the course package is not importable: stock nbgrader
     import warnings
 
-    warnings.warn(f"autograder is not importable ({exc}): grading without its safeguards")
+    warnings.warn(
+        f"autograder is not importable ({exc}): grading without its safeguards", stacklevel=1
+    )
 else:
     c.Autograde.exporter_class = TolerantExporter
     c.Autograde.sanitize_preprocessors = [
