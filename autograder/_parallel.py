@@ -127,10 +127,14 @@ def _ensure_path() -> None:
 def _scratch_root() -> Path:
     global _SCRATCH
     if _SCRATCH is None:
-        _SCRATCH = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
         import atexit
+        from multiprocessing import util
 
-        atexit.register(shutil.rmtree, _SCRATCH, True)
+        _SCRATCH = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
+        # Worker processes leave through os._exit(), which skips atexit; the
+        # multiprocessing finalizer runs there (and Dask workers are such processes).
+        util.Finalize(None, shutil.rmtree, args=(str(_SCRATCH), True), exitpriority=10)
+        atexit.register(shutil.rmtree, str(_SCRATCH), True)
     return _SCRATCH
 
 

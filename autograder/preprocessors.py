@@ -142,6 +142,10 @@ class LimitedKernelManager(AsyncKernelManager):
         finally:
             self.release()
 
+    # AsyncKernelManager binds the base class's function to this name, so
+    # that overriding the private one alone would miss a kernel that died.
+    cleanup_resources = _async_cleanup_resources
+
     def release(self) -> None:
         """Stop the watchdog, kill leftovers, remove the private folder (idempotent)."""
         if self.watchdog is not None:
@@ -217,14 +221,28 @@ class SafeExecute(Execute):
             return nb, self.resources
 
         key = _guard.new_key() if self.guard else None
-        arm_error = None
+        self._km_used = None
+        self._arm_error = None
+        try:
+            self._run_cells(resources, key)
+        finally:
+            if isinstance(self._km_used, LimitedKernelManager):
+                # Sweep and clean up even if nbclient's own cleanup was cut short.
+                self._km_used.release()
+        if key is not None:
+            self._verify(key, self._arm_error)
+        return self.nb, self.resources
+
+    def _run_cells(self, resources, key) -> None:
+        """Run every cell; after a kernel death, mark the rest as not run."""
         death = None
         with self.setup_kernel():
+            self._km_used = self.km
             info = self.wait_for_reply(self.kc.kernel_info())
             if info is not None:
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
             if key is not None:
-                arm_error = self._arm(key)
+                self._arm_error = self._arm(key)
             for index, cell in enumerate(self.nb.cells):
                 if death:
                     self._not_run([cell], f"not run: {death}")
@@ -246,9 +264,6 @@ class SafeExecute(Execute):
                     )
                     cell.setdefault("outputs", []).insert(0, _error("CellTimeoutError", death))
             self.set_widgets_metadata()
-        if key is not None:
-            self._verify(key, arm_error)
-        return self.nb, self.resources
 
     def _not_run(self, cells, message: str) -> None:
         for cell in cells:
