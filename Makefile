@@ -7,10 +7,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # How many times the known-wrong-solution checks repeat. `make test-mutants` uses 20.
 REPEATS ?= 2
 # Worker processes for `make grade`; SCHEDULER=tcp://host:8786 grades on a Dask cluster.
-JOBS ?= 2
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SCHEDULER ?=
 
-.PHONY: help venv lab release demo test test-mutants lint grade matrix clean
+.PHONY: help venv lab release demo test test-mutants lint grade matrix bench-grading clean
 
 help:
 	@echo "make demo          release every assignment and grade the sample submissions"
@@ -41,7 +41,7 @@ demo: $(STAMP)
 	$(BIN)/python -m autograder demo
 
 test: $(STAMP)
-	$(BIN)/ruff check autograder coursekit tests
+	$(BIN)/ruff check autograder coursekit tests scripts
 	AUTOGRADER_REPEATS=$(REPEATS) $(BIN)/python -m pytest -rs tests
 	AUTOGRADER_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks source
 
@@ -54,7 +54,10 @@ lint: $(STAMP)
 
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_threads [JOBS=4] [SCHEDULER=tcp://host:8786]"; exit 2; }
-	$(BIN)/python -m autograder autograde "$(ASSIGNMENT)" --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+	$(BIN)/python -m autograder autograde $(ASSIGNMENT) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+
+bench-grading: $(STAMP)
+	$(BIN)/python scripts/bench_grading.py --jobs $(JOBS)
 
 matrix: $(STAMP)
 	$(BIN)/nox

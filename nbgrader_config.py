@@ -13,9 +13,6 @@ c.CourseDirectory.course_id = "concurrency"
 # and visible tests use coursekit.within, so this is only a backstop.
 c.Execute.timeout = 60
 
-# Students' code must not be able to stall the release or grading with prompts.
-c.Execute.allow_errors = True
-
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
@@ -73,3 +70,7 @@ c.SafeExecute.cpu_limit = 600  # CPU seconds for the whole notebook
 c.SafeExecute.output_limit = "1M"  # output kept per cell
 c.SafeExecute.file_size_limit = "256M"  # largest file a kernel may write
 c.SafeExecute.sandbox = True  # Landlock: writes only below the notebook's folder and a private tmp
+
+# Modules that the masters write with %%writefile (07_multiprocessing's my_*.py) appear
+# beside the master when it is run in place; they are not part of the release.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "my_*.py"]

@@ -62,7 +62,7 @@ def new_course(root: Path, names: list[str]) -> None:
             src / "source" / name,
             root / "source" / name,
             dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "my_*.py"),
         )
 
 
