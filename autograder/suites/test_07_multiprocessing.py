@@ -677,8 +677,8 @@ def test_serve_feeds_the_consumer_in_order_and_closes_it_at_eof(student):
     """serve() passes each object to consumer.send() in order, then calls close() once at EOF"""
     stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in OBJECTS))
     consumer = _Recorder()
-    finished, _ = _call_quietly(student.serve, stream, consumer)
-    assert finished, "serve() did not return at end-of-file within 2 s"
+    finished, _ = _call_quietly(student.serve, stream, consumer, timeout=1.5)
+    assert finished, "serve() did not return at end-of-file within 1.5 s"
     assert consumer.items == OBJECTS, f"the consumer got {consumer.items!r}, expected {OBJECTS!r}"
     assert consumer.closed == 1, (
         f"consumer.close() was called {consumer.closed} times at end-of-file, expected once"
@@ -715,9 +715,9 @@ def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess
     sender = student.CoprocessSender(child.proc.stdin)
     for obj in OBJECTS:
         sender.send(obj)
-        message = child.next(timeout=2)
+        message = child.next(timeout=1.5)
         assert message is not None, (
-            f"the child had not received {obj!r} 2 s after send() returned: is the stream "
+            f"the child had not received {obj!r} 1.5 s after send() returned: is the stream "
             f"flushed?{child.stderr_tail()}"
         )
         assert message == ("item", obj), (
@@ -765,12 +765,12 @@ def test_close_makes_the_child_close_its_consumer_and_exit_0(student, coprocess)
     sender = student.CoprocessSender(child.proc.stdin)
     for obj in ("a", "b"):
         sender.send(obj)
-        message = child.next(timeout=3)
+        message = child.next(timeout=1.5)
         assert message == ("item", obj), (
             f"sent {obj!r}, but the child's consumer got {message!r}{child.stderr_tail()}"
         )
     sender.close()
-    message = child.next(timeout=3)
+    message = child.next(timeout=1.5)
     assert message == ("closed", 2), (
         "the child's consumer was not closed after close(): at end-of-file "
         f"(pickle.load raises EOFError) call consumer.close(){child.stderr_tail()}"
@@ -806,7 +806,7 @@ class _StuckInJoin:
     waiting: for a message, or for an end-of-file that never comes.
     """
 
-    def __init__(self, patience=3.0):
+    def __init__(self, patience=2.0):
         self.patience = patience
         self.since = None
 
