@@ -64,7 +64,7 @@ def _cmd_mutants(args) -> int:
 def _cmd_demo(args) -> int:
     from ._grading import demo
 
-    demo(names=args.assignments or None)
+    demo(names=args.assignments or None, jobs=args.jobs)
     return 0
 
 
@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo", help="release and grade the sample submissions end to end")
     p.add_argument("assignments", nargs="*")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=4,
+        help="grading workers (the notebooks mostly wait); 1 runs plain `nbgrader autograde`",
+    )
     p.set_defaults(func=_cmd_demo)
 
     args = parser.parse_args(argv)

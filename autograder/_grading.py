@@ -143,7 +143,7 @@ def sample_submission(assignment: str, release_nb, role: str):
 DEMO_STUDENTS = ["right", "blank", "buggy", "deadlock", "loop"]
 
 
-def demo(out: Path | None = None, names: list[str] | None = None) -> Path:
+def demo(out: Path | None = None, names: list[str] | None = None, jobs: int = 4) -> Path:
     """Release everything, grade the sample submissions in build/demo, print a table."""
     import nbformat
 
@@ -166,9 +166,17 @@ def demo(out: Path | None = None, names: list[str] | None = None) -> Path:
             dest = root / "submitted" / student / name
             dest.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, dest / f"{name}.ipynb")
+    if jobs > 1:
+        # The parallel grader records through nbgrader's own Autograde converter, so the
+        # gradebook is what `nbgrader autograde` would write (tests/test_parallel.py).
+        from ._parallel import autograde
+
+        print(f"autograding {', '.join(names)} with {jobs} workers ...", flush=True)
+        autograde(names, root=root, jobs=jobs, force=True, progress=False)
     for name in names:
-        print(f"autograding {name} ...", flush=True)
-        nbgrader("autograde", name, "--force", cwd=root)
+        if jobs <= 1:
+            print(f"autograding {name} with nbgrader autograde ...", flush=True)
+            nbgrader("autograde", name, "--force", cwd=root)
         nbgrader("generate_feedback", name, "--force", cwd=root)
     nbgrader("export", cwd=root)
     print()
