@@ -47,9 +47,10 @@ def check_assignment(assignment: str, repeats: int = 1) -> list[Verdict]:
             raise LookupError(f"mutant {m.name}: no exercise {m.exercise!r} in {assignment}")
         v = Verdict(assignment, m.name, m.exercise, [], points[m.exercise], False, [])
         for _ in range(repeats):
-            r = run_suite(
-                assignment, m.exercise, namespace_from(nb, {m.exercise: m.source}), v.points
-            )
+            # %%writefile cells write their modules into a private folder, not the cwd.
+            with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+                ns = namespace_from(nb, {m.exercise: m.source}, workdir=tmp)
+                r = run_suite(assignment, m.exercise, ns, v.points)
             v.scores.append(r.score)
         verdicts.append(v)
     return verdicts
