@@ -8,7 +8,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import ROOT
+from conftest import ASSIGNMENTS, ROOT
 
 from autograder._notebook import (
     NAME,
@@ -37,9 +37,6 @@ def all_notebooks():
         + sorted(ROOT.glob("source/*/*.ipynb"))
         + sorted(ROOT.glob("release/*/*.ipynb"))
     )
-
-
-ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 
 
 def test_there_are_notebooks():

@@ -12,12 +12,11 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ASSIGNMENTS, ROOT, run_cli
 
 from autograder._notebook import exercises, mutants, read_notebook
 
 REPEATS = int(os.environ.get("AUTOGRADER_REPEATS", "3"))
-ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 CASES = [
     (a, f"{ex.grade_id} (reference)")
     for a in ASSIGNMENTS

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
+from conftest import ASSIGNMENTS, ROOT
 
 from autograder._grading import nbgrader, new_course
-
-ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 
 
 @pytest.fixture(scope="module")
