@@ -23,14 +23,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbconvert.exporters import NotebookExporter
@@ -38,12 +34,11 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils as nbutils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Any, Bool, Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from . import _guard
-from .limits import Limits, Watchdog, become_subreaper, describe_exit, format_size, parse_size
-
-LAUNCHER = str(Path(__file__).with_name("limits.py"))
+from .kernel import LimitedKernelManager
+from .limits import Limits, format_size, parse_size
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -57,102 +52,6 @@ def _is_test_cell(cell) -> bool:
 def _label(cell, index: int) -> str:
     gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     return f"'{gid}' (cell {index + 1})" if gid else f"{index + 1}"
-
-
-def _matplotlib_cache() -> Path | None:
-    if os.environ.get("MPLCONFIGDIR"):
-        return Path(os.environ["MPLCONFIGDIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "matplotlib"
-    return path if path.is_dir() else None
-
-
-# --------------------------------------------------------------------------
-# The kernel manager
-
-
-class LimitedKernelManager(AsyncKernelManager):
-    """Start the kernel through the limits launcher and watch it with a :class:`Watchdog`."""
-
-    limits = Any(None, allow_none=True, help="an autograder.limits.Limits").tag(config=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.private_dir: str | None = None
-        self.watchdog: Watchdog | None = None
-        self.token = uuid.uuid4().hex
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        limits = self.limits or Limits()
-        become_subreaper()
-        self.private_dir = tempfile.mkdtemp(prefix="autograder-kernel-")
-        cwd = kw.get("cwd") or os.getcwd()
-        env = dict(kw.get("env") or os.environ)
-        tmp = os.path.join(self.private_dir, "tmp")
-        os.makedirs(tmp)
-        mpl = os.path.join(self.private_dir, "matplotlib")
-        os.makedirs(mpl)
-        cache = _matplotlib_cache()
-        if cache:
-            # A warm font cache: building one prints a warning to stderr, and
-            # stderr in a test cell scores 0.
-            for font_list in cache.glob("fontlist-*.json"):
-                shutil.copy(font_list, mpl)
-        env.update(
-            TMPDIR=tmp,
-            TEMP=tmp,
-            TMP=tmp,
-            IPYTHONDIR=os.path.join(self.private_dir, "ipython"),
-            MPLCONFIGDIR=mpl,
-            MALLOC_ARENA_MAX="2",
-            PYTHONDONTWRITEBYTECODE="1",
-            AUTOGRADER_KERNEL_TOKEN=self.token,
-        )
-        kw["env"] = env
-        writable = [cwd, self.private_dir, "/dev/shm", os.devnull]
-        command = [
-            sys.executable,
-            LAUNCHER,
-            limits.to_json(),
-            json.dumps(writable),
-            "--",
-            *kernel_cmd,
-        ]
-        await super()._async_launch_kernel(command, **kw)
-        pid = self.provisioner.process.pid if self.provisioner else None
-        if pid:
-            self.watchdog = Watchdog(pid, limits, self.token).start()
-
-    def exit_code(self) -> int | None:
-        process = getattr(self.provisioner, "process", None)
-        return process.poll() if process is not None else None
-
-    def death_reason(self) -> str:
-        """Say why the kernel is gone: a limit the watchdog enforced, or how it ended."""
-        if self.watchdog and self.watchdog.reason:
-            return self.watchdog.reason
-        code = self.exit_code()
-        if code is None and self.provisioner is not None:
-            return "the kernel stopped responding"
-        return f"the kernel {describe_exit(code)}"
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        try:
-            await super()._async_cleanup_resources(restart=restart)
-        finally:
-            self.release()
-
-    # AsyncKernelManager binds the base class's function to this name, so
-    # that overriding the private one alone would miss a kernel that died.
-    cleanup_resources = _async_cleanup_resources
-
-    def release(self) -> None:
-        """Stop the watchdog, kill leftovers, remove the private folder (idempotent)."""
-        if self.watchdog is not None:
-            self.watchdog.stop()
-        if self.private_dir:
-            shutil.rmtree(self.private_dir, ignore_errors=True)
-            self.private_dir = None
 
 
 # --------------------------------------------------------------------------
