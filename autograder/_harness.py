@@ -27,15 +27,32 @@ import dataclasses
 import inspect
 import io
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
+import types
 from pathlib import Path
 
 import pytest
 
-from . import _guard
+from . import _seal
+
+#: Bound at import, before any notebook code runs: a notebook that replaces
+#: sys.audit only keeps its own grade from being sealed.
+_audit = sys.audit
+#: Resolved now: looking a C function up later is a ctypes.dlsym the seal refuses.
+_SET_ASYNC_EXC = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_SUITE_INI = """[pytest]
+markers =
+    exercise(grade_id): the exercise (nbgrader grade_id) a hidden test belongs to
+    weight(w): how much a test counts towards the exercise's points (default 1)
+    deadline(seconds): how long the test may run before it is reported as stuck
+python_files = test_*.py
+"""
 
 SUITES = Path(__file__).with_name("suites")
 #: Seconds a single hidden test may run before it is reported as stuck.
@@ -106,8 +123,9 @@ class Result:
         # Round down to hundredths so the score can never exceed the points.
         return min(float(self.points), int(self.points * self.fraction * 100) / 100)
 
-    def report(self) -> str:
-        lines = [f"{self.exercise}: {self.score:g} / {self.points:g} points"]
+    def report(self, score: float | None = None) -> str:
+        shown = self.score if score is None else score
+        lines = [f"{self.exercise}: {shown:g} / {self.points:g} points"]
         if self.error:
             lines.append(f"  ERROR {self.error}")
         for t in self.tests:
@@ -147,9 +165,7 @@ def _thread_stacks(idents: set[int]) -> str:
 def _abandon(idents: set[int]) -> None:
     """Ask stuck threads to stop: works for loops, not for blocked locks."""
     for ident in idents:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(ident), ctypes.py_object(Abandoned)
-        )
+        _SET_ASYNC_EXC(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
 
 
 _original_excepthook = threading.excepthook
@@ -167,23 +183,27 @@ def _install_excepthook():
         threading.excepthook = _quiet_excepthook
 
 
+def _test_thread(func, kwargs: dict, deadline: float, box: dict) -> None:
+    """Run one hidden test in its own thread (the seal knows this function by its code)."""
+    try:
+        if inspect.iscoroutinefunction(func):
+            # A fresh loop in a fresh thread works whether or not the
+            # kernel's own loop is running in the main thread.
+            asyncio.run(asyncio.wait_for(func(**kwargs), deadline))
+        else:
+            func(**kwargs)
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        box["exc"] = exc
+
+
 def _run_with_deadline(func, kwargs: dict, deadline: float) -> None:
     """Call func(**kwargs) in a daemon thread; raise a test failure if it overruns."""
     before = {t.ident for t in threading.enumerate()}
     box: dict = {}
 
-    def target():
-        try:
-            if inspect.iscoroutinefunction(func):
-                # A fresh loop in a fresh thread works whether or not the
-                # kernel's own loop is running in the main thread.
-                asyncio.run(asyncio.wait_for(func(**kwargs), deadline))
-            else:
-                func(**kwargs)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            box["exc"] = exc
-
-    worker = threading.Thread(target=target, name="hidden-test", daemon=True)
+    worker = threading.Thread(
+        target=_test_thread, args=(func, kwargs, deadline, box), name="hidden-test", daemon=True
+    )
     worker.start()
     worker.join(deadline)
     if worker.is_alive():
@@ -215,11 +235,22 @@ def _run_with_deadline(func, kwargs: dict, deadline: float) -> None:
 
 
 class _Plugin:
-    def __init__(self, exercise: str, namespace: dict, deadline: float, budget: float):
+    def __init__(
+        self,
+        exercise: str,
+        namespace: dict,
+        deadline: float,
+        budget: float,
+        sealed: bool = False,
+        suite=None,
+    ):
         self.exercise = exercise
         self.namespace = namespace
         self.deadline = deadline
         self.budget = budget
+        self.sealed = sealed
+        self.suite = suite
+        self.suite_codes = _codes_of_module(suite) if suite is not None else None
         self.stuck_seconds = 0.0
         self.outcomes: list[TestOutcome] = []
         self.items: dict[str, pytest.Item] = {}
@@ -232,6 +263,12 @@ class _Plugin:
         """The student's objects, as attributes."""
         return Namespace(self.namespace)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path, parent):
+        if self.suite is not None and module_path.name == f"{self.suite.__name__}.py":
+            return _PreloadedModule.from_parent(parent, path=module_path, preloaded=self.suite)
+        return None
+
     def pytest_collection_modifyitems(self, session, config, items):
         keep = []
         for item in items:
@@ -240,6 +277,8 @@ class _Plugin:
                 keep.append(item)
         items[:] = keep
         self.collected = list(keep)
+        if self.sealed:
+            _audit("autograder.collected", tuple((i.nodeid, _weight(i)) for i in keep))
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -260,22 +299,29 @@ class _Plugin:
         deadline = float(marker.args[0]) if marker else self.deadline
         names = pyfuncitem._fixtureinfo.argnames
         kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+        status = "failed"
         try:
             _run_with_deadline(pyfuncitem.obj, kwargs, deadline)
+            status = "passed"
         except _Stuck:
             self.stuck_seconds += deadline
             raise
         except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception) as exc:
             # Only the suite may skip a test. The code under test calling
             # pytest.skip(), xfail() or exit() would hide a failure.
-            if isinstance(exc, pytest.exit.Exception) or not _raised_in_suite(exc):
+            if type(exc) is pytest.exit.Exception or not _raised_in_suite(exc, self.suite_codes):
                 kind = type(exc).__name__
                 pytest.fail(
-                    f"the code under test raised pytest's {kind} ({exc}), which would "
+                    f"the code under test raised pytest's {kind}, which would "
                     "hide the test's result; it counts as a failure",
                     pytrace=False,
                 )
+            status = "skipped"
             raise
+        finally:
+            if self.sealed:
+                # The seal hears each outcome the moment it is known.
+                _audit("autograder.outcome", pyfuncitem.nodeid, status)
         return True
 
     def pytest_runtest_logreport(self, report):
@@ -286,6 +332,8 @@ class _Plugin:
             self.skipped.add(report.nodeid)
             return
         failed = report.failed
+        if failed and self.sealed:
+            _audit("autograder.failed", report.nodeid)
         if report.when == "call" or failed:
             if any(o.name == report.nodeid for o in self.outcomes):
                 # A teardown failure after a pass still fails the test.
@@ -295,12 +343,11 @@ class _Plugin:
                             o.passed, o.reason = False, _reason(report)
                 return
             doc = inspect.getdoc(item.obj) or item.name.replace("_", " ")
-            weight_marker = item.get_closest_marker("weight")
             self.outcomes.append(
                 TestOutcome(
                     name=report.nodeid,
                     title=doc.splitlines()[0],
-                    weight=float(weight_marker.args[0]) if weight_marker else 1.0,
+                    weight=_weight(item),
                     passed=report.passed,
                     reason=_reason(report) if failed else "",
                     seconds=report.duration,
@@ -308,29 +355,97 @@ class _Plugin:
             )
 
 
-def _raised_in_suite(exc: BaseException) -> bool:
+def _weight(item) -> float:
+    marker = item.get_closest_marker("weight")
+    return float(marker.args[0]) if marker else 1.0
+
+
+class _PreloadedModule(pytest.Module):
+    """A test module that the seal built in memory: the hidden suite is not on disk."""
+
+    def __init__(self, *args, preloaded=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._preloaded = preloaded
+
+    def _getobj(self):
+        return self._preloaded
+
+
+def _codes_of_module(module) -> frozenset:
+    out: set = set()
+    for value in list(vars(module).values()):
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            stack = [value.__code__]
+            while stack:
+                code = stack.pop()
+                out.add(code)
+                stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return frozenset(out)
+
+
+_PACKAGE_CODES: frozenset | None = None
+
+
+def _package_codes() -> frozenset:
+    """Code objects of this package's modules (the grader's helpers may skip a test)."""
+    global _PACKAGE_CODES
+    if _PACKAGE_CODES is None:
+        out: set = set()
+        for name, module in list(sys.modules.items()):
+            if (name == "autograder" or name.startswith("autograder.")) and module:
+                out |= _codes_of_module(module)
+        _PACKAGE_CODES = frozenset(out)
+    return _PACKAGE_CODES
+
+
+def _raised_in_suite(exc: BaseException, suite_codes: frozenset | None = None) -> bool:
     """Tell whether pytest.skip()/xfail() was called by the grader's own code.
 
-    That is a line of a hidden suite or of a helper in this package that calls
-    skip() itself. Code in the student's notebook lives elsewhere; and a student
-    object that *is* pytest.skip, called by the suite, fails the second test.
+    Every frame between the test function and the call must be the suite's or
+    this package's own code (compared by code object, not by file name), and
+    the call itself must come from one of them: a skip raised by the student's
+    code, or by a suite helper the student's code called, does not count.
     """
-    import linecache
-
-    caller = None
+    grader = _package_codes() | (suite_codes or frozenset())
+    if suite_codes is None:
+        grader = grader | _disk_suite_codes()
     tb = exc.__traceback__
+    seen_grader = False
+    last = None
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if f"{os.sep}_pytest{os.sep}" not in filename:
-            caller = (filename, tb.tb_lineno)
+        code = tb.tb_frame.f_code
+        if code in grader:
+            seen_grader = True
+            last = "grader"
+        elif code in _pytest_codes():
+            pass
+        elif seen_grader:
+            return False  # someone else's code between the test and the skip
         tb = tb.tb_next
-    if caller is None:
-        return False
-    package = Path(__file__).resolve().parent
-    if not Path(caller[0]).resolve().is_relative_to(package):
-        return False
-    line = linecache.getline(caller[0], caller[1])
-    return any(f"{name}(" in line for name in ("skip", "xfail", "importorskip"))
+    return last == "grader"
+
+
+_PYTEST_CODES: frozenset | None = None
+
+
+def _pytest_codes() -> frozenset:
+    global _PYTEST_CODES
+    if _PYTEST_CODES is None:
+        out: set = set()
+        for name, module in list(sys.modules.items()):
+            if (name == "pytest" or name.startswith("_pytest.")) and module:
+                out |= _codes_of_module(module)
+        _PYTEST_CODES = frozenset(out)
+    return _PYTEST_CODES
+
+
+def _disk_suite_codes() -> frozenset:
+    out: set = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None) or ""
+        if path and Path(path).parent == SUITES:
+            out |= _codes_of_module(module)
+    return frozenset(out)
 
 
 def _forget_suites() -> None:
@@ -417,25 +532,42 @@ def run_suite(
     *,
     deadline: float | None = None,
     budget: float | None = None,
+    suite=None,
 ) -> Result:
-    """Run the hidden tests of one exercise against `namespace`; never raise."""
+    """Run the hidden tests of one exercise against `namespace`; never raise.
+
+    `suite` is the suite module the seal built in memory (grading kernels have
+    no hidden suites on disk); without it the suite is imported from
+    ``autograder/suites``.
+    """
     _install_excepthook()
     plugin = _Plugin(
         exercise,
         namespace,
         deadline if deadline is not None else DEFAULT_DEADLINE,
         budget if budget is not None else DEFAULT_BUDGET,
+        sealed=suite is not None,
+        suite=suite,
     )
-    try:
-        path = suite_path(assignment)
-    except LookupError as exc:
-        return Result(assignment, exercise, points, [], error=str(exc))
+    if suite is not None:
+        # pytest collects files: give it an empty stand-in named like the suite.
+        folder = Path(tempfile.mkdtemp(prefix="autograder-suite-"))
+        (folder / "pytest.ini").write_text(_SUITE_INI)
+        path = folder / f"{suite.__name__}.py"
+        path.write_text("# the hidden suite is loaded from memory\n")
+        ini, root = folder / "pytest.ini", folder
+    else:
+        try:
+            path = suite_path(assignment)
+        except LookupError as exc:
+            return Result(assignment, exercise, points, [], error=str(exc))
+        ini, root = SUITES / "pytest.ini", SUITES
     args = [
         str(path),
         "-c",
-        str(SUITES / "pytest.ini"),
+        str(ini),
         "--rootdir",
-        str(SUITES),
+        str(root),
         "--import-mode=importlib",
         "-q",
         "-p",
@@ -446,6 +578,10 @@ def run_suite(
         "no:timeout",
         "-p",
         "no:nbval",
+        # legacypath adds attributes to pytest's classes during a run, which the
+        # seal would take for tampering; the suites use pathlib paths only.
+        "-p",
+        "no:legacypath",
         "-W",
         "ignore",
     ]
@@ -466,10 +602,14 @@ def run_suite(
             contextlib.redirect_stderr(sink),
         ):
             pytest.main(args, plugins=[plugin])
+        if os.environ.get("AUTOGRADER_DEBUG"):
+            sys.__stderr__.write(sink.getvalue())
     except BaseException as exc:  # noqa: BLE001 - a grade must always come back
         return Result(assignment, exercise, points, plugin.outcomes, error=f"harness: {exc!r}")
     finally:
         threading.excepthook = old_hook
+        if suite is not None:
+            shutil.rmtree(path.parent, ignore_errors=True)
     reported = {o.name for o in plugin.outcomes} | plugin.skipped
     for item in plugin.collected:
         if item.nodeid not in reported:
@@ -500,6 +640,69 @@ def _tampering(changes: list[str]) -> str:
     )
 
 
+@contextlib.contextmanager
+def no_signals():
+    """Ignore signals that have a Python handler while the grade is decided.
+
+    A Python signal handler runs in the main thread with the frame it
+    interrupted: during a check, that is the grader's own.
+    """
+    saved = {}
+    for sig in signal.valid_signals():
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            handler = signal.getsignal(sig)
+        except (OSError, ValueError):
+            continue
+        if callable(handler) and handler is not signal.default_int_handler:
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
+                signal.signal(sig, signal.SIG_IGN)
+                saved[sig] = handler
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
+                signal.signal(sig, handler)
+
+
+def _sealed_check(assignment: str, exercise: str, points: float, ns) -> tuple[float, str]:
+    """Run the suite under the seal; return the sealed score and its verdict line.
+
+    The seal knows this function by its code object: only a call of it can
+    begin and end a sealed run.
+    """
+    with no_signals():
+        begun: list = []
+        _audit("autograder.begin", assignment, exercise, points, begun)
+        suite = begun[0] if begun else None
+        if suite is None:
+            why = (
+                begun[1]
+                if len(begun) > 1
+                else (
+                    "the grading machinery was changed before this check, or the grade seal "
+                    "did not answer"
+                )
+            )
+            result = Result(assignment, exercise, points, [], error=str(why))
+        else:
+            result = run_suite(assignment, exercise, ns, points, suite=suite)
+        ended: list = []
+        _audit("autograder.end", ended)
+    if len(ended) == 3 and type(ended[0]) is float:
+        score, verdict, reasons = ended
+    else:
+        score, verdict, reasons = 0.0, "", ["the grade seal did not answer"]
+    if reasons:
+        result.error = _tampering(list(reasons))
+    print(result.report(score))
+    if verdict:
+        print(verdict)
+    return score
+
+
 def check(assignment: str, exercise: str, points: float, ns: dict | None = None) -> float:
     """Grade one exercise in the running kernel: print a report, return the points earned.
 
@@ -509,22 +712,12 @@ def check(assignment: str, exercise: str, points: float, ns: dict | None = None)
     """
     if ns is None:
         ns = sys._getframe(1).f_globals
-    guard = _guard.armed()
-    changes = guard.tampered() if guard else []
-    if changes:
-        result = Result(assignment, exercise, points, [], error=_tampering(changes))
-    else:
-        result = run_suite(assignment, exercise, ns, points)
-        changes = guard.tampered() if guard else []
-        if changes:
-            result.error = _tampering(changes)
-    # A changed builtin (min, int, ...) could bend any computation: after
-    # tampering the score is a literal 0 and nothing is signed.
-    score = 0.0 if changes else result.score
+    if _seal.sealed():
+        # A grading kernel: the seal decides, and the grader reads its verdict.
+        return _sealed_check(assignment, exercise, float(points), ns)
+    result = run_suite(assignment, exercise, ns, points)
+    score = result.score
     print(result.report())
-    if guard and not changes:
-        # The grader checks this against the score the cell shows.
-        print(guard.signature(assignment, exercise, points, score))
     if os.environ.get("AUTOGRADER_STRICT") and result.score < result.points:
         # Used by `make test`: the master notebooks must earn full marks.
         raise AssertionError(f"reference solution scored {result.score} / {result.points}")

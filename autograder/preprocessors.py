@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -202,56 +203,87 @@ class SafeExecute(Execute):
     # ------------------------------------------------------------ the guard
 
     def _arm(self, key: bytes) -> str | None:
-        folder = getattr(self.km, "private_dir", None) or tempfile.gettempdir()
-        path = _guard.write_key(key, folder)
+        assignment = (self.resources or {}).get("nbgrader", {}).get("assignment")
+        share = getattr(self.km, "share", None)
+        if callable(share):
+            path = share(f"guard-{uuid.uuid4().hex}.json", _guard.bundle(key, assignment))
+            host_path = None
+        else:
+            folder = getattr(self.km, "private_dir", None) or tempfile.gettempdir()
+            path = host_path = _guard.write_key(key, folder, assignment)
         try:
             return run_sync(self._async_arm)(path)
         finally:
-            if os.path.exists(path):
-                os.unlink(path)
+            if host_path and os.path.exists(host_path):
+                os.unlink(host_path)
 
     async def _async_arm(self, path: str) -> str | None:
         msg_id = self.kc.execute(_guard.arm_code(path), silent=True, store_history=False)
         try:
             reply = await asyncio.wait_for(self.async_wait_for_reply(msg_id), self.timeout or 60)
         except TimeoutError:
-            return "the grade guard did not answer"
+            return "the grade seal did not answer"
         if reply is None:
-            return "the grade guard did not answer"
+            return "the grade seal did not answer"
         content = reply["content"]
         if content.get("status") != "ok":
-            return f"the grade guard could not be armed: {content.get('ename')}: {content.get('evalue')}"
+            return f"the grade seal could not be installed: {content.get('ename')}: {content.get('evalue')}"
         return None
 
     def _verify(self, key: bytes, arm_error: str | None) -> None:
-        """Zero every test cell whose score the armed autograder did not sign."""
+        """Make every hidden-test cell show the score its verified verdict gives, or 0.
+
+        What a cell printed or returned itself counts for nothing: only a
+        verdict line signed by the seal for that cell's exercise does.
+        """
         for cell in self.nb.cells:
             if cell.cell_type != "code":
                 continue
-            macs = []
+            text = "".join(
+                o.get("text", "")
+                for o in cell.get("outputs", [])
+                if o.get("output_type") == "stream"
+            )
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "stream":
-                    macs.extend(_guard.signatures(output.text))
                     output.text = _guard.strip_signatures(output.text)
             if not _is_test_cell(cell):
                 continue
             call = _guard.CHECK_CALL.search(cell.source)
             if not call:
                 continue
-            score, _ = nbutils.determine_grade(cell, self.log)
-            if not score:
-                continue
-            if arm_error is None and _guard.verify(
-                key, call["a"], call["e"], call["p"], score, macs
-            ):
-                continue
-            why = arm_error or (
-                "the score this cell shows was not produced by the autograder "
-                "(autograder.check was replaced, or its result or output was changed)"
+            gid = cell.metadata["nbgrader"]["grade_id"]
+            scores = (
+                []
+                if arm_error
+                else _guard.verified_scores(key, call["a"], call["e"], call["p"], text)
             )
-            self.log.warning("Zeroing cell %r: %s", cell.metadata["nbgrader"]["grade_id"], why)
-            # nbgrader scores a cell by its first error or result: put this first.
-            cell.outputs.insert(0, _error("AutograderIntegrityError", f"0 points: {why}"))
+            if not scores:
+                why = arm_error or (
+                    "no verified result: the hidden tests of this cell did not report a "
+                    "score through the grader's seal (the cell was changed, did not reach "
+                    "autograder.check, or its output was suppressed)"
+                )
+                self.log.warning("Zeroing cell %r: %s", gid, why)
+                # nbgrader scores a cell by its first error or result: put this first.
+                cell.outputs.insert(0, _error("AutograderIntegrityError", f"0 points: {why}"))
+                continue
+            score = min(scores)
+            failed = any(
+                o.get("output_type") == "error"
+                or o.get("output_type") == "stream"
+                and o.get("name") == "stderr"
+                for o in cell.outputs
+            )
+            if failed:
+                continue  # a visible test failed: nbgrader gives 0, as it should
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
+            cell.outputs.insert(
+                0,
+                nbformat.v4.new_output(
+                    "execute_result", data={"text/plain": repr(score)}, execution_count=None
+                ),
+            )
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,733 @@
+"""The seal: decide a grade where the student's code cannot reach (kernel side).
+
+A student's code runs in the same process as the hidden tests, and Python
+has no privilege separation: anything the harness can see, the student's code
+can see too, through ``sys.modules``, ``gc``, ``ctypes``, frames, closures,
+tracing or signal handlers. So the grade is not decided by the harness. It is
+decided by a *seal* installed by :func:`install` before the notebook's first
+cell runs (``SafeExecute`` runs ``autograder._guard.arm`` silently first):
+
+* **The key lives in one place**: a keyed HMAC object in the closure of a
+  thread started with ``_thread.start_new_thread``. That thread runs no
+  student code, is not in ``threading.enumerate()``, and receives no Python
+  signal handlers (those run in the main thread only). Nothing else holds the
+  key: the bundle file it came in is deleted before any cell runs.
+* **Requests prove where they come from.** The harness asks the seal for
+  things with ``sys.audit("autograder.<event>", ...)``. A forwarding audit hook
+  passes only the asking thread's id to the seal thread, which then looks at
+  that thread's stack itself (``sys._current_frames``): the request counts only
+  if it is the forwarding hook, called by the exact code object of the harness
+  function allowed to raise that event, inside the ``check`` call that began
+  the run. The arguments are read from that frame, never from the request.
+* **The seal keeps the score.** The harness reports which tests were collected,
+  and each test's outcome at the moment it is known; the seal adds them up and
+  signs ``assignment, exercise, points, score``. The grader accepts a test
+  cell's score only with that signature.
+* **The machinery must not change.** The seal compares every function, class
+  and module of the modules loaded when it was installed with a snapshot, at
+  the start and end of every check and (for the harness, pytest and
+  ``builtins``) after every test. Any change scores the exercise 0.
+* **A second audit hook denies the ways in** (it cannot be removed: PEP 578):
+  ``gc.get_objects``/``get_referrers``/``get_referents``, ``ctypes`` memory
+  access, ``/proc/*/mem``, ``sys.settrace``/``setprofile``/``sys.monitoring``,
+  ``sys._current_frames``, new code objects and ``marshal`` from the
+  notebook's code, functions or ``exec`` built from the grader's code objects,
+  reading the hidden suite's code objects, and any frame (``sys._getframe``,
+  a traceback's ``tb_frame``, a generator's ``gi_frame``) whose chain reaches
+  the grader's own frames or a suspended generator's.
+
+What this does not stop is written down in docs/grading.md ("The seal").
+"""
+
+from __future__ import annotations
+
+import _queue
+import _thread
+import ast
+import builtins
+import hashlib
+import hmac
+import re
+import signal
+import sys
+import types
+
+CO_SUSPENDABLE = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coroutine, async gen
+
+#: Modules whose functions, classes and submodules the seal watches after every test.
+HOT = ("autograder", "pytest", "_pytest", "pluggy", "builtins", "threading", "_thread", "time")
+#: Modules of the kernel's own machinery: not used to decide a grade, and they
+#: rebind their own globals at run time.
+COLD = (
+    "IPython",
+    "ipykernel",
+    "jupyter_client",
+    "jupyter_core",
+    "zmq",
+    "tornado",
+    "traitlets",
+    "comm",
+    "debugpy",
+    "prompt_toolkit",
+    "jedi",
+    "parso",
+    "pygments",
+    "psutil",
+    "decorator",
+    "pexpect",
+    "ptyprocess",
+    "wcwidth",
+    "stack_data",
+    "executing",
+    "asttokens",
+    "pure_eval",
+    "platformdirs",
+    "matplotlib_inline",
+    "__main__",
+    "__mp_main__",
+    "sys",
+)
+#: Names that the harness or the kernel rebind while grading.
+VOLATILE = {
+    ("threading", "excepthook"),
+    ("builtins", "input"),
+    ("builtins", "raw_input"),
+    ("getpass", "getpass"),
+}
+#: Library functions that ask for frames but never hand them to their caller.
+LEAK_FREE_MODULES = (
+    "collections",
+    "enum",
+    "typing",
+    "logging",
+    "warnings",
+    "dataclasses",
+    "abc",
+    "asyncio.coroutines",
+    "asyncio.format_helpers",
+    "asyncio.base_tasks",
+    "typing_extensions",
+)
+LEAK_FREE_FUNCTIONS = (
+    ("traceback", "extract_stack"),
+    ("traceback", "format_stack"),
+    ("traceback", "print_stack"),
+    ("inspect", "getgeneratorstate"),
+    ("inspect", "getcoroutinestate"),
+    ("inspect", "getasyncgenstate"),
+    ("inspect", "getgeneratorlocals"),
+    ("inspect", "getcoroutinelocals"),
+    ("inspect", "getasyncgenlocals"),
+)
+DEBUG = bool(__import__("os").environ.get("AUTOGRADER_DEBUG"))
+_PROC_MEMORY = re.compile(r"(^|/)(mem|pagemap|kcore|kmem)$")
+
+
+class Unsealed(Exception):
+    """The seal could not be installed."""
+
+
+def _under(name: str, prefixes) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _codes_of(value, out: set, seen: set, depth: int = 0) -> None:
+    """Add every code object reachable from a function, class or code object to `out`."""
+    if depth > 8 or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, types.CodeType):
+        out.add(value)
+        for const in value.co_consts:
+            if isinstance(const, types.CodeType):
+                _codes_of(const, out, seen, depth + 1)
+    elif isinstance(value, types.FunctionType):
+        _codes_of(value.__code__, out, seen, depth + 1)
+    elif isinstance(value, types.MethodType | staticmethod | classmethod):
+        _codes_of(value.__func__, out, seen, depth + 1)
+    elif isinstance(value, property):
+        for f in (value.fget, value.fset, value.fdel):
+            if f is not None:
+                _codes_of(f, out, seen, depth + 1)
+    elif isinstance(value, type):
+        try:
+            members = list(vars(value).values())
+        except TypeError:
+            return
+        for member in members:
+            _codes_of(member, out, seen, depth + 1)
+    else:
+        # functools.cached_property, partial, lru_cache and similar wrappers.
+        for attr in ("func", "__wrapped__"):
+            try:
+                inner = object.__getattribute__(value, attr)
+            except AttributeError:
+                continue
+            if isinstance(inner, types.FunctionType):
+                _codes_of(inner, out, seen, depth + 1)
+
+
+def _module_codes(modules, own_only: bool = True) -> set:
+    out: set = set()
+    seen: set = set()
+    for mod in modules:
+        try:
+            values = list(vars(mod).values())
+        except TypeError:
+            continue
+        for value in values:
+            if isinstance(value, types.ModuleType):
+                continue
+            if own_only and isinstance(value, type):
+                if getattr(value, "__module__", None) != mod.__name__:
+                    continue
+            _codes_of(value, out, seen)
+    return out
+
+
+def _library_roots() -> tuple[str, ...]:
+    """Folders whose code the notebook cannot have written (read-only in the sandbox)."""
+    import site
+    import sysconfig
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(path)
+    roots.update(site.getsitepackages())
+    from . import _harness
+
+    here = __import__("os").path.dirname(__import__("os").path.abspath(_harness.__file__))
+    roots.add(here)
+    roots.add(__import__("os").path.join(__import__("os").path.dirname(here), "coursekit"))
+    return tuple(sorted(r.rstrip("/") + "/" for r in roots if r))
+
+
+_KINDS = (type, types.ModuleType, property, staticmethod, classmethod)
+
+
+def _watched(value) -> bool:
+    return callable(value) or isinstance(value, _KINDS)
+
+
+def _snapshot(modules: dict) -> list:
+    """Return [(dict, key, value)] for everything the grade depends on in `modules`.
+
+    Each entry is checked later with ``d.get(key) is value`` on the original
+    dict object, which runs no code of the student's.
+    """
+    entries: list = []
+    for name, mod in modules.items():
+        space = vars(mod)
+        for attr, value in list(space.items()):
+            if (name, attr) in VOLATILE or not _watched(value):
+                continue
+            entries.append((space, attr, value))
+            if isinstance(value, types.FunctionType):
+                entries.append((value, "__code__", value.__code__))
+                entries.append((value, "__defaults__", value.__defaults__))
+                entries.append((value, "__kwdefaults__", value.__kwdefaults__))
+            if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                members = vars(value)
+                names = frozenset(k for k, v in list(members.items()) if _watched(v))
+                entries.append((value, None, names))
+                for cattr in names:
+                    cvalue = members[cattr]
+                    entries.append((members, cattr, cvalue))
+                    if isinstance(cvalue, types.FunctionType):
+                        entries.append((cvalue, "__code__", cvalue.__code__))
+    return entries
+
+
+def _rewrite(source: str, filename: str):
+    """Compile a suite with pytest's assertion rewriting, as pytest would import it."""
+    from _pytest.assertion.rewrite import rewrite_asserts
+
+    tree = ast.parse(source, filename)
+    rewrite_asserts(tree, source.encode(), filename, None)
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None:  # noqa: C901
+    """Install the seal in this process. Call before any untrusted code runs, once."""
+    if getattr(sys, "_autograder_sealed", False):
+        raise Unsealed("the seal is already installed")
+    import _pytest  # noqa: F401 - part of the machinery the seal protects
+
+    from . import _harness
+
+    # Helper modules of the suites (not on the kernel's disk): importable by name.
+    for name, source in helpers.items():
+        parent = name.rpartition(".")[0]
+        if parent and parent not in sys.modules:
+            package = types.ModuleType(parent)
+            package.__path__ = []
+            sys.modules[parent] = package
+        module = types.ModuleType(name)
+        module.__file__ = f"<hidden {name}>"
+        code = _rewrite(source, f"<hidden {name}>")
+        exec(code, module.__dict__)  # noqa: S102 - the grader's own code
+        sys.modules[name] = module
+    suite_code = {a: _rewrite(src, f"<hidden suite {a}>") for a, src in suites.items()}
+
+    # Nobody else (another process of this uid) may read this process's memory.
+    _no_dump()
+
+    modules = {n: m for n, m in list(sys.modules.items()) if isinstance(m, types.ModuleType)}
+    watched = {n: m for n, m in modules.items() if not _under(n, COLD)}
+    hot = {n: m for n, m in watched.items() if _under(n, HOT)}
+    known = set(_module_codes(modules.values(), own_only=False))
+    library = _library_roots()
+    late: set = set()  # code of library modules imported after the seal
+    grader_codes = _module_codes(m for n, m in modules.items() if _under(n, ("autograder",)))
+    for code in suite_code.values():
+        _codes_of(code, grader_codes, set())
+    for name in helpers:
+        grader_codes |= _module_codes([sys.modules[name]])
+    pytest_codes = _module_codes(
+        m for n, m in modules.items() if _under(n, ("pytest", "_pytest", "pluggy"))
+    )
+    leak_free = set(_module_codes(m for n, m in modules.items() if _under(n, LEAK_FREE_MODULES)))
+    for mod_name, func_name in LEAK_FREE_FUNCTIONS:
+        func = getattr(modules.get(mod_name), func_name, None)
+        if isinstance(func, types.FunctionType):
+            leak_free.add(func.__code__)
+    hidden = set()
+    for code in suite_code.values():
+        _codes_of(code, hidden, set())
+    full = _snapshot(watched)
+    fast = _snapshot(hot)
+    # The grade is computed with the builtins as they are now.
+    pristine_builtins = dict(vars(builtins))
+    expected = {
+        "autograder.begin": _harness._sealed_check.__code__,
+        "autograder.end": _harness._sealed_check.__code__,
+        "autograder.collected": _harness._Plugin.pytest_collection_modifyitems.__code__,
+        "autograder.outcome": _harness._Plugin.pytest_pyfunc_call.__code__,
+        "autograder.failed": _harness._Plugin.pytest_runtest_logreport.__code__,
+    }
+    check_code = expected["autograder.begin"]
+    # Stacks that start here are the grader's: the check itself, and each hidden test's thread.
+    roots = frozenset((check_code, _harness._test_thread.__code__))
+    default_int = signal.default_int_handler
+    catchable = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+    hmac_state = hmac.new(key, digestmod=hashlib.sha256)
+    del key
+
+    # Bound here so that a notebook replacing them changes nothing below.
+    current_frames = sys._current_frames
+    getframe = sys._getframe
+    getsignal = signal.getsignal
+    get_ident = _thread.get_ident
+    allocate_lock = _thread.allocate_lock
+    requests = _queue.SimpleQueue()
+    _type, _float, _str, _int, _len, _list, _tuple = type, float, str, int, len, list, tuple
+    _isinstance, _repr, _min, _sum, _frozenset = isinstance, repr, min, sum, frozenset
+    _exec, _module = exec, types.ModuleType
+    missing = object()
+
+    # ------------------------------------------------------------ the seal thread
+
+    def changed(entries) -> list:
+        out = []
+        for owner, attr, value in entries:
+            if attr is None:  # a class: no new callables
+                now = _frozenset(k for k, v in _list(vars(owner).items()) if _watched(v))
+                if now != value:
+                    added = ", ".join(sorted(now - value)[:3])
+                    out.append(f"{getattr(owner, '__qualname__', '?')}: {added} was added")
+            elif _type(owner) is dict or _type(owner) is types.MappingProxyType:
+                if owner.get(attr, missing) is not value:
+                    out.append(f"{attr} was changed")
+            elif getattr(owner, attr, missing) is not value:
+                out.append(f"{getattr(owner, '__qualname__', '?')}.{attr} was changed")
+            if _len(out) >= 8:
+                break
+        for name, mod in watched.items():
+            if sys.modules.get(name) is not mod:
+                out.append(f"sys.modules[{name!r}] was replaced or removed")
+                break
+        for sig in catchable:
+            handler = getsignal(sig)
+            if callable(handler) and handler is not default_int:
+                out.append(f"a Python handler for signal {sig} was installed")
+                break
+        if sys.gettrace() is not None or sys.getprofile() is not None:
+            out.append("a trace or profile function was installed")
+        return out
+
+    run: dict = {}
+
+    def genuine(ident: int, event: str):
+        """Return (frame of the caller, args) when the request is genuine, else None."""
+        top = current_frames().get(ident)
+        if top is None or top.f_code is not forward.__code__:
+            return None
+        local = top.f_locals
+        args = local.get("args")
+        if local.get("event") != event or _type(args) is not _tuple:
+            return None
+        caller = top.f_back
+        if caller is None or caller.f_code is not expected.get(event):
+            return None
+        if event in ("autograder.begin",):
+            return caller, args
+        frame = caller
+        while frame is not None:
+            if frame is run.get("check"):
+                return caller, args
+            frame = frame.f_back
+        return None
+
+    def sign(text: str) -> str:
+        h = hmac_state.copy()
+        h.update(text.encode())
+        return h.hexdigest()
+
+    def begin(caller, args):
+        assignment, exercise, points, box = args
+        run.clear()
+        if not (
+            _type(assignment) is _str
+            and _type(exercise) is _str
+            and _type(points) in (_float, _int)
+            and _type(box) is _list
+        ):
+            return
+        run.update(
+            check=caller,
+            assignment=assignment,
+            exercise=exercise,
+            points=_float(points),
+            collected=None,
+            outcomes={},
+            failed=set(),
+            tampered=changed(full),
+            box=box,
+        )
+        code = suite_code.get(assignment)
+        if code is None or run["tampered"]:
+            box.append(None)
+            return
+        module = _module(f"test_{assignment}")
+        private = dict(pristine_builtins)
+        module.__dict__["__builtins__"] = private
+        module.__file__ = f"<hidden suite {assignment}>"
+        try:
+            _exec(code, module.__dict__)
+        except BaseException as exc:  # noqa: BLE001 - reported as a suite error
+            box.append(None)
+            box.append(f"the hidden suite could not be loaded: {_type(exc).__name__}")
+            return
+        run["suite"] = _snapshot({module.__name__: module}) + [
+            (private, k, v) for k, v in private.items()
+        ]
+        box.append(module)
+
+    def collected(caller, args):
+        (items,) = args
+        if run.get("collected") is not None or _type(items) is not _tuple:
+            run["tampered"] = run.get("tampered", []) + ["the tests were collected twice"]
+            return
+        clean = {}
+        for item in items:
+            if _type(item) is not _tuple or _len(item) != 2:
+                return
+            nodeid, weight = item
+            if _type(nodeid) is not _str or _type(weight) is not _float or weight < 0:
+                return
+            clean[nodeid] = weight
+        run["collected"] = clean
+
+    def outcome(caller, args):
+        nodeid, status = args
+        if _type(nodeid) is not _str or status not in ("passed", "failed", "skipped"):
+            return
+        outcomes = run["outcomes"]
+        if nodeid in outcomes and outcomes[nodeid] != status:
+            status = "failed"
+        outcomes[nodeid] = status
+        run["tampered"] = run["tampered"] or changed(fast) or changed(run.get("suite", []))
+
+    def failed(caller, args):
+        (nodeid,) = args
+        if _type(nodeid) is _str:
+            run["failed"].add(nodeid)
+
+    def end(caller, args):
+        (box,) = args
+        if _type(box) is not _list or "check" not in run:
+            return
+        reasons = _list(run["tampered"] or changed(full) or changed(run.get("suite", [])))
+        tests = run["collected"] or {}
+        total = got = 0.0
+        for nodeid, weight in tests.items():
+            status = run["outcomes"].get(nodeid, "failed")
+            if nodeid in run["failed"]:
+                status = "failed"
+            if status == "skipped":
+                continue
+            total += weight
+            if status == "passed":
+                got += weight
+        points = run["points"]
+        if reasons or not total:
+            score = 0.0
+        else:
+            score = _min(points, _int(points * (got / total) * 100) / 100)
+        text = f"v2\0{run['assignment']}\0{run['exercise']}\0{points!r}\0{score!r}"
+        box.append(score)
+        box.append(f"[autograder verdict v2 {score!r} {sign(text)}]")
+        box.append(reasons)
+        run.clear()
+
+    handlers = {
+        "autograder.begin": begin,
+        "autograder.collected": collected,
+        "autograder.outcome": outcome,
+        "autograder.failed": failed,
+        "autograder.end": end,
+    }
+
+    def loop():
+        while True:
+            ident, event, reply = requests.get()
+            try:
+                found = genuine(ident, event)
+                if found is not None:
+                    handlers[event](*found)
+            except BaseException:  # noqa: BLE001, S110 - never die, never raise
+                pass
+            reply.release()
+
+    # ------------------------------------------------------------ the hooks
+
+    def forward(event, args):
+        if event[:11] != "autograder.":
+            return
+        reply = allocate_lock()
+        reply.acquire()
+        requests.put((get_ident(), event, reply))
+        reply.acquire(True, 60)
+
+    seal_codes: set = set()
+    for f in (changed, genuine, sign, begin, collected, outcome, failed, end, loop, forward):
+        _codes_of(f, seal_codes, set())
+    seal_codes = _frozenset(seal_codes)
+    protected = _frozenset(grader_codes | pytest_codes | seal_codes)
+    hidden = _frozenset(hidden | seal_codes)
+    busy: set = set()
+
+    def is_library(code) -> bool:
+        return code in known or code in late
+
+    def sensitive(frame) -> bool:
+        """Is this frame, or one it was called from, the grader's or a suspended generator's?"""
+        depth = 0
+        while frame is not None and depth < 400:
+            code = frame.f_code
+            if code in protected or code in guard_codes:
+                return True
+            if code.co_flags & CO_SUSPENDABLE and not is_library(code):
+                # The notebook's own generator: whoever resumes it later becomes
+                # its frame's f_back, and that may be a hidden test.
+                return True
+            frame = frame.f_back
+            depth += 1
+        return False
+
+    def checked_by_grader(requester) -> bool:
+        """May `requester` see the grader's frames?
+
+        Yes for library functions that never hand a frame to their caller, and
+        for code loaded before the seal when no code of the notebook's is on
+        the stack between it and the start of the grader's work.
+        """
+        code = requester.f_code
+        if code in leak_free or code in seal_codes:
+            return True
+        frame = requester
+        while frame is not None:
+            code = frame.f_code
+            if code in roots or code in seal_codes:
+                return True
+            if not is_library(code):
+                if DEBUG:
+                    sys.__stderr__.write(f"seal: unknown frame {code.co_name} {code.co_filename}\n")
+                return False  # the notebook's code (or code loaded after the seal)
+            frame = frame.f_back
+        return True  # a thread that runs only library and grader code
+
+    def deny(what: str, requester=None):
+        where = ""
+        if requester is not None:
+            code = requester.f_code
+            where = f" (asked by {code.co_name} in {code.co_filename}:{requester.f_lineno})"
+        raise PermissionError(f"autograder: {what} is not allowed while grading{where}")
+
+    def guard(event, args):  # noqa: C901
+        kind = event.split(".", 1)[0]
+        if kind not in GUARDED_KINDS and event not in GUARDED_EVENTS:
+            return
+        if event == "object.__getattr__" and args[1] not in FRAME_ATTRS:
+            return
+        ident = get_ident()
+        if ident in busy:
+            return
+        busy.add(ident)
+        try:
+            requester = getframe(1)
+            trusted_requester = checked_by_grader(requester)
+            if event == "sys._getframe":
+                if not trusted_requester and sensitive(args[0]):
+                    deny("looking at the grader's frames", requester)
+            elif event == "object.__getattr__":
+                obj, name = args[0], args[1]
+                if name == "tb_frame":
+                    frame = obj.tb_frame
+                    if not trusted_requester and (
+                        frame.f_code in guard_codes
+                        or frame.f_code in seal_codes
+                        or sensitive(frame)
+                    ):
+                        deny("looking at the grader's frames", requester)
+                elif name in ("gi_frame", "cr_frame", "ag_frame"):
+                    if not trusted_requester:
+                        deny(f"reading {name}", requester)
+                else:  # a code object
+                    code = getattr(obj, name)
+                    if code in hidden and not trusted_requester:
+                        deny("reading the hidden tests' code", requester)
+            elif event in ("sys._current_frames", "sys._current_exceptions"):
+                if not trusted_requester:
+                    deny(event, requester)
+            elif event in ("sys.settrace", "sys.setprofile") or event.startswith("sys.monitoring"):
+                if not trusted_requester:
+                    deny("tracing", requester)
+            elif kind == "gc":
+                deny(event, requester)
+            elif kind == "ctypes":
+                if event in CTYPES_ALLOWED:
+                    pass
+                elif event == "ctypes.call_function" and requester.f_code in ctypes_callers:
+                    pass
+                else:
+                    deny(f"{event} (ctypes)", requester)
+            elif event == "open":
+                path = args[0]
+                if _type(path) is bytes:
+                    path = path.decode(errors="replace")
+                if _type(path) is _str and _PROC_MEMORY.search(path.rstrip("/")):
+                    deny("reading process memory", requester)
+            elif event == "code.__new__":
+                if not is_library(requester.f_code):
+                    deny(f"{event} from the notebook's code", requester)
+            elif event in ("marshal.loads", "marshal.load"):
+                # Bytecode is trusted only from a library's own cache: a crafted
+                # .pyc could claim to be library code, or corrupt memory.
+                loader = requester.f_back
+                path = loader.f_locals.get("source_path") if loader is not None else None
+                if not (
+                    is_library(requester.f_code)
+                    and loader is not None
+                    and loader.f_code is source_get_code
+                    and _type(path) is _str
+                    and path.startswith(library)
+                ):
+                    deny(f"{event} outside a library's bytecode cache", requester)
+            elif event in ("function.__new__", "exec"):
+                code = args[0]
+                if _type(code) is not types.CodeType:
+                    return
+                if code in protected and not trusted_requester:
+                    deny("running the grader's code objects", requester)
+                if (
+                    event == "exec"
+                    and code.co_name == "<module>"
+                    and code.co_filename.startswith(library)
+                    and is_library(requester.f_code)
+                    and code not in known
+                ):
+                    # A library module imported after the seal: its code is library code.
+                    new: set = set()
+                    _codes_of(code, new, set())
+                    late.update(new)
+        finally:
+            busy.discard(ident)
+
+    guard_codes = _frozenset(f.__code__ for f in (guard, sensitive, checked_by_grader, deny))
+    import multiprocessing.sharedctypes as _sharedctypes
+    from importlib import _bootstrap_external
+
+    source_get_code = _bootstrap_external.SourceLoader.get_code.__code__
+
+    ctypes_callers = _frozenset(_module_codes([_sharedctypes]) | grader_codes)
+    known = _frozenset(known | grader_codes | pytest_codes | seal_codes | guard_codes)
+
+    _thread.start_new_thread(loop, ())
+    sys.addaudithook(forward)
+    sys.addaudithook(guard)
+    sys._autograder_sealed = True
+
+
+GUARDED_KINDS = frozenset(("gc", "ctypes", "marshal"))
+FRAME_ATTRS = frozenset(
+    (
+        "tb_frame",
+        "gi_frame",
+        "cr_frame",
+        "ag_frame",
+        "__code__",
+        "f_code",
+        "gi_code",
+        "cr_code",
+        "ag_code",
+    )
+)
+GUARDED_EVENTS = frozenset(
+    (
+        "sys._getframe",
+        "object.__getattr__",
+        "sys._current_frames",
+        "sys._current_exceptions",
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.monitoring.register_callback",
+        "sys.monitoring.set_events",
+        "sys.monitoring.set_local_events",
+        "sys.monitoring.use_tool_id",
+        "open",
+        "code.__new__",
+        "function.__new__",
+        "exec",
+    )
+)
+CTYPES_ALLOWED = frozenset(
+    (
+        "ctypes.cdata/buffer",
+        "ctypes.addressof",
+        "ctypes.create_string_buffer",
+        "ctypes.create_unicode_buffer",
+        "ctypes.get_errno",
+        "ctypes.set_errno",
+    )
+)
+
+
+def _no_dump() -> None:
+    """Make this process non-dumpable: other processes of its uid cannot read its memory."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
+
+
+def sealed() -> bool:
+    return bool(getattr(sys, "_autograder_sealed", False))
+
+
+__all__ = ["Unsealed", "install", "sealed"]
