@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -44,6 +45,25 @@ from .limits import Limits, format_size, parse_size
 
 def _error(ename: str, message: str) -> NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=message, traceback=[message])
+
+
+def _payload_size(content) -> int:
+    """Bytes of output a message carries (text and data of every kind)."""
+    size = 0
+    if not isinstance(content, dict):
+        return len(str(content))
+    text = content.get("text")
+    if isinstance(text, str):
+        size += len(text)
+    for key in ("data", "metadata", "state"):
+        value = content.get(key)
+        if isinstance(value, dict):
+            for item in value.values():
+                size += len(item) if isinstance(item, str) else len(json.dumps(item, default=str))
+    traceback = content.get("traceback")
+    if isinstance(traceback, list):
+        size += sum(len(line) for line in traceback if isinstance(line, str))
+    return size
 
 
 def _is_test_cell(cell) -> bool:
@@ -78,6 +98,15 @@ class SafeExecute(Execute):
     guard = Bool(True, help="Arm the grade guard and check the signatures of scores").tag(
         config=True
     )
+    require_sandbox = Bool(
+        False, help="Refuse to grade when the kernel cannot get namespaces and a cgroup"
+    ).tag(config=True)
+    notebook_timeout = Float(
+        1800.0, help="Seconds of wall-clock time for a whole notebook (0: none)"
+    ).tag(config=True)
+    notebook_output_limit = Unicode(
+        "16M", help="Output kept for a whole notebook, every message type counted (0: none)"
+    ).tag(config=True)
     interrupt_grace = Float(
         5.0, help="Seconds a kernel gets to stop after the cell timeout before it is killed"
     ).tag(config=True)
@@ -87,6 +116,12 @@ class SafeExecute(Execute):
         super().__init__(*args, **kwargs)
 
     def limits(self) -> Limits:
+        limits = self._limits()
+        if hasattr(limits, "require_sandbox"):
+            limits.require_sandbox = self.require_sandbox
+        return limits
+
+    def _limits(self) -> Limits:
         return Limits(
             memory=parse_size(self.memory_limit),
             address_space=parse_size(self.address_space_limit),
@@ -115,6 +150,10 @@ class SafeExecute(Execute):
         self._output_used: dict[int, int] = {}
         self._truncated: set[tuple[int, str]] = set()
         self._output_cap = parse_size(self.output_limit)
+        self._notebook_cap = parse_size(self.notebook_output_limit)
+        self._notebook_used = 0
+        self._notebook_cut = False
+        self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout else None
         unreadable = nb.metadata.get("autograder", {}).get("unreadable")
         if unreadable:
             self._not_run(nb.cells, f"not run: {unreadable}")
@@ -147,6 +186,13 @@ class SafeExecute(Execute):
                 if death:
                     self._not_run([cell], f"not run: {death}")
                     continue
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    death = (
+                        f"the notebook used up its {self.notebook_timeout:g} s of wall-clock "
+                        f"time before cell {_label(cell, index)}"
+                    )
+                    self._not_run([cell], f"not run: {death}")
+                    continue
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
@@ -160,10 +206,51 @@ class SafeExecute(Execute):
                     death = (
                         f"kernel stopped in cell {_label(cell, index)}: it did not respond "
                         f"within {self.interrupt_grace:g} s of being interrupted at the "
-                        f"{self.timeout} s cell time limit"
+                        f"{self._get_timeout(cell)} s time limit"
                     )
                     cell.setdefault("outputs", []).insert(0, _error("CellTimeoutError", death))
+                if (
+                    not death
+                    and self._deadline is not None
+                    and time.monotonic() >= self._deadline
+                    and cell.cell_type == "code"
+                ):
+                    death = (
+                        f"the notebook used up its {self.notebook_timeout:g} s of wall-clock "
+                        f"time in cell {_label(cell, index)}"
+                    )
+                    cell.setdefault("outputs", []).insert(0, _error("NotebookTimeoutError", death))
             self.set_widgets_metadata()
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        deadline = getattr(self, "_deadline", None)
+        if deadline is None:
+            return timeout
+        left = max(1, int(deadline - time.monotonic() + 0.999))
+        return left if timeout is None else min(timeout, left)
+
+    def process_message(self, msg, cell, cell_index):
+        """Count every message's payload against the notebook's output budget."""
+        cap = getattr(self, "_notebook_cap", None)
+        kind = msg.get("msg_type", "")
+        if cap and kind not in ("status", "execute_input", "clear_output"):
+            self._notebook_used += _payload_size(msg.get("content", {}))
+            if self._notebook_used > cap and kind not in ("error",):
+                if not self._notebook_cut:
+                    self._notebook_cut = True
+                    cell.setdefault("outputs", []).append(
+                        nbformat.v4.new_output(
+                            "stream",
+                            name="stdout",
+                            text=f"\n[autograder: output cut off here: the notebook wrote more "
+                            f"than {format_size(cap)} in all]\n",
+                        )
+                    )
+                if kind == "execute_result" and _payload_size(msg.get("content", {})) <= 65536:
+                    return super().process_message(msg, cell, cell_index)
+                return None
+        return super().process_message(msg, cell, cell_index)
 
     def _not_run(self, cells, message: str) -> None:
         for cell in cells:
