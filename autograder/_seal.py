@@ -630,6 +630,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
                     deny("tracing", requester)
             elif kind == "gc":
                 deny(event, requester)
+            elif event == "sys.addaudithook":
+                # Another hook would run in the seal's thread and see its requests.
+                deny("adding an audit hook", requester)
             elif kind == "ctypes":
                 if event in CTYPES_ALLOWED:
                     pass
@@ -716,6 +719,7 @@ GUARDED_EVENTS = frozenset(
         "sys._current_exceptions",
         "sys.settrace",
         "sys.setprofile",
+        "sys.addaudithook",
         "sys.monitoring.register_callback",
         "sys.monitoring.set_events",
         "sys.monitoring.set_local_events",
