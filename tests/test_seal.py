@@ -1,0 +1,250 @@
+"""The grade seal (autograder/_seal.py): what a notebook can and cannot do to its score.
+
+Each scenario runs in a fresh Python process that arms the seal exactly as a
+grading kernel does, then plays the student. The facts checked are the
+verdicts the grader would accept (signed with the key only the test and the
+seal know), never the report the harness prints.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader import utils as nbutils
+
+from autograder import _guard
+
+ROOT = Path(__file__).resolve().parents[1]
+GUARD = True  # the seal on, as in every grading kernel
+
+PRELUDE = """
+import json, sys, tempfile, io, contextlib
+sys.path.insert(0, {root!r})
+from autograder import _guard
+_guard.arm({path!r})
+import autograder
+
+def run(ns, exercise="run_in_threads", points=6):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        try:
+            autograder.check("01_threads", exercise, points, ns)
+        except BaseException as exc:
+            print("raised", type(exc).__name__)
+    return buf.getvalue()
+
+def attempt(f):
+    try:
+        f()
+    except PermissionError:
+        return "denied"
+    except Exception as exc:
+        return "error " + type(exc).__name__
+    return "allowed"
+
+def right(func, arglist):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(arglist) or 1) as ex:
+        futures = [ex.submit(func, *a) for a in arglist]
+    return [f.result() for f in futures]
+"""
+
+
+def _play(tmp_path, body: str, timeout: float = 120) -> tuple[bytes, dict]:
+    """Arm the seal in a fresh process, run `body`, return (key, the JSON it printed last)."""
+    key = _guard.new_key()
+    path = _guard.write_key(key, str(tmp_path), "01_threads")
+    script = PRELUDE.format(root=str(ROOT), path=path) + textwrap.dedent(body)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return key, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _scores(key, text, exercise="run_in_threads", points=6):
+    return _guard.verified_scores(key, "01_threads", exercise, points, text)
+
+
+def test_an_honest_check_gets_a_verdict_only_the_key_can_sign(tmp_path):
+    key, out = _play(
+        tmp_path,
+        """
+        print(json.dumps({"right": run({"run_in_threads": right}),
+                          "wrong": run({"run_in_threads": lambda f, a: [f(*x) for x in a][::-1]})}))
+        """,
+    )
+    assert _scores(key, out["right"]) == [6.0]
+    wrong = _scores(key, out["wrong"])
+    assert len(wrong) == 1 and wrong[0] < 6.0
+    assert _scores(_guard.new_key(), out["right"]) == []
+
+
+def test_the_ways_into_the_seal_are_denied(tmp_path):
+    _, out = _play(
+        tmp_path,
+        """
+        import gc, ctypes, types
+        r = {
+            "gc.get_objects": attempt(lambda: gc.get_objects()),
+            "gc.get_referrers": attempt(lambda: gc.get_referrers(autograder)),
+            "ctypes.string_at": attempt(lambda: ctypes.string_at(id(1), 8)),
+            "ctypes.CDLL": attempt(lambda: ctypes.CDLL(None)),
+            "/proc/self/mem": attempt(lambda: open("/proc/self/mem", "rb")),
+            "settrace": attempt(lambda: sys.settrace(lambda *a: None)),
+            "setprofile": attempt(lambda: sys.setprofile(lambda *a: None)),
+            "_current_frames": attempt(lambda: sys._current_frames()),
+            "code.replace": attempt(lambda: (lambda: 1).__code__.replace(co_name="x")),
+            "function from the grader's code": attempt(lambda: types.FunctionType(
+                autograder._harness._sealed_check.__code__, {})),
+        }
+        print(json.dumps(r))
+        """,
+    )
+    assert out == dict.fromkeys(out, "denied"), out
+
+
+def test_a_request_that_does_not_come_from_the_harness_gets_no_verdict(tmp_path):
+    key, out = _play(
+        tmp_path,
+        """
+        box = []
+        sys.audit("autograder.begin", "01_threads", "run_in_threads", 6.0, box)
+        sys.audit("autograder.collected", (("x", 1.0),))
+        sys.audit("autograder.outcome", "x", "passed")
+        end = []
+        sys.audit("autograder.end", end)
+        print(json.dumps({"box": repr(box), "end": repr(end)}))
+        """,
+    )
+    assert out == {"box": "[]", "end": "[]"}
+
+
+def test_the_students_code_cannot_reach_the_graders_frames(tmp_path):
+    key, out = _play(
+        tmp_path,
+        """
+        import inspect, traceback
+        seen = []
+        def run_in_threads(func, arglist):
+            seen.append(attempt(lambda: sys._getframe(1)))
+            seen.append(attempt(lambda: inspect.stack()))
+            seen.append(attempt(lambda: traceback.walk_stack(None).__next__()))
+            try:
+                raise ValueError
+            except ValueError as exc:
+                seen.append(attempt(lambda: exc.__traceback__.tb_frame))
+            return right(func, arglist)
+        text = run({"run_in_threads": run_in_threads})
+        print(json.dumps({"seen": sorted(set(seen)), "text": text}))
+        """,
+    )
+    assert out["seen"] == ["denied"]
+    # Tracebacks still print: the harness reports with the traceback module.
+    assert "PermissionError" not in out["text"].split("\n")[0]
+
+
+def test_patching_what_the_harness_relies_on_scores_zero(tmp_path):
+    key, out = _play(
+        tmp_path,
+        """
+        import pathlib, builtins, _pytest.outcomes
+        ns = {"run_in_threads": lambda f, a: [f(*x) for x in a]}  # serial: wrong
+        pathlib.Path.resolve = lambda self, *a, **k: self
+        t1 = run(ns)
+        print(json.dumps({"pathlib": t1}))
+        """,
+    )
+    assert _scores(key, out["pathlib"]) == [0.0]
+
+
+def test_a_skip_raised_by_the_students_code_fails_the_test(tmp_path):
+    key, out = _play(
+        tmp_path,
+        """
+        import pytest
+        def run_in_threads(func, arglist):
+            pytest.skip("nothing to see")
+        print(json.dumps({"skip": run({"run_in_threads": run_in_threads})}))
+        """,
+    )
+    assert _scores(key, out["skip"]) == [0.0]
+
+
+# --------------------------------------------------------------------------
+# In a real grading kernel: IPython's own hooks cannot fake a pass
+
+
+REPLACEMENTS = {
+    "a fake verdict": "print('[autograder verdict v2 6.0 ' + 'a' * 64 + ']'); 6.0",
+    "no check at all": "None",
+    "a check of the lesson's answer": "autograder.check('01_threads', 'heartbeat', 6, {})",
+}
+FORGER = r"""
+import re, sys
+from IPython import get_ipython
+ip = get_ipython()
+def rewrite(lines):
+    # Replace every hidden check with REPLACEMENT.
+    return [re.sub(r"autograder\.check\(.*", REPLACEMENT, l) for l in lines]
+ip.input_transformers_post.append(rewrite)
+def clear_errors(result):
+    result.error_in_exec = None
+ip.events.register("post_run_cell", clear_errors)
+ip.showtraceback = lambda *a, **k: None
+"""
+
+
+@pytest.fixture(scope="module")
+def release_01():
+    """The blank release as nbgrader grades it: the hidden tests put back into its test cells."""
+    from autograder._notebook import answer_sources, replace_answers
+
+    release = nbformat.read(ROOT / "release" / "01_threads" / "01_threads.ipynb", as_version=4)
+    master = nbformat.read(ROOT / "source" / "01_threads" / "01_threads.ipynb", as_version=4)
+    return replace_answers(master, answer_sources(release))
+
+
+def _grade_with_safe_execute(nb, tmp_path):
+    from autograder.preprocessors import SafeExecute
+
+    work = tmp_path / "work"
+    work.mkdir(parents=True)
+    ep = SafeExecute(timeout=60, guard=GUARD)
+    resources = {
+        "nbgrader": {"assignment": "01_threads", "notebook": "01_threads"},
+        "metadata": {"path": str(work)},
+    }
+    nb, _ = ep.preprocess(nb, resources)
+    scores = {}
+    for cell in nb.cells:
+        if nbutils.is_grade(cell) and cell.cell_type == "code" and not nbutils.is_solution(cell):
+            scores[cell.metadata.nbgrader["grade_id"]] = nbutils.determine_grade(cell)[0]
+    return scores
+
+
+@pytest.fixture(scope="module")
+def honest_blank(release_01, tmp_path_factory):
+    nb = nbformat.from_dict(json.loads(json.dumps(release_01)))
+    return _grade_with_safe_execute(nb, tmp_path_factory.mktemp("honest"))
+
+
+@pytest.mark.parametrize("replacement", sorted(REPLACEMENTS))
+def test_ipython_hooks_cannot_turn_a_blank_notebook_into_a_pass(
+    release_01, honest_blank, replacement, tmp_path
+):
+    honest = honest_blank
+    forged_nb = nbformat.from_dict(json.loads(json.dumps(release_01)))
+    forger = FORGER.replace("REPLACEMENT", repr(REPLACEMENTS[replacement]))
+    forged_nb.cells.insert(0, nbformat.v4.new_code_cell(forger))
+    forged = _grade_with_safe_execute(forged_nb, tmp_path / "b")
+    assert set(honest) == set(forged) and honest
+    for gid, score in forged.items():
+        assert score <= honest[gid], (gid, score, honest[gid])
+    assert all(score == 0 for score in forged.values()), forged
