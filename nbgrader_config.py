@@ -20,13 +20,17 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # SafeExecute replaces nbgrader's Execute: limits per kernel, a grade guard,
 # and a dying kernel no longer drops the student. RepairCells and the
 # TolerantExporter keep broken submissions from aborting a grading run.
+# SanitizeOutputs (autograder/sanitize.py) removes scripts, event handlers and
+# terminal control from what a submission displays, so that the formgrader and
+# the feedback are safe to open; it changes no grade and no locked cell.
 try:
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
         ClearOutput,
         DeduplicateIds,
+        GetGrades,
         IgnorePattern,
         LimitOutput,
         OverwriteCells,
@@ -35,6 +39,7 @@ try:
     )
 
     from autograder.preprocessors import RepairCells, SafeExecute, TolerantExporter
+    from autograder.sanitize import SanitizeOutputs
 except ImportError as exc:  # the course package is not importable: stock nbgrader
     import warnings
 
@@ -53,6 +58,7 @@ else:
     ]
     c.Autograde.autograde_preprocessors = [
         SafeExecute,
+        SanitizeOutputs,  # the stored autograded notebook is what the formgrader shows
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
@@ -60,6 +66,11 @@ else:
         AssignLatePenalties,
         CheckCellMetadata,
     ]
+    # nbgrader 0.9.6's defaults (GetGrades, CSSHTMLHeaderPreprocessor), then the sanitizer.
+    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, SanitizeOutputs]
+    # Every HTMLExporter, among them the formgrader's: a notebook autograded before
+    # the sanitizer existed, or by a configuration without it, is cleaned as it is shown.
+    c.HTMLExporter.preprocessors = [SanitizeOutputs]
 
 # Limits for each grading kernel and everything it starts (docs/grading.md).
 # Sizes take K, M or G; 0 switches a limit off.
