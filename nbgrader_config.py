@@ -81,6 +81,10 @@ c.SafeExecute.cpu_limit = 600  # CPU seconds for the whole notebook
 c.SafeExecute.output_limit = "1M"  # output kept per cell
 c.SafeExecute.file_size_limit = "256M"  # largest file a kernel may write
 c.SafeExecute.sandbox = True  # Landlock: writes only below the notebook's folder and a private tmp
+# True: refuse to grade when namespaces or cgroups are unavailable
+c.SafeExecute.require_sandbox = False
+c.SafeExecute.notebook_timeout = 1800  # seconds of wall-clock time for a whole notebook
+c.SafeExecute.notebook_output_limit = "16M"  # output kept for a whole notebook, every message type
 
 # Modules that the masters write with %%writefile (07_multiprocessing's my_*.py) appear
 # beside the master when it is run in place; they are not part of the release.
