@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from autograder.suites._trust import safe_repr, same, type_name, why_not_same
 from autograder.testing import ThreadWatch, call_with_deadline, wait_until
 
 RUN = pytest.mark.exercise("run_in_threads")
@@ -41,11 +42,12 @@ def test_results_come_back_in_input_order(student):
     """returns results in input order, even when later calls finish first"""
     func, order = _reverse_finisher(6)
     results = student.run_in_threads(func, [(i,) for i in range(6)])
-    assert results == [i * i for i in range(6)], (
-        f"expected [0, 1, 4, 9, 16, 25] but got {results!r}; "
+    # Exact types first: a list subclass can make == say anything.
+    assert type(results) is list, f"should return a list, not {type_name(results)}"
+    assert same(results, [i * i for i in range(6)]), (
+        f"expected [0, 1, 4, 9, 16, 25] but got {safe_repr(results)}; "
         f"the calls finished in the order {order}. Store each result at its input's index."
     )
-    assert isinstance(results, list), f"should return a list, not {type(results).__name__}"
 
 
 @RUN
@@ -69,7 +71,9 @@ def test_calls_run_concurrently(student):
             f"the {n} calls never ran at the same time: start every thread before joining any",
             pytrace=False,
         )
-    assert results == list(range(n)), f"expected {list(range(n))}, got {results!r}"
+    assert same(results, list(range(n))), (
+        f"expected the list {list(range(n))}: {why_not_same(results, list(range(n)))}"
+    )
     assert main not in callers, "a call ran in the calling thread: run every call in a new thread"
     assert len(callers) == n, f"{n} calls ran in only {len(callers)} distinct threads"
 
@@ -88,10 +92,21 @@ def test_ten_sleeps_overlap(student):
 def test_passes_arguments_unpacked(student):
     """calls func(*args) for each tuple, including empty and multi-argument tuples"""
     results = student.run_in_threads(lambda *a: a, [(), (1,), (1, 2, 3)])
-    assert results == [(), (1,), (1, 2, 3)], (
-        f"expected [(), (1,), (1, 2, 3)], got {results!r}: call func(*args)"
+    assert same(results, [(), (1,), (1, 2, 3)]), (
+        f"expected [(), (1,), (1, 2, 3)], got {safe_repr(results)}: call func(*args)"
     )
-    assert student.run_in_threads(pow, []) == [], "no tuples should give an empty list"
+    empty = student.run_in_threads(pow, [])
+    assert same(empty, []), f"no tuples should give an empty list, not {safe_repr(empty)}"
+
+
+@RUN
+def test_hands_back_the_very_objects_returned(student):
+    """returns the objects the calls returned, not copies or look-alikes"""
+    tokens = [object() for _ in range(4)]
+    results = student.run_in_threads(tokens.__getitem__, [(i,) for i in range(4)])
+    assert same(results, tokens), (
+        f"expected the calls' own return values: {why_not_same(results, tokens)}"
+    )
 
 
 @RUN
@@ -110,7 +125,9 @@ def test_waits_for_every_thread(student):
         f"returned before every call had finished (finished: {sorted(finished)}): join every thread"
     )
     left = watch.settle(0.2)
-    assert not left, f"threads still running after return: {[t.name for t in left]}"
+    assert not left, (
+        f"threads still running after return: {safe_repr([threading.Thread.name.fget(t) for t in left])}"
+    )
 
 
 @RUN
@@ -134,11 +151,21 @@ def test_reraises_first_exception_in_input_order(student):
         finished.append(i)
         return i
 
+    raised = {}
+
+    def recorded(i):
+        try:
+            return func(i)
+        except BaseException as exc:
+            raised[i] = exc
+            raise
+
     with pytest.raises(Exception) as info:  # noqa: PT011 - we check the type below
-        student.run_in_threads(func, [(i,) for i in range(5)])
+        student.run_in_threads(recorded, [(i,) for i in range(5)])
     exc = info.value
-    assert isinstance(exc, KeyError), (
-        f"expected the KeyError from call 1 (first in input order), got {exc!r}"
+    # The very exception call 1 raised: a look-alike could fake its type or ==.
+    assert exc is raised.get(1), (
+        f"expected the KeyError from call 1 (first in input order), got {safe_repr(exc)}"
     )
     assert 4 in finished, "raised before the slow call 4 had finished: join every thread first"
 
@@ -150,10 +177,13 @@ def test_exceptions_do_not_escape_the_threads(student):
     old = threading.excepthook
     threading.excepthook = escaped.append
     try:
-        with pytest.raises(ZeroDivisionError):
+        with pytest.raises(ZeroDivisionError) as info:
             student.run_in_threads(lambda x: 1 / x, [(1,), (0,)])
     finally:
         threading.excepthook = old
+    assert type(info.value) is ZeroDivisionError, (
+        f"expected the ZeroDivisionError that 1 / 0 raised, got {safe_repr(info.value)}"
+    )
     assert not escaped, (
         "an exception escaped a thread (Python printed its traceback to stderr): "
         "catch it in the thread and re-raise it in the caller"
@@ -166,7 +196,8 @@ def test_exceptions_do_not_escape_the_threads(student):
 
 def _started(student, interval, callback):
     hb = student.Heartbeat(interval, callback)
-    assert isinstance(hb, threading.Thread), "Heartbeat must be a threading.Thread subclass"
+    # type(), not isinstance(): a __class__ property fools isinstance.
+    assert issubclass(type(hb), threading.Thread), "Heartbeat must be a threading.Thread subclass"
     hb.start()
     return hb
 
@@ -175,7 +206,7 @@ def _stop(hb, timeout=1.0):
     finished, value = call_with_deadline(hb.stop, timeout=timeout)
     if not finished:
         pytest.fail(f"stop() did not return within {timeout:g} s", pytrace=False)
-    if isinstance(value, BaseException):
+    if issubclass(type(value), BaseException):
         raise value
 
 
@@ -192,8 +223,11 @@ def test_is_a_daemon_thread(student):
     maker.join(2.0)
     assert made, "Heartbeat(1.0, callback) did not return"
     hb = made[0]
-    assert isinstance(hb, threading.Thread), "Heartbeat must subclass threading.Thread"
-    assert hb.daemon, "Heartbeat should be a daemon thread: pass daemon=True to Thread.__init__"
+    assert issubclass(type(hb), threading.Thread), "Heartbeat must subclass threading.Thread"
+    # Thread's own property, not one the subclass may have overridden to say yes.
+    assert threading.Thread.daemon.fget(hb) is True, (
+        "Heartbeat should be a daemon thread: pass daemon=True to Thread.__init__"
+    )
 
 
 @BEAT
@@ -227,7 +261,10 @@ def test_callback_runs_in_the_heartbeat_thread(student):
         assert wait_until(lambda: seen, timeout=2.0), "callback was never called"
     finally:
         _stop(hb)
-    assert seen[0] is hb, f"callback ran in {seen[0].name!r}, not in the Heartbeat thread"
+    assert seen[0] is hb, (
+        f"callback ran in {safe_repr(threading.Thread.name.fget(seen[0]))}, "
+        "not in the Heartbeat thread"
+    )
 
 
 @BEAT
@@ -259,7 +296,10 @@ def test_thread_has_ended_when_stop_returns(student):
     hb = _started(student, 0.01, slow_callback)
     assert in_callback.wait(2.0), "callback was never called"
     _stop(hb)
-    assert not hb.is_alive(), "the thread was still running when stop() returned: join it"
+    # Thread's own is_alive: a subclass could override it to say no.
+    assert not threading.Thread.is_alive(hb), (
+        "the thread was still running when stop() returned: join it"
+    )
 
 
 @BEAT
