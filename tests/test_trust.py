@@ -11,6 +11,7 @@ from autograder.suites._trust import (
     exact,
     exception_of,
     is_exact,
+    real_isinstance,
     require_type,
     safe_repr,
     same,
@@ -228,6 +229,13 @@ def test_close_needs_the_exact_type():
 def test_exception_of_needs_the_exact_type():
     assert exception_of(KeyError("k"), KeyError)
     assert not exception_of(LyingError("k"), KeyError)
+
+
+def test_real_isinstance_ignores_a_class_property():
+    assert real_isinstance(LyingError("k"), KeyError)
+    assert not real_isinstance(Disguised(), list)
+    assert isinstance(Disguised(), list)
+    assert real_isinstance([], list, tuple)
 
 
 @pytest.mark.parametrize(

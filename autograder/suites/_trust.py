@@ -26,6 +26,7 @@ __all__ = [
     "exact",
     "exception_of",
     "is_exact",
+    "real_isinstance",
     "require_type",
     "safe_repr",
     "same",
@@ -314,3 +315,16 @@ def close(
 def exception_of(exc: object, *types: type) -> bool:
     """Tell whether the exception `exc` is exactly of one of `types` (no lying subclass)."""
     return type(exc) in types
+
+
+def real_isinstance(value: object, *types: type) -> bool:
+    """Tell whether `value`'s real class derives from one of `types`.
+
+    Unlike ``isinstance``, a ``__class__`` property cannot fool it. Use it where
+    a contract allows subclasses ("raises ValueError"); nothing of the value is
+    compared, so a subclass has nothing to lie about.
+
+    >>> real_isinstance(KeyError(), LookupError), real_isinstance(True, int)
+    (True, True)
+    """
+    return issubclass(type(value), types)
