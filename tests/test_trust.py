@@ -10,6 +10,7 @@ from autograder.suites._trust import (
     close,
     exact,
     exception_of,
+    fail_for,
     is_exact,
     real_isinstance,
     require_type,
@@ -229,6 +230,16 @@ def test_close_needs_the_exact_type():
 def test_exception_of_needs_the_exact_type():
     assert exception_of(KeyError("k"), KeyError)
     assert not exception_of(LyingError("k"), KeyError)
+
+
+def test_fail_for_fails_on_exceptions_only_with_a_guarded_message():
+    fail_for(None)
+    fail_for(42)
+    fail_for(Disguised())
+    with pytest.raises(pytest.fail.Exception, match=r"put\(\) raised KeyError\('k'\)"):
+        fail_for(KeyError("k"), "put()")
+    with pytest.raises(pytest.fail.Exception, match="LyingError"):
+        fail_for(LyingError("k"))
 
 
 def test_real_isinstance_ignores_a_class_property():

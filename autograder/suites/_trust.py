@@ -25,6 +25,7 @@ __all__ = [
     "close",
     "exact",
     "exception_of",
+    "fail_for",
     "is_exact",
     "real_isinstance",
     "require_type",
@@ -315,6 +316,17 @@ def close(
 def exception_of(exc: object, *types: type) -> bool:
     """Tell whether the exception `exc` is exactly of one of `types` (no lying subclass)."""
     return type(exc) in types
+
+
+def fail_for(exc: object, what: str = "the code under test") -> None:
+    """Fail the test if `exc` is an exception (by its real class), printed with a guarded repr.
+
+    Use it instead of ``raise exc`` for an exception the student's code raised:
+    pytest would print it with its own ``__str__``, which may raise or flood.
+    Anything that is not an exception (a result, None) is let through.
+    """
+    if issubclass(type(exc), BaseException):
+        pytest.fail(f"{what} raised {safe_repr(exc)}", pytrace=False)
 
 
 def real_isinstance(value: object, *types: type) -> bool:
