@@ -85,8 +85,11 @@ class Limits:
     output_bytes: int | None = 1 << 20
     #: Largest file the kernel may write (RLIMIT_FSIZE).
     file_size: int | None = 256 << 20
-    #: Confine the kernel's writes with Landlock where the Linux kernel supports it.
+    #: Confine the kernel: namespaces and a cgroup (autograder.sandbox) where the host
+    #: allows them, else Landlock on writes where the Linux kernel supports it.
     sandbox: bool = True
+    #: Refuse to start a kernel that cannot get namespaces and a cgroup.
+    require_sandbox: bool = False
     #: Seconds between two watchdog checks.
     poll_interval: float = 0.1
 
@@ -275,13 +278,23 @@ def apply_rlimits(limits: Limits) -> None:
 def launch(argv: list[str]) -> None:
     """Apply the limits and the sandbox, then exec the kernel command (never returns)."""
     if "--" not in argv:
-        raise SystemExit("usage: limits.py LIMITS_JSON WRITABLE_JSON -- COMMAND ...")
+        raise SystemExit(
+            "usage: limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] -- COMMAND ..."
+        )
     split = argv.index("--")
     limits = Limits.from_json(argv[0])
     writable = json.loads(argv[1])
+    options = argv[2:split]
     command = argv[split + 1 :]
+    if options[:1] == ["--cgroup"]:
+        # Join the kernel's cgroup before anything forks, so nothing escapes it.
+        for procs in json.loads(options[1]):
+            with open(procs, "w") as fh:
+                fh.write(str(os.getpid()))
     apply_rlimits(limits)
-    if limits.sandbox:
+    if limits.sandbox and not writable:
+        os.environ["AUTOGRADER_SANDBOX"] = "namespaces"
+    elif limits.sandbox:
         try:
             abi = restrict_writes(writable)
         except OSError as exc:
