@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from autograder.suites._trust import safe_repr, same, type_name, why_not_same
+from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
 from autograder.testing import ThreadWatch, call_with_deadline, wait_until
 
 RUN = pytest.mark.exercise("run_in_threads")
@@ -206,8 +206,7 @@ def _stop(hb, timeout=1.0):
     finished, value = call_with_deadline(hb.stop, timeout=timeout)
     if not finished:
         pytest.fail(f"stop() did not return within {timeout:g} s", pytrace=False)
-    if issubclass(type(value), BaseException):
-        raise value
+    fail_for(value, "stop()")
 
 
 @BEAT

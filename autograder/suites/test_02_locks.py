@@ -26,6 +26,7 @@ from autograder.instruments import (
     hook_attributes,
     instance_attributes,
 )
+from autograder.suites._trust import fail_for, real_isinstance, require_type, same
 from autograder.testing import call_with_deadline
 
 COUNTER = pytest.mark.exercise("safe_counter")
@@ -54,6 +55,11 @@ def _slow_counter(student, timeout):
     return counter, rendezvous
 
 
+def _value(counter, when):
+    """Read counter.value, which the contract says is an int (exactly: no lying subclass)."""
+    return require_type(counter.value, int, what=f"value {when}")
+
+
 def _increment_together(counter, threads, times):
     """Increment from `threads` workers that start together; return the workers."""
     start = threading.Barrier(threads, timeout=2)
@@ -67,8 +73,7 @@ def _increment_together(counter, threads, times):
     for w in workers:
         if not w.wait(5):
             pytest.fail(f"increment() did not return in thread {w.name}: a deadlock?")
-        if w.error is not None:
-            raise w.error
+        fail_for(w.error, "increment()")
     return workers
 
 
@@ -76,11 +81,12 @@ def _increment_together(counter, threads, times):
 def test_starts_at_zero_and_counts_each_increment(student):
     """starts at 0 and counts each increment, as an int"""
     counter = student.SafeCounter()
-    assert counter.value == 0, f"a new counter should have value 0, not {counter.value!r}"
+    value = _value(counter, "of a new counter")
+    assert value == 0, f"a new counter should have value 0, not {value}"
     for _ in range(5):
         counter.increment()
-    assert counter.value == 5, f"5 increments gave value {counter.value!r}"
-    assert isinstance(counter.value, int), f"value should be an int, not {type(counter.value)}"
+    value = _value(counter, "after 5 increments")
+    assert value == 5, f"5 increments gave value {value}"
 
 
 @COUNTER
@@ -91,7 +97,7 @@ def test_no_update_is_lost_when_reads_are_slow(student):
     counter, rendezvous = _slow_counter(student, timeout=0.06)
     _increment_together(counter, threads=2, times=5)
     rendezvous.enabled = False
-    value = counter.value
+    value = _value(counter, "after 10 increments")
     assert value == 10, (
         f"2 threads x 5 increments left value at {value}: {10 - value} updates were lost. "
         "Two threads read the same count and both wrote back count + 1. Hold one lock, "
@@ -104,7 +110,8 @@ def test_exact_under_a_plain_stress_test(student):
     """stays exact with 8 threads x 500 increments"""
     counter = student.SafeCounter()
     _increment_together(counter, threads=8, times=500)
-    assert counter.value == 4000, f"8 x 500 increments gave {counter.value}"
+    value = _value(counter, "after 4000 increments")
+    assert value == 4000, f"8 x 500 increments gave {value}"
 
 
 @COUNTER
@@ -113,8 +120,9 @@ def test_counters_are_independent(student):
     one, two = student.SafeCounter(), student.SafeCounter()
     one.increment()
     one.increment()
-    assert (one.value, two.value) == (2, 0), (
-        f"after 2 increments of one counter, the two values are {(one.value, two.value)}: "
+    values = (_value(one, "after 2 increments"), _value(two, "of an untouched counter"))
+    assert values == (2, 0), (
+        f"after 2 increments of one counter, the two values are {values}: "
         "keep the count on the instance, not on the class"
     )
 
@@ -188,7 +196,11 @@ class Bank:
             self.local.pair = None
 
     def balances(self):
-        return [a.balance for a in self.accounts]
+        """Read every balance, which the contract says is an int (exactly: no lying subclass)."""
+        return [
+            require_type(a.balance, int, what=f"the balance of account {self.labels[id(a)]}")
+            for a in self.accounts
+        ]
 
 
 def _finish(registry, workers, timeout):
@@ -204,11 +216,10 @@ def test_moves_the_amount(student):
     a, b = bank.accounts
     ok, err = call_with_deadline(bank.transfer, a, b, 30, timeout=2)
     assert ok, "transfer(a, b, 30) did not return within 2 s"
-    if isinstance(err, BaseException):
-        raise err
-    assert bank.balances() == [70, 80], f"after moving 30, balances are {bank.balances()}"
+    fail_for(err, "transfer()")
+    assert same(bank.balances(), [70, 80]), f"after moving 30, balances are {bank.balances()}"
     bank.transfer(b, a, 80)
-    assert bank.balances() == [150, 0], (
+    assert same(bank.balances(), [150, 0]), (
         f"moving b's whole balance of 80 should be allowed; balances are {bank.balances()}"
     )
 
@@ -219,9 +230,10 @@ def test_insufficient_funds_raise_and_change_nothing(student):
     registry = Registry()
     bank = Bank(student, registry, 10, 5)
     a, b = bank.accounts
+    # pytest.raises goes by the exception's real class, which a __class__ property can't fake.
     with pytest.raises(ValueError):  # noqa: PT011 - any message will do
         bank.transfer(a, b, 11)
-    assert bank.balances() == [10, 5], (
+    assert same(bank.balances(), [10, 5]), (
         f"a refused transfer changed the balances to {bank.balances()}"
     )
     held = registry.holders()
@@ -232,9 +244,10 @@ def test_insufficient_funds_raise_and_change_nothing(student):
     )
     finished, err = call_with_deadline(bank.transfer, a, b, 10, timeout=1)
     assert finished, "the next transfer after a refused one hung"
-    if isinstance(err, BaseException):
-        raise err
-    assert bank.balances() == [0, 15]
+    fail_for(err, "transfer()")
+    assert same(bank.balances(), [0, 15]), (
+        f"moving 10 of 10 should leave balances [0, 15], not {bank.balances()}"
+    )
 
 
 @TRANSFER
@@ -256,13 +269,14 @@ def test_transfers_in_opposite_directions_never_deadlock(student):
             ]
             _finish(registry, workers, timeout=3.0)
         for w in workers:
-            if w.error is not None:
-                raise w.error
+            fail_for(w.error, "transfer()")
         expected = list(balances)
         for s, d, amount in moves:
             expected[s] -= amount
             expected[d] += amount
-        assert bank.balances() == expected, f"expected balances {expected}, got {bank.balances()}"
+        assert same(bank.balances(), expected), (
+            f"expected balances {expected}, got {bank.balances()}"
+        )
 
 
 @TRANSFER
@@ -299,10 +313,11 @@ def test_two_overdrafts_at_once_cannot_both_succeed(student):
     workers = [Worker(move, b, name="to-b"), Worker(move, c, name="to-c")]
     _finish(bank.registry, workers, timeout=3)
     bank.rendezvous.enabled = False
-    refused = [w for w in workers if isinstance(w.error, ValueError)]
+    # The real class: a __class__ property would fool isinstance().
+    refused = [w for w in workers if real_isinstance(w.error, ValueError)]
     for w in workers:
-        if w.error is not None and not isinstance(w.error, ValueError):
-            raise w.error
+        if not real_isinstance(w.error, ValueError):
+            fail_for(w.error, "transfer()")
     assert len(refused) == 1 and bank.balances()[0] == 40, (
         f"two transfers of 60 from a balance of 100 ran at once: {2 - len(refused)} succeeded "
         f"and the balances are {bank.balances()}. Check the funds under the locks."
@@ -328,8 +343,7 @@ def test_many_transfers_both_ways_conserve_the_total(student):
         workers = [Worker(work, seed, name=f"mover-{seed}") for seed in range(threads)]
         _finish(registry, workers, timeout=4.0)
     for w in workers:
-        if w.error is not None:
-            raise w.error
+        fail_for(w.error, "transfer()")
     assert sum(bank.balances()) == 3000, (
         f"the total of the balances changed from 3000 to {sum(bank.balances())}"
     )
