@@ -374,6 +374,7 @@ def command(
                 made.add(parent)
                 binds.extend(["--perms", "0755", "--dir", parent])
 
+    binds += ["--perms", "0755", "--dir", "/etc"]
     for path in ETC:
         if os.path.exists(path):
             binds += ["--ro-bind", path, path]
