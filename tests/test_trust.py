@@ -12,6 +12,7 @@ from autograder.suites._trust import (
     exception_of,
     fail_for,
     is_exact,
+    is_plain,
     real_isinstance,
     require_type,
     safe_repr,
@@ -230,6 +231,19 @@ def test_close_needs_the_exact_type():
 def test_exception_of_needs_the_exact_type():
     assert exception_of(KeyError("k"), KeyError)
     assert not exception_of(LyingError("k"), KeyError)
+
+
+def test_is_plain_accepts_only_exact_builtins_all_the_way_down():
+    assert is_plain([(1, "a"), {"k": [None, 1.5]}, {1}, frozenset({b"x"})])
+    assert not is_plain([(1, EqStr("a"))])
+    assert not is_plain({"k": EqInt(1)})
+    assert not is_plain(EqList())
+    assert not is_plain(Disguised())
+    assert not is_plain([RaisingRepr()])
+    nested: list = []
+    for _ in range(30):
+        nested = [nested]
+    assert not is_plain(nested)
 
 
 def test_fail_for_fails_on_exceptions_only_with_a_guarded_message():

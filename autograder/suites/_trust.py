@@ -27,6 +27,7 @@ __all__ = [
     "exception_of",
     "fail_for",
     "is_exact",
+    "is_plain",
     "real_isinstance",
     "require_type",
     "safe_repr",
@@ -256,6 +257,30 @@ def _trusted_hashable(item: object, depth: int = 0) -> bool:
         return True
     if cls in (tuple, frozenset) and depth < 20:
         return all(_trusted_hashable(x, depth + 1) for x in item)
+    return False
+
+
+def is_plain(value: object, depth: int = 0) -> bool:
+    """Tell whether `value` is made of built-in values only, each of its exact type.
+
+    Only such values may be hashed, sorted or put in a set or a Counter by a
+    test: those operations call ``__hash__``, ``__eq__`` and ``__lt__``, which a
+    subclass can fake.
+
+    >>> is_plain([(1, "a"), {"k": None}]), is_plain([True, 2.0, b""]), is_plain([object()])
+    (True, True, False)
+    """
+    cls = type(value)
+    if cls in SCALARS:
+        return True
+    if depth >= 20:
+        return False
+    if cls in (tuple, list, set, frozenset):
+        return all(is_plain(x, depth + 1) for x in value)
+    if cls is dict:
+        return all(
+            is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in dict.items(value)
+        )
     return False
 
 
