@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -95,6 +96,11 @@ class LimitedKernelManager(AsyncKernelManager):
             command = self._sandboxed(kernel_cmd, limits, cwd, kw)
         else:
             command = self._limited(kernel_cmd, limits, cwd, kw)
+        # The kernel's own stdout and stderr would be the grader's terminal: a
+        # notebook could write control characters there with os.write(1, ...).
+        kw["stdout"] = subprocess.DEVNULL
+        kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
         await super()._async_launch_kernel(command, **kw)
         pid = self.provisioner.process.pid if self.provisioner else None
         if pid:

@@ -294,3 +294,25 @@ def test_share_hands_the_kernel_a_file_only_it_can_read(tmp_path):
         assert Path(path).read_bytes() == b"for your eyes only"
     finally:
         km.release()
+
+
+def test_the_kernel_cannot_write_to_the_graders_terminal(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    marker = f"terminal-marker-{uuid.uuid4().hex}"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / "tests")!r})
+        from pathlib import Path
+        from test_sandbox import run_cells
+        run_cells(Path({str(tmp_path)!r}), "import os; os.write(1, b'\\\\x1b[2J{marker}'); os.write(2, b'{marker}')")
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert marker not in proc.stdout and marker not in proc.stderr
