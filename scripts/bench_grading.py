@@ -94,6 +94,46 @@ def timed(label: str, func) -> float:
     return seconds
 
 
+def kernel_starts(rounds: int = 5) -> dict:
+    """Median seconds to start a grading kernel, get its first reply and stop it.
+
+    Sandboxed (namespaces and a cgroup) and unsandboxed starts alternate, in one run.
+    """
+    import asyncio
+    import statistics
+
+    from autograder import sandbox
+    from autograder.kernel import LimitedKernelManager
+    from autograder.limits import Limits
+
+    async def once(use_sandbox: bool) -> float:
+        folder = tempfile.mkdtemp(prefix="bench-kernel-")
+        km = LimitedKernelManager(kernel_name="python3")
+        km.limits = Limits(sandbox=use_sandbox)
+        start = time.perf_counter()
+        await km.start_kernel(cwd=folder)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            return time.perf_counter() - start
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(rounds):
+        for flag in (False, True):
+            times[flag].append(asyncio.run(once(flag)))
+    return {
+        "sandbox": sandbox.probe().describe(),
+        "unsandboxed_start_seconds": round(statistics.median(times[False]), 3),
+        "sandboxed_start_seconds": round(statistics.median(times[True]), 3),
+        "rounds": rounds,
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -103,7 +143,22 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true", help="keep the two courses")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--kernels-only",
+        action="store_true",
+        help="only time kernel starts, with and without sandbox",
+    )
     args = parser.parse_args(argv)
+
+    starts = kernel_starts()
+    print(starts["sandbox"])
+    print(
+        f"kernel start (median of {starts['rounds']}): "
+        f"{starts['unsandboxed_start_seconds']:.2f} s without the sandbox, "
+        f"{starts['sandboxed_start_seconds']:.2f} s with it"
+    )
+    if args.kernels_only:
+        return 0
 
     base = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     serial, parallel = base / "serial", base / "parallel"
@@ -147,6 +202,7 @@ def main(argv=None) -> int:
         "gradebook_cells": len(a),
         "cells_that_differ": len(differences),
         "load_after": load(),
+        **starts,
     }
     print()
     print(f"submissions          {total}")
