@@ -276,23 +276,38 @@ def apply_rlimits(limits: Limits) -> None:
 
 
 def launch(argv: list[str]) -> None:
-    """Apply the limits and the sandbox, then exec the kernel command (never returns)."""
-    if "--" not in argv:
+    """Apply the limits and the sandbox, then exec the kernel command (never returns).
+
+    ``limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] [--namespaces] -- COMMAND``.
+    ``--cgroup`` joins the kernel's cgroup (the ``cgroup.procs`` files of each
+    hierarchy) before anything forks. ``--namespaces`` says that COMMAND is
+    the bubblewrap sandbox (:mod:`autograder.sandbox`), which confines files by
+    itself: no Landlock then.
+    """
+    if "--" not in argv or len(argv) < 3:
         raise SystemExit(
-            "usage: limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] -- COMMAND ..."
+            "usage: limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] [--namespaces] "
+            "-- COMMAND ..."
         )
     split = argv.index("--")
     limits = Limits.from_json(argv[0])
     writable = json.loads(argv[1])
     options = argv[2:split]
     command = argv[split + 1 :]
-    if options[:1] == ["--cgroup"]:
-        # Join the kernel's cgroup before anything forks, so nothing escapes it.
-        for procs in json.loads(options[1]):
-            with open(procs, "w") as fh:
-                fh.write(str(os.getpid()))
+    namespaces = False
+    while options:
+        option = options.pop(0)
+        if option == "--cgroup":
+            # Join the kernel's cgroup before anything forks, so nothing escapes it.
+            for procs in json.loads(options.pop(0)):
+                with open(procs, "w") as fh:
+                    fh.write(str(os.getpid()))
+        elif option == "--namespaces":
+            namespaces = True
+        else:
+            raise SystemExit(f"limits.py: unknown option {option}")
     apply_rlimits(limits)
-    if limits.sandbox and not writable:
+    if namespaces:
         os.environ["AUTOGRADER_SANDBOX"] = "namespaces"
     elif limits.sandbox:
         try:
@@ -387,9 +402,12 @@ class Watchdog:
     the kernel left behind.
     """
 
-    def __init__(self, pid: int, limits: Limits, token: str = ""):
+    def __init__(self, pid: int, limits: Limits, token: str = "", cpu_usage=None):
         self.pid = pid
         self.limits = limits
+        #: A function that returns the CPU seconds of everything the kernel ever
+        #: ran, the dead included (its cgroup's), or None.
+        self.cpu_usage = cpu_usage
         self.token = f"AUTOGRADER_KERNEL_TOKEN={token}".encode() if token else b""
         self.reason: str | None = None
         self.peak = {"memory": 0, "tasks": 0, "cpu": 0.0}
@@ -460,6 +478,8 @@ class Watchdog:
         memory = sum(p.rss for p in live)
         tasks = sum(max(p.threads, 1) for p in tree)
         cpu = sum(p.cpu for p in live)
+        if self.cpu_usage is not None:
+            cpu = max(cpu, self.cpu_usage() or 0.0)
         self.peak["memory"] = max(self.peak["memory"], memory)
         self.peak["tasks"] = max(self.peak["tasks"], tasks)
         self.peak["cpu"] = max(self.peak["cpu"], cpu)
