@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -26,10 +27,31 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
         time.sleep(interval)
 
 
+def thread_alive(thread: threading.Thread) -> bool:
+    """Ask `threading.Thread`'s own is_alive, which a subclass cannot override.
+
+    A thread it cannot judge (one threading did not start) counts as alive.
+    """
+    try:
+        return bool(threading.Thread.is_alive(thread))
+    except Exception:  # noqa: BLE001 - e.g. a _DummyThread, or a broken subclass
+        return True
+
+
+def thread_name(thread: threading.Thread) -> str:
+    """Return `thread`'s name as Thread stores it, never a subclass's property; bounded."""
+    try:
+        name = threading.Thread.name.fget(thread)
+    except Exception:  # noqa: BLE001
+        return "?"
+    return name[:80] if type(name) is str else "?"
+
+
 class ThreadWatch:
     """Remember which threads existed, to find the ones started since.
 
-    A Jupyter kernel runs threads of its own, so count by difference.
+    A Jupyter kernel runs threads of its own, so count by difference. Threads
+    are told apart by identity: a Thread subclass may fake __eq__ and __hash__.
 
     >>> watch = ThreadWatch()
     >>> t = threading.Thread(target=time.sleep, args=(0.05,)); t.start()
@@ -38,10 +60,11 @@ class ThreadWatch:
     """
 
     def __init__(self) -> None:
-        self.before = set(threading.enumerate())
+        # Keep the threads, so that their ids stay theirs.
+        self.before = {id(t): t for t in threading.enumerate()}
 
     def new_alive(self) -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t not in self.before and t.is_alive()]
+        return [t for t in threading.enumerate() if id(t) not in self.before and thread_alive(t)]
 
     def settle(self, timeout: float = 1.0) -> list[threading.Thread]:
         """Wait up to `timeout` for new threads to end; return those still alive."""
@@ -94,9 +117,10 @@ def call_with_deadline(func: Callable, *args: Any, timeout: float) -> tuple[bool
         except BaseException as exc:  # noqa: BLE001 - handed back to the test
             box["value"] = exc
 
-    thread = threading.Thread(
-        target=target, daemon=True, name=f"call-{getattr(func, '__name__', 'func')}"
-    )
+    # Only a plain function's name is trusted: anything else's __name__ may be a property.
+    plain = func.__func__ if type(func) is types.MethodType else func
+    name = plain.__name__ if type(plain) is types.FunctionType else "func"
+    thread = threading.Thread(target=target, daemon=True, name=f"call-{name}")
     thread.start()
     thread.join(timeout)
     if thread.is_alive():

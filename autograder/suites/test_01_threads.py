@@ -11,7 +11,7 @@ import time
 import pytest
 
 from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
-from autograder.testing import ThreadWatch, call_with_deadline, wait_until
+from autograder.testing import ThreadWatch, call_with_deadline, thread_name, wait_until
 
 RUN = pytest.mark.exercise("run_in_threads")
 BEAT = pytest.mark.exercise("heartbeat")
@@ -125,9 +125,7 @@ def test_waits_for_every_thread(student):
         f"returned before every call had finished (finished: {sorted(finished)}): join every thread"
     )
     left = watch.settle(0.2)
-    assert not left, (
-        f"threads still running after return: {safe_repr([threading.Thread.name.fget(t) for t in left])}"
-    )
+    assert not left, f"threads still running after return: {[thread_name(t) for t in left]}"
 
 
 @RUN
@@ -260,10 +258,7 @@ def test_callback_runs_in_the_heartbeat_thread(student):
         assert wait_until(lambda: seen, timeout=2.0), "callback was never called"
     finally:
         _stop(hb)
-    assert seen[0] is hb, (
-        f"callback ran in {safe_repr(threading.Thread.name.fget(seen[0]))}, "
-        "not in the Heartbeat thread"
-    )
+    assert seen[0] is hb, f"callback ran in {thread_name(seen[0])!r}, not in the Heartbeat thread"
 
 
 @BEAT
