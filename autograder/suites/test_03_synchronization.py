@@ -31,6 +31,8 @@ from autograder.instruments import (
     instance_attributes,
     instrument_primitives,
 )
+from autograder.suites._trust import exact, fail_for, is_plain, real_isinstance, safe_repr
+from autograder.testing import thread_alive, thread_name
 
 BUFFER = pytest.mark.exercise("bounded_buffer")
 DINE = pytest.mark.exercise("dining_philosophers")
@@ -61,20 +63,50 @@ def _call(func, *args, timeout=PROMPT, what=None):
             f"{what} did not return within {timeout:g} s; it is stuck {worker.where()}",
             pytrace=False,
         )
-    if worker.error is not None:
-        raise worker.error
+    fail_for(worker.error, what)
     return worker.result
 
 
 def _done(worker, timeout, what):
-    """Wait for a worker; fail if it is still blocked, re-raise what it raised."""
+    """Wait for a worker; fail if it is still blocked or raised; return its result."""
     if not worker.wait(timeout):
         pytest.fail(
             f"{what} was still blocked after {timeout:g} s, {worker.where()}", pytrace=False
         )
-    if worker.error is not None:
-        raise worker.error
+    fail_for(worker.error, what)
     return worker.result
+
+
+def _plain(values, what):
+    """Fail unless every value is made of exact built-in types; return the values.
+
+    Only then may the test sort, hash or count them: a subclass could fake ==, < or hash.
+    """
+    for value in values:
+        if not is_plain(value):
+            pytest.fail(
+                f"{what} returned {safe_repr(value)}, which is not one of the items put in "
+                "(hand back the very objects you were given)",
+                pytrace=False,
+            )
+    return values
+
+
+def _pairs(values, what):
+    """Fail unless every value is a tuple of two exact ints, as the test sends; return them."""
+    for value in values:
+        if not (
+            type(value) is tuple
+            and len(value) == 2
+            and type(value[0]) is int
+            and type(value[1]) is int
+        ):
+            pytest.fail(
+                f"{what} returned {safe_repr(value)}, which is not one of the (sender, number) "
+                "tuples sent (hand back the very objects you were given)",
+                pytrace=False,
+            )
+    return values
 
 
 def _blocks(registry, worker, what, timeout=PROMPT):
@@ -82,17 +114,17 @@ def _blocks(registry, worker, what, timeout=PROMPT):
     if registry.wait_blocked(worker, timeout):
         return
     if worker.error is not None:
-        pytest.fail(f"{what} should block, but raised {worker.error!r}", pytrace=False)
-    pytest.fail(f"{what} should block, but returned {worker.result!r}", pytrace=False)
+        pytest.fail(f"{what} should block, but raised {safe_repr(worker.error)}", pytrace=False)
+    pytest.fail(f"{what} should block, but returned {safe_repr(worker.result)}", pytrace=False)
 
 
 def _stays_blocked(worker, what, hint):
     """Leave a blocked worker alone while wake-ups are spurious; fail if it gets out."""
     if worker.wait(LINGER):
         got = (
-            f"raised {worker.error!r}"
+            f"raised {safe_repr(worker.error)}"
             if worker.error is not None
-            else f"returned {worker.result!r}"
+            else f"returned {safe_repr(worker.result)}"
         )
         pytest.fail(f"{what} {got} after a wake-up with nothing to do. {hint}", pytrace=False)
 
@@ -103,8 +135,7 @@ def _run_all(workers, progress, limit):
     end = since + limit
     while not all(w.done.is_set() for w in workers):
         for w in workers:
-            if w.error is not None:
-                raise w.error
+            fail_for(w.error, w.name)
         now = time.monotonic()
         if progress() != last:
             last, since = progress(), now
@@ -116,8 +147,7 @@ def _run_all(workers, progress, limit):
             )
         time.sleep(0.005)
     for w in workers:
-        if w.error is not None:
-            raise w.error
+        fail_for(w.error, w.name)
 
 
 def _sleeps_while_blocked(registry, worker, what):
@@ -214,12 +244,11 @@ def test_keeps_fifo_order_and_reports_its_length(student):
     buf = student.BoundedBuffer(3)
     _fill(buf, [1, 2, 3])
     assert _len(buf) == 3, f"after 3 puts, len(buf) is {_len(buf)}"
-    got = _call(buf.get)
-    assert got == 1, f"get() returned {got!r}, not the oldest item, 1"
+    exact(_call(buf.get), 1, "get() should return the oldest item")
     assert _len(buf) == 2, f"after 3 puts and a get, len(buf) is {_len(buf)}"
     _fill(buf, [4])
     got = [_call(buf.get) for _ in range(3)]
-    assert got == [2, 3, 4], f"expected 2, 3, 4 in that order, got {got}"
+    exact(got, [2, 3, 4], "three get() calls should return 2, 3, 4 in that order")
     assert _len(buf) == 0
 
 
@@ -234,11 +263,10 @@ def test_put_blocks_while_full(student):
         _blocks(registry, producer, "put() into a full buffer")
         _sleeps_while_blocked(registry, producer, "put() into a full buffer")
         assert _len(buf) == 2, f"a full buffer of capacity 2 reports len {_len(buf)}"
-        got = _call(buf.get)
-        assert got == "a", f"get() returned {got!r}, not the oldest item 'a'"
+        exact(_call(buf.get), "a", "get() should return the oldest item")
         _done(producer, PROMPT, "put() after a get() made room")
         got = [_call(buf.get), _call(buf.get)]
-        assert got == ["b", "c"], f"the next two get() calls returned {got}, not ['b', 'c']"
+        exact(got, ["b", "c"], "the next two get() calls")
 
 
 @BUFFER
@@ -251,7 +279,7 @@ def test_get_blocks_while_empty(student):
         _blocks(registry, consumer, "get() from an empty buffer")
         _sleeps_while_blocked(registry, consumer, "get() from an empty buffer")
         _fill(buf, ["x"])
-        assert _done(consumer, PROMPT, "get() after a put()") == "x"
+        exact(_done(consumer, PROMPT, "get() after a put()"), "x", "get() after put('x')")
         assert _len(buf) == 0
 
 
@@ -268,7 +296,7 @@ def test_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
         for c in consumers:
             _stays_blocked(c, "get() on an empty buffer", WHILE_HINT)
         _fill(buf, ["x", "y"])
-        got = sorted(_done(c, PROMPT, "get() after a put()") for c in consumers)
+        got = sorted(_plain([_done(c, PROMPT, "get() after a put()") for c in consumers], "get()"))
         assert got == ["x", "y"], f"two consumers got {got} from two puts of 'x' and 'y'"
 
 
@@ -283,9 +311,9 @@ def test_spurious_wakeups_never_let_put_overfill(student):
         _blocks(registry, producer, "put() into a full buffer")
         _stays_blocked(producer, "put() into a full buffer", WHILE_HINT)
         assert _len(buf) == 1, f"a buffer of capacity 1 holds {_len(buf)} items"
-        assert _call(buf.get) == "a"
+        exact(_call(buf.get), "a", "get() from a full buffer")
         _done(producer, PROMPT, "put() after a get() made room")
-        assert _call(buf.get) == "b"
+        exact(_call(buf.get), "b", "get() after the blocked put('b') went in")
 
 
 @BUFFER
@@ -313,7 +341,7 @@ def test_a_get_wakes_the_producer_that_waits_for_room(student):
                 "notify_all()",
                 pytrace=False,
             )
-        got = sorted(_done(c, 1.0, "get()") for c in consumers)
+        got = sorted(_plain([_done(c, 1.0, "get()") for c in consumers], "get()"))
         assert got == ["a", "b"], f"the consumers got {got}"
 
 
@@ -352,7 +380,8 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
             _run_all(workers, lambda: sum(map(len, received)), limit=4)
         finally:
             stop.set()
-    items = [item for got in received for item in got]
+    # Exact (int, int) tuples only: set() and Counter call __hash__ and __eq__.
+    items = _pairs([item for got in received for item in got], "get()")
     expected = [(p, k) for p in range(producers) for k in range(each)]
     lost = sorted(set(expected) - set(items))
     dupes = sorted(item for item, n in collections.Counter(items).items() if n > 1)
@@ -373,8 +402,9 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
 def test_is_built_from_threading_primitives(student):
     """is built from threading primitives, not from queue.Queue"""
     buf = student.BoundedBuffer(2)
-    queues = [n for n, v in instance_attributes(buf).items() if isinstance(v, queue.Queue)]
-    assert not queues and not isinstance(buf, queue.Queue), (
+    # The real classes: a __class__ property would hide a queue.Queue from isinstance().
+    queues = [n for n, v in instance_attributes(buf).items() if real_isinstance(v, queue.Queue)]
+    assert not queues and not real_isinstance(buf, queue.Queue), (
         f"the buffer wraps a queue.Queue ({', '.join(queues) or 'as its base class'}): "
         "build it from a deque and threading primitives"
     )
@@ -394,14 +424,18 @@ class Table:
         self.meals = [0] * n
         self.eating: set[int] = set()
         self.peak = 0
-        self.threads: dict[int, set] = {}
+        #: philosopher -> {id(thread): thread}; keyed by id (the threads are kept, so ids
+        #: stay unique), as a Thread subclass could fake __eq__ and __hash__, and an OS
+        #: thread ident is reused once its thread has ended.
+        self.threads: dict[int, dict] = {}
         self.problems: list[str] = []
         self.wait_for_company = 0.0
         self._lock = threading.Condition()
 
     def eat(self, i):
-        if not isinstance(i, int) or not 0 <= i < self.n:
-            self.problems.append(f"eat() was called with {i!r}")
+        # Exactly an int: a subclass could fake __index__ and pick another fork.
+        if type(i) is not int or not 0 <= i < self.n:
+            self.problems.append(f"eat() was called with {safe_repr(i)}")
             return
         missing = [
             f.name
@@ -417,7 +451,8 @@ class Table:
             self.eating.add(i)
             self.meals[i] += 1
             self.peak = max(self.peak, len(self.eating))
-            self.threads.setdefault(i, set()).add(threading.current_thread())
+            me = threading.current_thread()
+            self.threads.setdefault(i, {})[id(me)] = me
             self._lock.notify_all()
             if self.wait_for_company:
                 self._lock.wait_for(lambda: self.peak >= 2, self.wait_for_company)
@@ -432,8 +467,7 @@ class Table:
             problem = self.registry.wait_deadlock(worker, timeout)
         if problem:
             pytest.fail(f"dine({self.n} forks, {meals} meals) {problem}", pytrace=False)
-        if worker.error is not None:
-            raise worker.error
+        fail_for(worker.error, "dine()")
         return worker
 
     def check(self, meals):
@@ -487,13 +521,13 @@ def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
     assert all(len(ts) == 1 for ts in threads.values()), (
         "a philosopher ate in more than one thread: run each philosopher in one thread"
     )
-    distinct = {next(iter(ts)) for ts in threads.values()}
+    distinct = {key: t for ts in threads.values() for key, t in ts.items()}
     assert len(distinct) == 4, f"4 philosophers ate in only {len(distinct)} thread(s)"
-    assert worker.thread not in distinct, "a philosopher ate in the thread that called dine()"
+    assert id(worker.thread) not in distinct, "a philosopher ate in the thread that called dine()"
     end = time.monotonic() + 0.5
-    while any(t.is_alive() for t in distinct) and time.monotonic() < end:
+    while any(thread_alive(t) for t in distinct.values()) and time.monotonic() < end:
         time.sleep(0.01)
-    alive = [t.name for t in distinct if t.is_alive()]
+    alive = [thread_name(t) for t in distinct.values() if thread_alive(t)]
     assert not alive, f"philosopher threads still running after dine() returned: {alive}"
 
 
@@ -594,7 +628,7 @@ def test_readers_hold_it_together(student):
         ]
         for r in readers:
             r.wait(2.0)
-    if any(isinstance(r.error, threading.BrokenBarrierError) for r in readers):
+    if any(real_isinstance(r.error, threading.BrokenBarrierError) for r in readers):
         pytest.fail(
             f"three readers never held the lock together (at most {room.max_readers} did)",
             pytrace=False,
@@ -693,7 +727,7 @@ def test_a_writer_leaving_lets_all_waiting_readers_in_together(student):
         release.set()
         for r in readers:
             r.wait(2.0)
-    if any(isinstance(r.error, threading.BrokenBarrierError) for r in readers):
+    if any(real_isinstance(r.error, threading.BrokenBarrierError) for r in readers):
         pytest.fail(
             f"after release_write() only {room.max_readers} of 3 waiting readers got in "
             "together: wake them all (notify_all)",
@@ -805,7 +839,7 @@ def test_delivers_one_senders_items_in_order(student):
     sender = Worker(lambda: [ch.send(i) for i in range(10)], name="sender")
     got = [_call(ch.recv) for _ in range(10)]
     _done(sender, PROMPT, "the sender")
-    assert got == list(range(10)), f"received {got}"
+    exact(got, list(range(10)), "ten recv() calls")
 
 
 @CHANNEL
@@ -817,7 +851,7 @@ def test_recv_blocks_until_an_item_is_sent(student):
         receiver = Worker(ch.recv, name="recv")
         _blocks(registry, receiver, "recv() with no sender")
         sender = Worker(ch.send, "x", name="send-x")
-        assert _done(receiver, PROMPT, "recv() after a send()") == "x"
+        exact(_done(receiver, PROMPT, "recv() after a send()"), "x", "recv() after send('x')")
         _done(sender, PROMPT, "send('x') after its item was received")
 
 
@@ -835,7 +869,7 @@ def test_send_blocks_until_a_receiver_takes_the_item(student):
                 "buffers instead of handing the item over",
                 pytrace=False,
             )
-        assert _call(ch.recv) == "x"
+        exact(_call(ch.recv), "x", "recv() after send('x')")
         _done(sender, PROMPT, "send('x') after its item was received")
 
 
@@ -852,8 +886,9 @@ def test_send_returns_only_when_its_own_item_is_taken(student):
             _blocks(registry, senders[item], f"send({item!r}) with no receiver")
         seen = registry.waits_started
         first = _call(ch.recv)
-        if first not in senders:
-            pytest.fail(f"recv() returned {first!r}, which nobody sent", pytrace=False)
+        # An exact str before the lookup: `in` would call a subclass's __hash__ and __eq__.
+        if type(first) is not str or first not in senders:
+            pytest.fail(f"recv() returned {safe_repr(first)}, which nobody sent", pytrace=False)
         _done(senders[first], PROMPT, f"send({first!r}) after its item was received")
         other = "b" if first == "a" else "a"
         if not registry.wait_blocked(senders[other], PROMPT, since=seen):
@@ -862,7 +897,7 @@ def test_send_returns_only_when_its_own_item_is_taken(student):
                 "wait until its own item is taken",
                 pytrace=False,
             )
-        assert _call(ch.recv) == other, f"the second recv() should return {other!r}"
+        exact(_call(ch.recv), other, "the second recv()")
         _done(senders[other], PROMPT, f"send({other!r}) after its item was received")
 
 
@@ -887,7 +922,8 @@ def test_many_senders_and_receivers_deliver_every_item_once(student):
         workers = [Worker(send, s, name=f"sender-{s}") for s in range(senders)]
         workers += [Worker(recv, r, name=f"receiver-{r}") for r in range(senders)]
         _run_all(workers, lambda: sum(map(len, received)), limit=4)
-    items = [item for got in received for item in got]
+    # Exact (int, int) tuples only: set() and Counter call __hash__ and __eq__.
+    items = _pairs([item for got in received for item in got], "recv()")
     counts = collections.Counter(items)
     expected = {(s, k) for s in range(senders) for k in range(each)}
     lost = sorted(expected - set(items))
@@ -909,11 +945,11 @@ def test_spurious_wakeups_deliver_nothing(student):
         _blocks(registry, receiver, "recv() with no sender")
         _stays_blocked(receiver, "recv() with no sender", WHILE_HINT)
         sender = Worker(ch.send, "x", name="send-x")
-        assert _done(receiver, PROMPT, "recv() after a send()") == "x"
+        exact(_done(receiver, PROMPT, "recv() after a send()"), "x", "recv() after send('x')")
         _done(sender, PROMPT, "send('x')")
 
         sender = Worker(ch.send, "y", name="send-y")
         _blocks(registry, sender, "send('y') with no receiver")
         _stays_blocked(sender, "send('y') with no receiver", WHILE_HINT)
-        assert _call(ch.recv) == "y"
+        exact(_call(ch.recv), "y", "recv() after send('y')")
         _done(sender, PROMPT, "send('y') after its item was received")
