@@ -11,9 +11,11 @@ clocks, with loose bounds only.
 import contextlib
 import threading
 import time
+import types
 
 import pytest
 
+from autograder.suites._trust import close, fail_for, real_isinstance, safe_repr, same, type_name
 from autograder.testing import call_with_deadline
 
 MEDIAN = pytest.mark.exercise("median_time")
@@ -92,24 +94,47 @@ def _forget_stuck_calls():
     _STUCK.clear()
 
 
-def call_student(func, *args, timeout=1.5, **kwargs):
+def _name(func):
+    """The name of a plain function (whose __name__ cannot lie), else a description."""
+    return func.__name__ if type(func) is types.FunctionType else "the function"
+
+
+def call_student(func, *args, timeout=1.5, expect=None, **kwargs):
     """Call student code in a helper thread; fail the test if it does not return in time.
 
     The test's own thread stays free, so the clocks it patched are always put back.
-    After two stuck calls, later tests fail at once instead of waiting again.
+    After two stuck calls, later tests fail at once instead of waiting again. An
+    exception of a class in `expect` (by its real class) is raised for the test to
+    catch; any other fails the test with a guarded description.
     """
     if len(_STUCK) >= 2:
         pytest.fail(f"not run: {_STUCK[0]}", pytrace=False)
     finished, value = call_with_deadline(lambda: func(*args, **kwargs), timeout=timeout)
     if not finished:
         message = (
-            f"{func.__name__}() did not return within {timeout:g} s: a deadlock or an endless loop?"
+            f"{_name(func)}() did not return within {timeout:g} s: a deadlock or an endless loop?"
         )
         _STUCK.append(message)
         pytest.fail(message, pytrace=False)
-    if isinstance(value, BaseException):
+    if expect is not None and real_isinstance(value, expect):
         raise value
+    fail_for(value, f"{_name(func)}()")
     return value
+
+
+def _seconds(result):
+    """Fail unless `result` is exactly a float, as the contract says; return it."""
+    if type(result) is not float:
+        pytest.fail(
+            f"median_time should return a float, not {type_name(result)} ({safe_repr(result)})",
+            pytrace=False,
+        )
+    return result
+
+
+def _about(result, expected):
+    """Tell whether a float is `expected`, within pytest.approx's default tolerance."""
+    return close(result, expected, rel=1e-6, abs=1e-12)
 
 
 def _median_with_fake_clock(student, durations, repeat, warmup):
@@ -144,17 +169,18 @@ def test_returns_the_median_of_the_timed_calls(student):
     # Two warm-up calls, then calls that take 5 s, 1 s and 2 s of (fake) time.
     result, calls = _median_with_fake_clock(student, [40.0, 30.0, 5.0, 1.0, 2.0], 3, 2)
     assert len(calls) == 5, f"func was called {len(calls)} times instead of 5"
-    assert isinstance(result, float), f"should return a float, not {type(result).__name__}"
+    # Exactly a float: a subclass could make == (even with pytest.approx) say anything.
+    _seconds(result)
     if result < 1e-3:
         pytest.fail(
             f"returned {result!r}: the calls took 5, 1 and 2 s by time.perf_counter(). "
             "Time each call with time.perf_counter()",
             pytrace=False,
         )
-    assert result == pytest.approx(2.0), (
+    assert _about(result, 2.0), (
         f"timed calls took 5, 1 and 2 s, so the median is 2 s; got {result!r}"
-        + (" (that is the mean)" if result == pytest.approx(8 / 3) else "")
-        + (" (that is the fastest)" if result == pytest.approx(1.0) else "")
+        + (" (that is the mean)" if _about(result, 8 / 3) else "")
+        + (" (that is the fastest)" if _about(result, 1.0) else "")
     )
 
 
@@ -162,7 +188,7 @@ def test_returns_the_median_of_the_timed_calls(student):
 def test_median_resists_one_slow_outlier(student):
     """one very slow call does not move the median"""
     result, _ = _median_with_fake_clock(student, [0.0, 1.0, 1.0, 90.0, 1.0, 1.0], 5, 1)
-    assert result == pytest.approx(1.0), (
+    assert _about(_seconds(result), 1.0), (
         f"calls took 1, 1, 90, 1, 1 s; the median is 1 s but got {result!r}"
     )
 
@@ -171,7 +197,7 @@ def test_median_resists_one_slow_outlier(student):
 def test_even_repeat_averages_the_two_middle_times(student):
     """with an even repeat, the median is the mean of the two middle times"""
     result, _ = _median_with_fake_clock(student, [4.0, 1.0, 3.0, 10.0], 4, 0)
-    assert result == pytest.approx(3.5), (
+    assert _about(_seconds(result), 3.5), (
         f"calls took 4, 1, 3 and 10 s; the median of an even number of values is the "
         f"mean of the middle two, 3.5 s; got {result!r}"
     )
@@ -183,7 +209,7 @@ def test_warmup_calls_are_not_timed(student):
     """leaves the warm-up calls out of the median"""
     result, calls = _median_with_fake_clock(student, [100.0, 100.0, 100.0, 2.0, 3.0, 4.0], 3, 3)
     assert len(calls) == 6, f"func was called {len(calls)} times instead of 6"
-    assert result == pytest.approx(3.0), (
+    assert _about(_seconds(result), 3.0), (
         "the three warm-up calls took 100 s each and the timed ones 2, 3 and 4 s, so the "
         f"answer is 3 s; got {result!r}: leave the warm-up calls out"
     )
@@ -194,8 +220,9 @@ def test_rejects_bad_arguments_before_calling(student):
     """raises ValueError for repeat < 1 or warmup < 0, without calling func"""
     for repeat, warmup in ((0, 1), (-2, 0), (3, -1)):
         func, calls = counting()
+        # pytest.raises goes by the real class, which a __class__ property can't fake.
         with pytest.raises(ValueError):  # noqa: PT011 - any message will do
-            call_student(student.median_time, func, repeat=repeat, warmup=warmup)
+            call_student(student.median_time, func, repeat=repeat, warmup=warmup, expect=ValueError)
         assert not calls, (
             f"median_time(func, repeat={repeat}, warmup={warmup}) called func before "
             "raising: check the arguments first"
@@ -206,7 +233,7 @@ def test_rejects_bad_arguments_before_calling(student):
 def test_real_sleeps_measure_about_right(student):
     """measures real calls: a 30 ms sleep takes about 30 ms"""
     result = call_student(student.median_time, lambda: time.sleep(0.03), repeat=3, warmup=1)
-    assert 0.025 <= result <= 0.5, f"a 30 ms sleep measured {result!r} s"
+    assert 0.025 <= _seconds(result) <= 0.5, f"a 30 ms sleep measured {result!r} s"
 
 
 # --------------------------------------------------------------------------
@@ -225,15 +252,25 @@ def _classify_fake(student, wall, cpu):
 
     with fake_clocks(student, clock):
         verdict = call_student(student.classify_workload, work, "x", 2)
-    assert calls == [("x", 2)], (
-        f"classify_workload(func, 'x', 2) made the calls {calls!r}; "
+    assert same(calls, [("x", 2)]), (
+        f"classify_workload(func, 'x', 2) made the calls {safe_repr(calls)}; "
         "it should call func('x', 2) exactly once"
     )
     return verdict
 
 
+def _verdict(verdict):
+    """Fail unless `verdict` is exactly the str 'cpu' or 'io'; return it.
+
+    The exact type first: `in` and == would let a str subclass say yes to anything.
+    """
+    if type(verdict) is not str or verdict not in ("cpu", "io"):
+        pytest.fail(f"should return 'cpu' or 'io', not {safe_repr(verdict)}", pytrace=False)
+    return verdict
+
+
 def _check_verdict(verdict, expected, wall, cpu):
-    assert verdict in ("cpu", "io"), f"should return 'cpu' or 'io', not {verdict!r}"
+    _verdict(verdict)
     assert verdict == expected, (
         f"a call that took {wall:g} s, of which {cpu:g} s on the CPU in the calling thread "
         f"(time.thread_time), is {expected!r}; got {verdict!r}"
@@ -297,7 +334,7 @@ def test_other_threads_cpu_time_does_not_count(student):
     finally:
         stop.set()
         busy.join(2)
-    assert verdict == "io", (
+    assert _verdict(verdict) == "io", (
         f"got {verdict!r} for a 0.15 s sleep while another thread was busy: measure the "
         "CPU time of the calling thread (time.thread_time), not of the whole process"
     )
