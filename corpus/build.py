@@ -23,6 +23,32 @@ and the files it names. An entry describes one student:
     text the autograded notebook (or the report) must contain, so that an
     instructor can read why.
 
+Attack manifests (``attacks.json``, read by ``tests/test_attacks.py``) use these
+too, and a few more keys; every one is optional:
+
+``markdown``
+    markdown answer cells to replace, by ``grade_id`` (a file, like ``answers``).
+``extra_cells``
+    cells a student adds: ``{"after": grade_id, "source": file or text,
+    "cell_type": "code", "repeat": 1}``.
+``pad``
+    bytes of filler in a raw cell added at the top (a huge but correct notebook).
+``links`` / ``fifos`` / ``files``
+    more entries in the submission folder: symbolic links (``{name: target}``;
+    a target may be ``@suite``, ``@master``, ``@gradebook`` or ``@student NAME``),
+    named pipes, and copies of corpus files.
+``malform``
+    ``{"op": ..., "cell": grade_id}``: damage the notebook's JSON after writing it
+    (``meta_string``, ``source_number``, ``points_string``, ``no_outputs``).
+``twin``, ``kind``, ``runs``, ``claim``
+    read by the tests only: the honest twin (the same notebook without the
+    attack), what the attack goes for, which grading runs include it, and
+    what it would prove if it worked.
+
+Inside a file, ``# @include NAME`` inserts another file of the folder, and
+``@@KEY@@`` is replaced by the value the caller passes in ``subst`` (a marker
+the tests search for, a sentinel path, ...).
+
 Run ``python corpus/build.py COURSE_DIR [ASSIGNMENT]`` to build into a course.
 """
 
@@ -30,6 +56,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -43,23 +70,31 @@ from autograder._grading import solution_answers  # noqa: E402
 from autograder._notebook import mutants, nbgrader_meta, read_notebook  # noqa: E402
 
 
-def manifest(assignment: str = "01_threads") -> list[dict]:
-    return json.loads((HERE / assignment / "manifest.json").read_text())
+def manifest(assignment: str = "01_threads", name: str = "manifest.json") -> list[dict]:
+    return json.loads((HERE / assignment / name).read_text())
 
 
-def _expand(text: str, right: str, by_name: dict) -> str:
+def _expand(
+    text: str, right: str, by_name: dict, folder: Path | None = None, subst: dict | None = None
+) -> str:
     out = []
     for line in text.splitlines():
         if line.strip() == "# @right":
             out.append(right)
         elif line.strip().startswith("# @mutant "):
             out.append(by_name[line.split()[-1]].source)
+        elif line.strip().startswith("# @include ") and folder is not None:
+            path = folder / line.split()[-1]
+            out.append(_expand(path.read_text(), right, by_name, path.parent).rstrip("\n"))
         else:
             out.append(line)
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    for key, value in (subst or {}).items():
+        text = text.replace(f"@@{key}@@", str(value))
+    return text
 
 
-def notebook_for(entry: dict, release_nb, assignment: str):
+def notebook_for(entry: dict, release_nb, assignment: str, subst: dict | None = None):
     """Return the notebook an entry submits (or None for raw files and folders)."""
     if "file" in entry or "folder" in entry:
         return None
@@ -73,12 +108,36 @@ def notebook_for(entry: dict, release_nb, assignment: str):
         elif spec.startswith("@mutant "):
             answers[cell_id] = by_name[spec.split()[-1]].source
         else:
-            answers[cell_id] = _expand((folder / spec).read_text(), right.get(cell_id, ""), by_name)
+            path = folder / spec
+            answers[cell_id] = _expand(path.read_text(), right.get(cell_id, ""), by_name, path.parent, subst)
+    markdown = {
+        cell_id: _expand((folder / spec).read_text(), "", by_name, (folder / spec).parent, subst)
+        for cell_id, spec in entry.get("markdown", {}).items()
+    }
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
         gid = nbgrader_meta(cell).get("grade_id")
         if nbgrader_meta(cell).get("solution") and gid in answers and cell.cell_type == "code":
             cell.source = answers[gid]
+        elif gid in markdown and cell.cell_type == "markdown":
+            cell.source = markdown[gid]
+    for extra in entry.get("extra_cells", []):
+        source = extra["source"]
+        if (folder / source).is_file():
+            source = _expand((folder / source).read_text(), "", by_name, (folder / source).parent, subst)
+        index = next(
+            i
+            for i, c in enumerate(nb.cells)
+            if nbgrader_meta(c).get("grade_id") == extra["after"]
+        )
+        new = (
+            nbformat.v4.new_markdown_cell
+            if extra.get("cell_type") == "markdown"
+            else nbformat.v4.new_code_cell
+        )
+        nb.cells[index + 1 : index + 1] = [new(source) for _ in range(extra.get("repeat", 1))]
+    if entry.get("pad"):
+        nb.cells.insert(0, nbformat.v4.new_raw_cell("x" * int(entry["pad"])))
     op = entry.get("transform")
     if op:
         index = next(
@@ -100,13 +159,54 @@ def notebook_for(entry: dict, release_nb, assignment: str):
     return nb
 
 
+def _malform(path: Path, op: dict) -> None:
+    """Damage a written notebook's JSON the way a broken editor or a student might."""
+    data = json.loads(path.read_text())
+    cell = next(
+        c for c in data["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == op["cell"]
+    )
+    if op["op"] == "meta_string":
+        cell["metadata"]["nbgrader"] = "locked"
+    elif op["op"] == "source_number":
+        cell["source"] = 42
+    elif op["op"] == "points_string":
+        cell["metadata"]["nbgrader"]["points"] = "six"
+    elif op["op"] == "no_outputs":
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+    else:
+        raise ValueError(f"unknown malform {op['op']!r}")
+    path.write_text(json.dumps(data))
+
+
+def _link_target(spec: str, course: Path, assignment: str, subst: dict | None) -> str:
+    for key, value in (subst or {}).items():
+        spec = spec.replace(f"@@{key}@@", str(value))
+    if spec == "@suite":
+        return str(HERE.parent / "autograder" / "suites" / f"test_{assignment}.py")
+    if spec == "@master":
+        return str(course / "source" / assignment / f"{assignment}.ipynb")
+    if spec == "@gradebook":
+        return str(course / "gradebook.db")
+    if spec.startswith("@student "):
+        other = spec.split()[-1]
+        return str(course / "submitted" / other / assignment / f"{assignment}.ipynb")
+    return spec
+
+
 def build(
-    course: Path, assignment: str = "01_threads", names: list[str] | None = None
+    course: Path,
+    assignment: str = "01_threads",
+    names: list[str] | None = None,
+    manifest_name: str = "manifest.json",
+    subst: dict | None = None,
 ) -> list[dict]:
     """Write the corpus's submissions into `course`/submitted; return their entries."""
     course = Path(course)
     release_nb = read_notebook(course / "release" / assignment / f"{assignment}.ipynb")
-    entries = [e for e in manifest(assignment) if names is None or e["student"] in names]
+    entries = [
+        e for e in manifest(assignment, manifest_name) if names is None or e["student"] in names
+    ]
     for entry in entries:
         dest = course / "submitted" / entry["student"] / assignment
         if dest.exists():
@@ -119,8 +219,16 @@ def build(
                 shutil.copy(HERE / assignment / source, dest / name)
         else:
             nbformat.write(
-                notebook_for(entry, release_nb, assignment), dest / f"{assignment}.ipynb"
+                notebook_for(entry, release_nb, assignment, subst), dest / f"{assignment}.ipynb"
             )
+        if entry.get("malform"):
+            _malform(dest / f"{assignment}.ipynb", entry["malform"])
+        for name, source in entry.get("files", {}).items():
+            shutil.copy(HERE / assignment / source, dest / name)
+        for name, target in entry.get("links", {}).items():
+            os.symlink(_link_target(target, course, assignment, subst), dest / name)
+        for name in entry.get("fifos", []):
+            os.mkfifo(dest / name)
     return entries
 
 

@@ -1,0 +1,1 @@
+# @include _liars.py
