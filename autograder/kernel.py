@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -127,6 +128,11 @@ class LimitedKernelManager(AsyncKernelManager):
             command = self._sandboxed(kernel_cmd, limits, cwd, kw)
         else:
             command = self._limited(kernel_cmd, limits, cwd, kw)
+        # The kernel's own stdout and stderr would be the grader's terminal: a
+        # notebook could write control characters there with os.write(1, ...).
+        kw["stdout"] = subprocess.DEVNULL
+        kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
         try:
             await super()._async_launch_kernel(command, **kw)
         except BaseException:
