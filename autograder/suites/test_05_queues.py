@@ -14,7 +14,15 @@ from collections import Counter
 
 import pytest
 
-from autograder.testing import ConcurrencyProbe, ThreadWatch, call_with_deadline, wait_until
+from autograder.suites._trust import fail_for, safe_repr, same, type_name
+from autograder.testing import (
+    ConcurrencyProbe,
+    ThreadWatch,
+    call_with_deadline,
+    thread_alive,
+    thread_name,
+    wait_until,
+)
 
 CONSUMER = pytest.mark.exercise("consumer_thread")
 PMAP = pytest.mark.exercise("parallel_map")
@@ -31,7 +39,11 @@ class Recorder:
     def __init__(self, gate=None, slow_close=0.0):
         self.lock = threading.Lock()
         self.items = []
-        self.threads = set()
+        #: id(thread) -> thread (kept, so ids stay unique): a Thread subclass may fake
+        #: __eq__ and __hash__, and an OS thread ident is reused once its thread ends.
+        self.threads = {}
+        #: The OS ident of the thread that made the first delivery.
+        self.first_ident = None
         self.events = []
         self.closes_started = 0
         self.closes_done = 0
@@ -43,13 +55,17 @@ class Recorder:
             self.gate.wait(0.5)
         with self.lock:
             self.items.append(item)
-            self.threads.add(threading.current_thread())
+            me = threading.current_thread()
+            self.threads[id(me)] = me
+            if self.first_ident is None:
+                self.first_ident = threading.get_ident()
             self.events.append("send")
 
     def close(self):
         with self.lock:
             self.closes_started += 1
-            self.threads.add(threading.current_thread())
+            me = threading.current_thread()
+            self.threads[id(me)] = me
         if self.slow_close:
             time.sleep(self.slow_close)
         with self.lock:
@@ -59,27 +75,44 @@ class Recorder:
 
 def _started_consumer(student, consumer):
     ct = student.ConsumerThread(consumer)
-    assert isinstance(ct, threading.Thread), "ConsumerThread must subclass threading.Thread"
+    # type(), not isinstance(): a __class__ property fools isinstance.
+    assert issubclass(type(ct), threading.Thread), "ConsumerThread must subclass threading.Thread"
     ct.start()
     return ct
 
 
 def _close(ct, timeout=2.0):
-    """Call ct.close() with a deadline; re-raise what it raised."""
+    """Call ct.close() with a deadline; fail on what it raised."""
     finished, value = call_with_deadline(ct.close, timeout=timeout)
     if not finished:
         pytest.fail(
             f"close() did not return within {timeout:g} s: did the thread get its sentinel?",
             pytrace=False,
         )
-    if isinstance(value, BaseException):
-        raise value
+    fail_for(value, "close()")
 
 
-def _cpu_clock(thread):
-    """Return a function giving `thread`'s CPU time, or the process's where unsupported."""
+def _ints(values, what):
+    """Fail unless `values` is a list of exact ints; return it.
+
+    Only then may the test sort or count them: a subclass could fake ==, < and hash.
+    """
+    if type(values) is not list:
+        pytest.fail(f"{what} should be a list, not {type_name(values)}", pytrace=False)
+    for value in values:
+        if type(value) is not int:
+            pytest.fail(
+                f"{what} holds {safe_repr(value)}, {type_name(value)}, where an int was expected "
+                "(pass on the very values you were given)",
+                pytrace=False,
+            )
+    return values
+
+
+def _cpu_clock(ident):
+    """Return a function giving the CPU time of thread `ident`, or the process's where unsupported."""
     try:
-        clock = time.pthread_getcpuclockid(thread.ident)
+        clock = time.pthread_getcpuclockid(ident)
         time.clock_gettime(clock)
     except (AttributeError, OSError):
         return time.process_time
@@ -99,11 +132,10 @@ def test_delivers_every_item_in_order_from_its_own_thread(student):
     for i in range(50):
         ct.send(i)
     _close(ct)
-    assert rec.items == list(range(50)), (
-        f"the consumer received {rec.items[:12]}{'...' if len(rec.items) > 12 else ''} "
-        "instead of 0, 1, 2, ..., 49 in order"
+    assert same(rec.items, list(range(50))), (
+        f"the consumer received {safe_repr(rec.items)} instead of 0, 1, 2, ..., 49 in order"
     )
-    others = {t.name for t in rec.threads if t is not ct}
+    others = {thread_name(t) for t in rec.threads.values() if t is not ct}
     assert not others, (
         f"consumer.send/close were called from {sorted(others)}, not from the ConsumerThread: "
         "only the thread's run() should call the consumer"
@@ -123,7 +155,7 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
     def close_and_look():
         ct.close()
         # Look at once, before the consumer gets the chance to catch up.
-        return list(rec.items), rec.closes_done, ct.is_alive()
+        return list(rec.items), rec.closes_done, thread_alive(ct)
 
     try:
         finished, value = call_with_deadline(close_and_look, timeout=2.5)
@@ -131,11 +163,10 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
         gate.set()
     if not finished:
         pytest.fail("close() did not return within 2.5 s", pytrace=False)
-    if isinstance(value, BaseException):
-        raise value
+    fail_for(value, "close()")
     items, closes, alive = value
-    assert items == [0, 1, 2, 3, 4], (
-        f"close() returned when the consumer had received only {items}: "
+    assert same(items, [0, 1, 2, 3, 4]), (
+        f"close() returned when the consumer had received only {safe_repr(items)}: "
         "queue a sentinel behind the items and wait for the thread to end"
     )
     assert closes == 1, f"consumer.close() had been called {closes} times when close() returned"
@@ -153,13 +184,12 @@ def test_closes_the_consumer_once_after_the_last_item(student):
 
     def close_and_look():
         ct.close()
-        return rec.closes_done, ct.is_alive()
+        return rec.closes_done, thread_alive(ct)
 
     finished, value = call_with_deadline(close_and_look, timeout=2.5)
     if not finished:
         pytest.fail("close() did not return within 2.5 s", pytrace=False)
-    if isinstance(value, BaseException):
-        raise value
+    fail_for(value, "close()")
     closes_done, alive = value
     assert closes_done == 1, (
         "close() returned while consumer.close() was still running (or before it was called): "
@@ -192,7 +222,7 @@ def test_items_sent_from_many_threads_all_arrive(student):
         p.join(2)
     _close(ct)
     expected = Counter(k * 1000 + i for k in range(4) for i in range(100))
-    got = Counter(rec.items)
+    got = Counter(_ints(rec.items, "what the consumer received"))
     assert got == expected, (
         f"{sum((expected - got).values())} items were lost and "
         f"{sum((got - expected).values())} delivered twice"
@@ -210,7 +240,8 @@ def test_waits_for_items_without_busy_waiting(student):
     try:
         ct.send("warm-up")
         assert wait_until(lambda: rec.items, 1.0), "the first item never reached the consumer"
-        cpu = _cpu_clock(ct)
+        # The thread that really delivered the item, not whatever ct.ident claims.
+        cpu = _cpu_clock(rec.first_ident)
         before_cpu, before = cpu(), time.perf_counter()
         time.sleep(0.4)
         used, wall = cpu() - before_cpu, time.perf_counter() - before
@@ -277,11 +308,10 @@ def test_results_come_back_in_input_order(student):
         return i * i
 
     results = student.parallel_map(func, range(n), n)
-    assert isinstance(results, list), (
-        f"parallel_map should return a list, not {type(results).__name__}"
-    )
-    assert results == [i * i for i in range(n)], (
-        f"expected {[i * i for i in range(n)]} but got {results!r}; "
+    # Exact types first: a list subclass can make == say anything.
+    assert type(results) is list, f"parallel_map should return a list, not {type_name(results)}"
+    assert same(results, [i * i for i in range(n)]), (
+        f"expected {[i * i for i in range(n)]} but got {safe_repr(results)}; "
         f"the calls finished in the order {order}"
     )
 
@@ -292,7 +322,7 @@ def test_never_more_than_max_workers_at_once(student):
     """never runs more than max_workers calls at the same time"""
     func, probe = _limit_probe(3)
     results = student.parallel_map(func, range(9), 3)
-    assert results == [x * 10 for x in range(9)], f"wrong results: {results!r}"
+    assert same(results, [x * 10 for x in range(9)]), f"wrong results: {safe_repr(results)}"
     assert probe.peak <= 3, (
         f"{probe.peak} calls ran at the same time with max_workers=3: respect the limit"
     )
@@ -316,24 +346,29 @@ def test_reaches_max_workers(student):
 def test_first_exception_in_input_order_propagates(student):
     """raises the exception of the first failing item in input order"""
     later_failed = threading.Event()
+    raised = {}
 
     def func(i):
         if i == 1:
             # Fail well after item 3 has: its failure comes first in time.
             later_failed.wait(1.0)
             time.sleep(0.2)
-            raise KeyError("item 1")
+            raised[1] = KeyError("item 1")
+            raise raised[1]
         if i == 3:
             try:
-                raise ValueError("item 3")
+                raised[3] = ValueError("item 3")
+                raise raised[3]
             finally:
                 later_failed.set()
         return i
 
-    with pytest.raises(Exception) as info:  # noqa: PT011 - the type is checked below
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
         student.parallel_map(func, range(5), 5)
-    assert isinstance(info.value, KeyError), (
-        f"expected the KeyError of item 1 (the first failure in input order), got {info.value!r}"
+    # The very exception item 1 raised: a look-alike could fake its class or ==.
+    assert info.value is raised.get(1), (
+        "expected the KeyError of item 1 (the first failure in input order), "
+        f"got {safe_repr(info.value)}"
     )
 
 
@@ -370,8 +405,12 @@ def test_waits_for_running_calls_before_raising(student):
 @PMAP
 def test_accepts_any_iterable(student):
     """accepts any iterable, including a generator, and gives [] for no items"""
-    assert student.parallel_map(abs, (x for x in [-1, -2, 3]), 2) == [1, 2, 3]
-    assert student.parallel_map(abs, [], 2) == [], "no items should give []"
+    results = student.parallel_map(abs, (x for x in [-1, -2, 3]), 2)
+    assert same(results, [1, 2, 3]), (
+        f"parallel_map(abs, a generator of -1, -2, 3, 2) gave {safe_repr(results)}"
+    )
+    empty = student.parallel_map(abs, [], 2)
+    assert same(empty, []), f"no items should give [], not {safe_repr(empty)}"
 
 
 # --------------------------------------------------------------------------
@@ -403,13 +442,12 @@ def test_every_input_goes_through_every_stage_once(student):
     """passes every input through every stage exactly once and returns the last outputs"""
     add, times = Stage(lambda x: x + 1), Stage(lambda x: x * 10)
     items = list(range(40))
-    out = _run_pipeline(student, items, [add, times], 3)
-    assert isinstance(out, list), f"run_pipeline should return a list, not {type(out).__name__}"
+    out = _ints(_run_pipeline(student, items, [add, times], 3), "run_pipeline's result")
     assert Counter(out) == Counter((x + 1) * 10 for x in items), (
-        f"wrong outputs: expected (x + 1) * 10 for x in 0..39 (in any order), got {sorted(out)}"
+        f"wrong outputs: expected (x + 1) * 10 for x in 0..39 (in any order), got {safe_repr(sorted(out))}"
     )
     for name, stage, expected in (("first", add, items), ("second", times, [x + 1 for x in items])):
-        seen = Counter(stage.seen)
+        seen = Counter(_ints(stage.seen, f"what the {name} stage was given"))
         assert seen == Counter(expected), (
             f"the {name} stage saw {len(stage.seen)} inputs for {len(expected)} items: "
             "each input must be processed exactly once"
@@ -433,8 +471,8 @@ def test_each_stage_runs_workers_per_stage_threads(student):
 
         return stage
 
-    out = _run_pipeline(student, range(9), [make(p) for p in probes], workers)
-    assert sorted(out) == list(range(9)), f"wrong outputs: {sorted(out)}"
+    out = _ints(_run_pipeline(student, range(9), [make(p) for p in probes], workers), "the result")
+    assert sorted(out) == list(range(9)), f"wrong outputs: {safe_repr(sorted(out))}"
     for k, probe in enumerate(probes):
         assert probe.peak == workers, (
             f"stage {k} ran {probe.peak} call(s) at once with workers_per_stage={workers}: "
@@ -463,8 +501,8 @@ def test_stages_run_at_the_same_time(student):
         second_started.set()
         return x
 
-    out = _run_pipeline(student, range(8), [first, second], workers)
-    assert sorted(out) == list(range(8)), f"wrong outputs: {sorted(out)}"
+    out = _ints(_run_pipeline(student, range(8), [first, second], workers), "the result")
+    assert sorted(out) == list(range(8)), f"wrong outputs: {safe_repr(sorted(out))}"
     assert all(overlapped), (
         "the second stage did not start until the first had finished every item: "
         "start every stage's workers before feeding the items, and connect them with queues"
@@ -475,12 +513,12 @@ def test_stages_run_at_the_same_time(student):
 def test_no_thread_left_running(student):
     """leaves no thread running when it returns"""
     watch = ThreadWatch()
-    out = _run_pipeline(student, range(10), [lambda x: x, lambda x: -x], 3)
-    assert sorted(out) == sorted(-x for x in range(10)), f"wrong outputs: {sorted(out)}"
+    out = _ints(_run_pipeline(student, range(10), [lambda x: x, lambda x: -x], 3), "the result")
+    assert sorted(out) == sorted(-x for x in range(10)), f"wrong outputs: {safe_repr(sorted(out))}"
     left = watch.settle(0.3)
     assert not left, (
         f"{len(left)} thread(s) still running after run_pipeline returned "
-        f"({', '.join(t.name for t in left)}): send every worker a sentinel and join it"
+        f"({', '.join(thread_name(t) for t in left)}): send every worker a sentinel and join it"
     )
 
 
@@ -489,14 +527,20 @@ def test_no_thread_left_running(student):
 def test_an_exception_in_a_stage_reaches_the_caller(student):
     """re-raises an exception from a stage, and still shuts every thread down"""
     watch = ThreadWatch()
+    raised = []
 
     def picky(x):
-        if x == 7:
-            raise ValueError("seven")
+        if type(x) is int and x == 7:
+            raised.append(ValueError("seven"))
+            raise raised[-1]
         return x
 
-    with pytest.raises(ValueError, match="seven"):
+    with pytest.raises(ValueError) as info:  # noqa: PT011 - the very exception is checked below
         _run_pipeline(student, range(20), [lambda x: x, picky, lambda x: x], 2)
+    # The very exception the stage raised (pytest's match= would call the exception's __str__).
+    assert any(info.value is exc for exc in raised), (
+        f"expected the ValueError('seven') that the stage raised, got {safe_repr(info.value)}"
+    )
     left = watch.settle(0.3)
     assert not left, f"{len(left)} thread(s) still running after the exception"
 
@@ -506,12 +550,20 @@ def test_an_exception_in_a_stage_reaches_the_caller(student):
 def test_shuts_down_when_every_call_of_a_stage_fails(student):
     """shuts down cleanly even when every call of the first stage raises"""
     watch = ThreadWatch()
+    raised = []
+    lock = threading.Lock()
 
     def broken(x):
-        raise RuntimeError(f"broken on {x}")
+        exc = RuntimeError("broken")
+        with lock:
+            raised.append(exc)
+        raise exc
 
-    with pytest.raises(RuntimeError, match="broken on"):
+    with pytest.raises(RuntimeError) as info:
         _run_pipeline(student, range(10), [broken, lambda x: x], 3)
+    assert any(info.value is exc for exc in raised), (
+        f"expected one of the RuntimeErrors the stage raised, got {safe_repr(info.value)}"
+    )
     left = watch.settle(0.3)
     assert not left, f"{len(left)} thread(s) still running after the exception"
 
@@ -520,7 +572,9 @@ def test_shuts_down_when_every_call_of_a_stage_fails(student):
 def test_empty_input_and_a_single_stage(student):
     """handles no items (returns []) and a pipeline of one stage"""
     watch = ThreadWatch()
-    assert _run_pipeline(student, [], [abs], 2) == [], "no items should give []"
-    assert sorted(_run_pipeline(student, [-3, 1, -2], [abs], 2)) == [1, 2, 3]
+    empty = _run_pipeline(student, [], [abs], 2)
+    assert same(empty, []), f"no items should give [], not {safe_repr(empty)}"
+    out = _ints(_run_pipeline(student, [-3, 1, -2], [abs], 2), "the result")
+    assert sorted(out) == [1, 2, 3], f"abs of -3, 1, -2 gave {safe_repr(sorted(out))}"
     left = watch.settle(0.3)
     assert not left, f"{len(left)} thread(s) still running"
