@@ -55,6 +55,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._harness import Abandoned
+from .testing import thread_name
 
 __all__ = [
     "Aborted",
@@ -246,7 +247,8 @@ class Registry:
 
     def name(self, ident: int) -> str:
         thread = self._threads.get(ident)
-        return repr(thread.name) if thread else f"thread {ident}"
+        # Thread's own name, bounded: a student's Thread subclass may make `name` lie or raise.
+        return repr(thread_name(thread)) if thread else f"thread {ident}"
 
     def deadlock(self) -> tuple[str, bool] | None:
         """Describe a cycle of threads each waiting for a lock another holds, if any.

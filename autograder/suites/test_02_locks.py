@@ -26,7 +26,7 @@ from autograder.instruments import (
     hook_attributes,
     instance_attributes,
 )
-from autograder.suites._trust import fail_for, real_isinstance, require_type, same
+from autograder.suites._trust import fail_for, real_isinstance, require_type, safe_repr, same
 from autograder.testing import call_with_deadline
 
 COUNTER = pytest.mark.exercise("safe_counter")
@@ -51,7 +51,7 @@ def _slow_counter(student, timeout):
     try:
         hook_attributes(counter, names, rendezvous)
     except TypeError as exc:
-        pytest.fail(f"could not watch the counter's attributes ({exc})", pytrace=False)
+        pytest.fail(f"could not watch the counter's attributes ({safe_repr(exc)})", pytrace=False)
     return counter, rendezvous
 
 
@@ -82,11 +82,11 @@ def test_starts_at_zero_and_counts_each_increment(student):
     """starts at 0 and counts each increment, as an int"""
     counter = student.SafeCounter()
     value = _value(counter, "of a new counter")
-    assert value == 0, f"a new counter should have value 0, not {value}"
+    assert value == 0, f"a new counter should have value 0, not {safe_repr(value)}"
     for _ in range(5):
         counter.increment()
     value = _value(counter, "after 5 increments")
-    assert value == 5, f"5 increments gave value {value}"
+    assert value == 5, f"5 increments gave value {safe_repr(value)}"
 
 
 @COUNTER
@@ -99,7 +99,7 @@ def test_no_update_is_lost_when_reads_are_slow(student):
     rendezvous.enabled = False
     value = _value(counter, "after 10 increments")
     assert value == 10, (
-        f"2 threads x 5 increments left value at {value}: {10 - value} updates were lost. "
+        f"2 threads x 5 increments left value at {safe_repr(value)}: {safe_repr(10 - value)} updates were lost. "
         "Two threads read the same count and both wrote back count + 1. Hold one lock, "
         "the same lock for every thread and every call, from the read to the write."
     )
@@ -111,7 +111,7 @@ def test_exact_under_a_plain_stress_test(student):
     counter = student.SafeCounter()
     _increment_together(counter, threads=8, times=500)
     value = _value(counter, "after 4000 increments")
-    assert value == 4000, f"8 x 500 increments gave {value}"
+    assert value == 4000, f"8 x 500 increments gave {safe_repr(value)}"
 
 
 @COUNTER
@@ -122,7 +122,7 @@ def test_counters_are_independent(student):
     one.increment()
     values = (_value(one, "after 2 increments"), _value(two, "of an untouched counter"))
     assert values == (2, 0), (
-        f"after 2 increments of one counter, the two values are {values}: "
+        f"after 2 increments of one counter, the two values are {safe_repr(values)}: "
         "keep the count on the instance, not on the class"
     )
 
@@ -217,10 +217,12 @@ def test_moves_the_amount(student):
     ok, err = call_with_deadline(bank.transfer, a, b, 30, timeout=2)
     assert ok, "transfer(a, b, 30) did not return within 2 s"
     fail_for(err, "transfer()")
-    assert same(bank.balances(), [70, 80]), f"after moving 30, balances are {bank.balances()}"
+    assert same(bank.balances(), [70, 80]), (
+        f"after moving 30, balances are {safe_repr(bank.balances())}"
+    )
     bank.transfer(b, a, 80)
     assert same(bank.balances(), [150, 0]), (
-        f"moving b's whole balance of 80 should be allowed; balances are {bank.balances()}"
+        f"moving b's whole balance of 80 should be allowed; balances are {safe_repr(bank.balances())}"
     )
 
 
@@ -234,7 +236,7 @@ def test_insufficient_funds_raise_and_change_nothing(student):
     with pytest.raises(ValueError):  # noqa: PT011 - any message will do
         bank.transfer(a, b, 11)
     assert same(bank.balances(), [10, 5]), (
-        f"a refused transfer changed the balances to {bank.balances()}"
+        f"a refused transfer changed the balances to {safe_repr(bank.balances())}"
     )
     held = registry.holders()
     assert not held, (
@@ -246,7 +248,7 @@ def test_insufficient_funds_raise_and_change_nothing(student):
     assert finished, "the next transfer after a refused one hung"
     fail_for(err, "transfer()")
     assert same(bank.balances(), [0, 15]), (
-        f"moving 10 of 10 should leave balances [0, 15], not {bank.balances()}"
+        f"moving 10 of 10 should leave balances [0, 15], not {safe_repr(bank.balances())}"
     )
 
 
@@ -275,7 +277,7 @@ def test_transfers_in_opposite_directions_never_deadlock(student):
             expected[s] -= amount
             expected[d] += amount
         assert same(bank.balances(), expected), (
-            f"expected balances {expected}, got {bank.balances()}"
+            f"expected balances {expected}, got {safe_repr(bank.balances())}"
         )
 
 
@@ -320,9 +322,9 @@ def test_two_overdrafts_at_once_cannot_both_succeed(student):
             fail_for(w.error, "transfer()")
     assert len(refused) == 1 and bank.balances()[0] == 40, (
         f"two transfers of 60 from a balance of 100 ran at once: {2 - len(refused)} succeeded "
-        f"and the balances are {bank.balances()}. Check the funds under the locks."
+        f"and the balances are {safe_repr(bank.balances())}. Check the funds under the locks."
     )
-    assert sum(bank.balances()) == 100, f"the total changed: balances {bank.balances()}"
+    assert sum(bank.balances()) == 100, f"the total changed: balances {safe_repr(bank.balances())}"
 
 
 @TRANSFER
@@ -345,5 +347,5 @@ def test_many_transfers_both_ways_conserve_the_total(student):
     for w in workers:
         fail_for(w.error, "transfer()")
     assert sum(bank.balances()) == 3000, (
-        f"the total of the balances changed from 3000 to {sum(bank.balances())}"
+        f"the total of the balances changed from 3000 to {safe_repr(sum(bank.balances()))}"
     )

@@ -297,7 +297,7 @@ def test_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
             _stays_blocked(c, "get() on an empty buffer", WHILE_HINT)
         _fill(buf, ["x", "y"])
         got = sorted(_plain([_done(c, PROMPT, "get() after a put()") for c in consumers], "get()"))
-        assert got == ["x", "y"], f"two consumers got {got} from two puts of 'x' and 'y'"
+        assert got == ["x", "y"], f"two consumers got {safe_repr(got)} from two puts of 'x' and 'y'"
 
 
 @BUFFER
@@ -342,7 +342,7 @@ def test_a_get_wakes_the_producer_that_waits_for_room(student):
                 pytrace=False,
             )
         got = sorted(_plain([_done(c, 1.0, "get()") for c in consumers], "get()"))
-        assert got == ["a", "b"], f"the consumers got {got}"
+        assert got == ["a", "b"], f"the consumers got {safe_repr(got)}"
 
 
 @BUFFER
@@ -386,13 +386,13 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
     lost = sorted(set(expected) - set(items))
     dupes = sorted(item for item, n in collections.Counter(items).items() if n > 1)
     assert not lost and not dupes and len(items) == len(expected), (
-        f"items lost: {lost[:5]}, items delivered twice: {dupes[:5]}"
+        f"items lost: {safe_repr(lost[:5])}, items delivered twice: {safe_repr(dupes[:5])}"
     )
     for got in received:
         for p in range(producers):
             seq = [k for q, k in got if q == p]
             assert seq == sorted(seq), (
-                f"a consumer got producer {p}'s items in the order {seq}: the buffer must be FIFO"
+                f"a consumer got producer {p}'s items in the order {safe_repr(seq)}: the buffer must be FIFO"
             )
     peak = max([sampled[0]] + [s.peak for s in storage])
     assert peak <= capacity, f"a buffer of capacity {capacity} held {peak} items at once"
@@ -405,7 +405,7 @@ def test_is_built_from_threading_primitives(student):
     # The real classes: a __class__ property would hide a queue.Queue from isinstance().
     queues = [n for n, v in instance_attributes(buf).items() if real_isinstance(v, queue.Queue)]
     assert not queues and not real_isinstance(buf, queue.Queue), (
-        f"the buffer wraps a queue.Queue ({', '.join(queues) or 'as its base class'}): "
+        f"the buffer wraps a queue.Queue ({safe_repr(queues) if queues else 'as its base class'}): "
         "build it from a deque and threading primitives"
     )
 
@@ -928,11 +928,15 @@ def test_many_senders_and_receivers_deliver_every_item_once(student):
     expected = {(s, k) for s in range(senders) for k in range(each)}
     lost = sorted(expected - set(items))
     dupes = sorted(item for item, n in counts.items() if n > 1)
-    assert not lost and not dupes, f"items lost: {lost[:5]}; items delivered twice: {dupes[:5]}"
+    assert not lost and not dupes, (
+        f"items lost: {safe_repr(lost[:5])}; items delivered twice: {safe_repr(dupes[:5])}"
+    )
     for got in received:
         for s in range(senders):
             seq = [k for q, k in got if q == s]
-            assert seq == sorted(seq), f"a receiver got sender {s}'s items in the order {seq}"
+            assert seq == sorted(seq), (
+                f"a receiver got sender {s}'s items in the order {safe_repr(seq)}"
+            )
 
 
 @CHANNEL
