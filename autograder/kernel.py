@@ -182,7 +182,7 @@ class LimitedKernelManager(AsyncKernelManager):
             env=sandbox.kernel_env(layout, self.token),
             tmpfs_size=size,
         )
-        options = ["--namespaces"]
+        procs = None
         if self.sandbox_status is not None and self.sandbox_status.cgroup:
             group = sandbox.Cgroup(
                 f"k-{self.token[:20]}",
@@ -199,16 +199,13 @@ class LimitedKernelManager(AsyncKernelManager):
             else:
                 self.cgroup = group
                 # The launcher joins it before bwrap forks: nothing escapes it.
-                options += ["--cgroup", json.dumps(group.procs_files())]
+                procs = group.procs_files()
         # The launcher and bwrap get only this; the kernel gets kernel_env().
         outer = {"PATH": os.environ.get("PATH") or "/usr/bin:/bin"}
         outer["AUTOGRADER_KERNEL_TOKEN"] = self.token
         outer.update((k, os.environ[k]) for k in OUTER_ENV if k in os.environ)
         kw["env"] = outer
-        return [
-            sys.executable, "-I", "-S", LAUNCHER, limits.to_json(), "[]", *options,
-            "--", *command,
-        ]  # fmt: skip
+        return sandbox.launcher(command, limits.to_json(), procs)
 
     # ---------------------------------------------------------------- the drop box
 

@@ -275,10 +275,17 @@ def apply_rlimits(limits: Limits) -> None:
         setlimit(resource.RLIMIT_NPROC, _user_tasks(os.getuid()) + 2 * limits.tasks)
 
 
+_NO_LIMITS = {
+    "memory": None, "address_space": None, "tasks": None, "cpu_seconds": None,
+    "output_bytes": None, "file_size": None,
+}  # fmt: skip
+
+
 def launch(argv: list[str]) -> None:
     """Apply the limits and the sandbox, then exec the kernel command (never returns).
 
-    ``limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] [--namespaces] -- COMMAND``.
+    ``limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] [--namespaces]
+    [--seccomp HEX] -- COMMAND``.
     ``--cgroup`` joins the kernel's cgroup (the ``cgroup.procs`` files of each
     hierarchy) before anything forks. ``--namespaces`` says that COMMAND is
     the bubblewrap sandbox (:mod:`autograder.sandbox`), which confines files by
@@ -287,10 +294,10 @@ def launch(argv: list[str]) -> None:
     if "--" not in argv or len(argv) < 3:
         raise SystemExit(
             "usage: limits.py LIMITS_JSON WRITABLE_JSON [--cgroup PROCS_JSON] [--namespaces] "
-            "-- COMMAND ..."
+            "[--seccomp HEX] -- COMMAND ..."
         )
     split = argv.index("--")
-    limits = Limits.from_json(argv[0])
+    limits = Limits.from_json(argv[0]) if argv[0] != "{}" else Limits(**_NO_LIMITS)
     writable = json.loads(argv[1])
     options = argv[2:split]
     command = argv[split + 1 :]
@@ -304,6 +311,14 @@ def launch(argv: list[str]) -> None:
                     fh.write(str(os.getpid()))
         elif option == "--namespaces":
             namespaces = True
+        elif option == "--seccomp":
+            # bwrap --seccomp FD: a classic BPF program, which bwrap loads just
+            # before it runs COMMAND's COMMAND (autograder.sandbox.seccomp_filter).
+            fd = os.memfd_create("autograder-seccomp", 0)
+            os.write(fd, bytes.fromhex(options.pop(0)))
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.set_inheritable(fd, True)
+            command[1:1] = ["--seccomp", str(fd)]
         else:
             raise SystemExit(f"limits.py: unknown option {option}")
     apply_rlimits(limits)

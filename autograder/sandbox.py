@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import re
 import shutil
@@ -111,6 +112,8 @@ class SandboxStatus:
     uid: int | None = None
     #: What is missing, and how to get it.
     why: str = ""
+    #: A seccomp filter keeps the kernel from new user namespaces, keyrings, io_uring...
+    seccomp: bool = False
 
     @property
     def ok(self) -> bool:
@@ -127,9 +130,10 @@ class SandboxStatus:
                 "kernel has it) and a watchdog only"
             )
         user = "user namespace, " if self.uid is not None and self.uid != NOBODY else ""
+        seccomp = ", seccomp" if self.seccomp else ""
         head = (
             f"sandbox: bubblewrap (pid, net, mount, ipc, uts {user}namespaces; "
-            f"uid {self.uid}, no capabilities)"
+            f"uid {self.uid}, no capabilities{seccomp})"
         )
         if self.cgroup:
             return f"{head}, cgroup {self.cgroup} ({', '.join(self.controllers)})"
@@ -152,7 +156,9 @@ def _bwrap() -> str | None:
 
 
 _PROBE_CODE = """
-import os, socket
+import ctypes, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+assert not SECCOMP or libc.unshare(0x10000000) != 0, "a new user namespace was allowed"
 status = open("/proc/self/status").read()
 caps = [l.split()[1] for l in status.splitlines() if l.startswith(("CapEff", "CapPrm", "CapBnd"))]
 assert set(caps) == {"0000000000000000"}, caps
@@ -177,13 +183,15 @@ def probe() -> SandboxStatus:
         layout.create()
         os.makedirs(layout.work)
         layout.give(kernel_uid(), kernel_uid())
+        code = _PROBE_CODE.replace("SECCOMP", str(seccomp_filter() is not None or not _is_root()))
         argv = command(
-            [sys.executable, "-I", "-S", "-c", _PROBE_CODE],
+            [sys.executable, "-I", "-S", "-c", code],
             layout=layout,
             cwd=layout.work,
             env={"PATH": "/usr/bin:/bin"},
             tmpfs_size=1 << 20,
         )
+        argv = launcher(argv, json.dumps({}))
         try:
             proc = subprocess.run(
                 argv,
@@ -203,7 +211,9 @@ def probe() -> SandboxStatus:
             why += " (unprivileged user namespaces are off: run as root, or allow them)"
         return SandboxStatus(False, why=f"bwrap failed: {why}")
     version, controllers, why = _cgroup_probe()
-    return SandboxStatus(True, version, controllers, int(proc.stdout.split()[-1]), why)
+    status = SandboxStatus(True, version, controllers, int(proc.stdout.split()[-1]), why)
+    status.seccomp = seccomp_filter() is not None
+    return status
 
 
 def _cgroup_probe() -> tuple[str, tuple[str, ...], str]:
@@ -685,6 +695,95 @@ def write_private_file(dir_fd: int, name: str, data: bytes, uid: int | None) -> 
 
 
 # --------------------------------------------------------------------------
+# A seccomp filter: no new user namespace, no kernel keyring, io_uring, BPF or mounts
+#
+# Unprivileged user namespaces are the usual door to kernel bugs that root a
+# machine, and bubblewrap's own --disable-userns needs a user namespace of its
+# own. Everything else in the list needs capabilities the kernel does not have,
+# or is rarely useful and often exploited. A classic BPF program, loaded by bwrap
+# just before it runs the kernel (``--seccomp FD``); the launcher writes it to
+# a memfd.
+
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_CLONE_NEWUSER = 0x10000000
+#: name: (x86_64, aarch64)
+_SYSCALLS = {
+    "clone": (56, 220),
+    "unshare": (272, 97),
+    "clone3": (435, 435),
+    "setns": (308, 268),
+    "keyctl": (250, 219),
+    "add_key": (248, 217),
+    "request_key": (249, 218),
+    "userfaultfd": (323, 282),
+    "perf_event_open": (298, 241),
+    "bpf": (321, 280),
+    "io_uring_setup": (425, 425),
+    "io_uring_enter": (426, 426),
+    "io_uring_register": (427, 427),
+    "mount": (165, 40),
+    "umount2": (166, 39),
+    "pivot_root": (155, 41),
+    "open_tree": (428, 428),
+    "move_mount": (429, 429),
+    "fsopen": (430, 430),
+    "fsconfig": (431, 431),
+    "fsmount": (432, 432),
+    "fspick": (433, 433),
+    "mount_setattr": (442, 442),
+    "kexec_load": (246, 104),
+    "kexec_file_load": (320, 294),
+    "init_module": (175, 105),
+    "finit_module": (313, 273),
+    "delete_module": (176, 106),
+    "syslog": (103, 116),
+    "acct": (163, 89),
+    "swapon": (167, 224),
+    "swapoff": (168, 225),
+    "reboot": (169, 142),
+}
+SECCOMP_BLOCKED = tuple(n for n in _SYSCALLS if n not in ("clone", "unshare", "clone3"))
+
+
+def seccomp_filter(machine: str | None = None) -> bytes | None:
+    """The filter as bytes for ``bwrap --seccomp``, or None on an architecture it does not know."""
+    import errno
+    import struct
+
+    machine = machine or os.uname().machine
+    if machine not in _AUDIT_ARCH:
+        return None
+    column = 0 if machine == "x86_64" else 1
+    nr = {name: numbers[column] for name, numbers in _SYSCALLS.items()}
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, eperm = 0x7FFF0000, 0x00050000 | errno.EPERM
+    enosys = 0x00050000 | errno.ENOSYS
+    prog = [
+        (ld, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 1, 0, _AUDIT_ARCH[machine]),
+        (ret, 0, 0, enosys),  # another ABI (i386 through int 0x80, say): nothing
+        (ld, 0, 0, 0),  # seccomp_data.nr
+    ]
+    if machine == "x86_64":
+        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, enosys)]  # the x32 ABI
+    # clone3 passes its flags in memory a filter cannot read: ENOSYS makes
+    # glibc fall back to clone, whose flags it can.
+    prog += [(jeq, 0, 1, nr["clone3"]), (ret, 0, 0, enosys)]
+    for name in ("unshare", "clone"):
+        prog += [
+            (jeq, 0, 4, nr[name]),
+            (ld, 0, 0, 16),  # the low 32 bits of the first argument: the flags
+            (jset, 0, 1, _CLONE_NEWUSER),
+            (ret, 0, 0, eperm),
+            (ret, 0, 0, allow),
+        ]
+    for name in SECCOMP_BLOCKED:
+        prog += [(jeq, 0, 1, nr[name]), (ret, 0, 0, eperm)]
+    prog.append((ret, 0, 0, allow))
+    return b"".join(struct.pack("<HBBI", *insn) for insn in prog)
+
+
+# --------------------------------------------------------------------------
 # The bwrap command
 
 
@@ -840,6 +939,26 @@ def command(
         # setpriv needs these two to become nobody; it drops them with the rest.
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     return [*args, "--", *_drop_privileges(), *kernel_cmd]
+
+
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "limits.py")
+
+
+def launcher(
+    bwrap_argv: list[str], limits_json: str, cgroup_procs: list[str] | None = None
+) -> list[str]:
+    """Run `bwrap_argv` (from :func:`command`) through the limits launcher.
+
+    The launcher joins the cgroup (the `cgroup_procs` files) before bwrap
+    forks, sets the rlimits, and hands bwrap the seccomp filter in a memfd.
+    """
+    options = ["--namespaces"]
+    if cgroup_procs:
+        options += ["--cgroup", json.dumps(cgroup_procs)]
+    program = seccomp_filter()
+    if program is not None:
+        options += ["--seccomp", program.hex()]
+    return [sys.executable, "-I", "-S", LAUNCHER, limits_json, "[]", *options, "--", *bwrap_argv]
 
 
 def kernel_env(layout: Layout, token: str) -> dict[str, str]:

@@ -397,6 +397,32 @@ def test_the_kernel_runs_unprivileged_without_capabilities(pair):
 
 
 @needs_namespaces
+def test_the_kernel_cannot_make_a_user_namespace_but_threads_and_processes_work(pair):
+    if not STATUS.seccomp and os.geteuid() == 0 and not UNSANDBOXED:
+        pytest.skip(f"no seccomp filter for {os.uname().machine}")
+    a, _, _ = pair
+    facts = a.facts(
+        """
+        import ctypes, json, subprocess, threading
+        libc = ctypes.CDLL(None, use_errno=True)
+        unshare = libc.unshare(0x10000000)  # CLONE_NEWUSER
+        errno = ctypes.get_errno()
+        tool = subprocess.run(["unshare", "-Ur", "true"], capture_output=True).returncode
+        box = []
+        thread = threading.Thread(target=box.append, args=(1,))
+        thread.start()
+        thread.join()
+        echo = subprocess.run(["echo", "hi"], capture_output=True, text=True).stdout
+        print(json.dumps({"unshare": unshare, "errno": errno, "tool": tool, "thread": box,
+                          "echo": echo}))
+        """
+    )
+    assert (facts["unshare"], facts["errno"]) == (-1, 1), facts  # EPERM
+    assert facts["tool"] != 0
+    assert facts["thread"] == [1] and facts["echo"] == "hi\n"
+
+
+@needs_namespaces
 def test_the_kernel_works_on_a_private_copy_of_its_folder(pair, folders):
     a, _, _ = pair
     folder = folders[0]
