@@ -12,9 +12,11 @@ reported in words, not as a bare TimeoutError.
 
 import asyncio
 import inspect
-from collections import Counter
+import types
 
 import pytest
+
+from autograder.suites._trust import fail_for, safe_repr, same, same_items, type_name
 
 CORO = pytest.mark.exercise("coroutine")
 GREP = pytest.mark.exercise("grep")
@@ -58,22 +60,34 @@ def generator_sink(items, events):
 
 
 def _check_generator(obj, what):
-    assert inspect.isgenerator(obj), (
-        f"{what} should return a generator (decorated with @coroutine), not {type(obj).__name__}"
+    # type(), not inspect.isgenerator(): that is isinstance(), which a __class__ property fools.
+    assert type(obj) is types.GeneratorType, (
+        f"{what} should return a generator (decorated with @coroutine), not {type_name(obj)}"
     )
 
 
 def _send(gen, item, what):
     try:
-        gen.send(item)
-    except TypeError as exc:
-        if "just-started generator" in str(exc):
+        return gen.send(item)
+    except Exception as exc:  # noqa: BLE001 - reported without calling the exception's __str__
+        args = BaseException.args.__get__(exc)
+        if (
+            type(exc) is TypeError
+            and args
+            and type(args[0]) is str
+            and "just-started generator" in args[0]
+        ):
             pytest.fail(
                 f"{what} was not primed: decorate it with @coroutine so that it is "
                 "advanced to its first yield",
                 pytrace=False,
             )
-        raise
+        fail_for(exc, f"{what}.send({safe_repr(item, 40)})")
+
+
+def _got(sink_items, expected, what):
+    """Fail unless a target received exactly `expected` (exact types: no look-alikes)."""
+    assert same(sink_items, expected), f"{what} got {safe_repr(sink_items)}, expected {expected}"
 
 
 # --------------------------------------------------------------------------
@@ -94,13 +108,15 @@ def test_decorated_generator_is_primed(student):
 
     gen = echo()
     _check_generator(gen, "a function decorated with @coroutine")
-    assert log == ["started"], (
-        f"after creation the generator had logged {log}; expected ['started']: "
+    assert same(log, ["started"]), (
+        f"after creation the generator had logged {safe_repr(log)}; expected ['started']: "
         "call next() on it once (and only once) before returning it"
     )
     _send(gen, 1, "the decorated generator")
-    gen.send(2)
-    assert log == ["started", 1, 2], f"expected ['started', 1, 2], the generator logged {log}"
+    _send(gen, 2, "the decorated generator")
+    assert same(log, ["started", 1, 2]), (
+        f"expected ['started', 1, 2], the generator logged {safe_repr(log)}"
+    )
 
 
 @CORO
@@ -116,7 +132,9 @@ def test_passes_positional_and_keyword_arguments(student):
 
     taker(1, b=2, scale=3)
     taker(4, 5)
-    assert seen == [(1, 2, 3), (4, 5, 1)], f"the generator function was called with {seen}"
+    assert same(seen, [(1, 2, 3), (4, 5, 1)]), (
+        f"the generator function was called with {safe_repr(seen)}"
+    )
 
 
 @CORO
@@ -129,10 +147,12 @@ def test_keeps_the_name_and_docstring(student):
         while True:
             yield
 
-    assert printer.__name__ == "printer", (
-        f"the decorated function is called {printer.__name__!r}: use functools.wraps"
+    # Exact strs: a str subclass could make == say yes.
+    name, doc = printer.__name__, printer.__doc__
+    assert same(name, "printer"), (
+        f"the decorated function is called {safe_repr(name)}: use functools.wraps"
     )
-    assert printer.__doc__ == "Print what it receives.", "the docstring was lost: functools.wraps"
+    assert same(doc, "Print what it receives."), "the docstring was lost: functools.wraps"
 
 
 @CORO
@@ -148,8 +168,10 @@ def test_each_call_gives_a_new_generator(student):
     a, b = counter(), counter()
     _check_generator(a, "a function decorated with @coroutine")
     assert a is not b, "two calls returned the same generator"
-    assert a.send(5) == 5
-    assert b.send(1) == 1, "the two generators share state"
+    got = _send(a, 5, "the decorated generator")
+    assert same(got, 5), f"the first generator yielded {safe_repr(got)} after send(5), not 5"
+    got = _send(b, 1, "the decorated generator")
+    assert same(got, 1), "the two generators share state"
 
 
 # --------------------------------------------------------------------------
@@ -176,7 +198,7 @@ def test_sends_matching_lines_in_order(student):
     for line in LINES:
         _send(g, line, "grep")
     expected = [line for line in LINES if "py" in line]
-    assert sink.items == expected, f"the target got {sink.items}, expected {expected}"
+    _got(sink.items, expected, "the target")
 
 
 @GREP
@@ -185,13 +207,13 @@ def test_passes_each_line_on_at_once(student):
     sink = Sink()
     g = student.grep("err", sink)
     _send(g, "error: disk full", "grep")
-    assert sink.items == ["error: disk full"], (
+    assert same(sink.items, ["error: disk full"]), (
         "the target had not received the line when send() returned: "
         "call target.send(line) right away instead of keeping lines for later"
     )
-    g.send("all good")
-    g.send("another error")
-    assert sink.items == ["error: disk full", "another error"], f"the target got {sink.items}"
+    _send(g, "all good", "grep")
+    _send(g, "another error", "grep")
+    _got(sink.items, ["error: disk full", "another error"], "the target")
 
 
 @GREP
@@ -217,7 +239,7 @@ def test_closes_a_generator_target(student):
     for line in ["x1", "y2", "x3"]:
         _send(g, line, "grep")
     g.close()
-    assert items == ["x1", "x3"], f"the generator target got {items}"
+    _got(items, ["x1", "x3"], "the generator target")
     assert events == ["closed"], "the generator target was not closed when grep was closed"
 
 
@@ -228,8 +250,8 @@ def test_pattern_is_plain_text(student):
     g = student.grep("a.c", sink)
     for line in ["abc", "a.c", "xx a.c yy", "A.C"]:
         _send(g, line, "grep")
-    assert sink.items == ["a.c", "xx a.c yy"], (
-        f"with pattern 'a.c' the target got {sink.items}; expected ['a.c', 'xx a.c yy']: "
+    assert same(sink.items, ["a.c", "xx a.c yy"]), (
+        f"with pattern 'a.c' the target got {safe_repr(sink.items)}; expected ['a.c', 'xx a.c yy']: "
         "test `pattern in line` (plain text, case-sensitive, anywhere in the line)"
     )
 
@@ -248,7 +270,7 @@ def test_every_target_gets_every_item(student):
     for item in ["a", "b", "c", 4]:
         _send(b, item, "broadcast")
     for s in sinks:
-        assert s.items == ["a", "b", "c", 4], f"target {s.name} got {s.items}"
+        _got(s.items, ["a", "b", "c", 4], f"target {s.name}")
 
 
 @BCAST
@@ -258,9 +280,11 @@ def test_targets_are_served_in_list_order(student):
     sinks = [Sink(f"t{i}", log) for i in range(3)]
     b = student.broadcast(sinks)
     _send(b, "x", "broadcast")
-    b.send("y")
+    _send(b, "y", "broadcast")
     expected = [(f"t{i}", item) for item in "xy" for i in range(3)]
-    assert log == expected, f"the targets were called in the order {log}, expected {expected}"
+    assert same(log, expected), (
+        f"the targets were called in the order {safe_repr(log)}, expected {expected}"
+    )
 
 
 @BCAST
@@ -287,8 +311,8 @@ def test_accepts_any_iterable_of_targets(student):
         _send(b, item, "broadcast")
     b.close()
     for s in sinks:
-        assert s.items == [1, 2, 3], (
-            f"target {s.name} got {s.items}: a generator of targets can be read only once, "
+        assert same(s.items, [1, 2, 3]), (
+            f"target {s.name} got {safe_repr(s.items)}: a generator of targets can be read only once, "
             "so turn it into a list first"
         )
         assert s.closes == 1, f"target {s.name} was closed {s.closes} times"
@@ -302,7 +326,9 @@ def test_mixes_generator_and_object_targets(student):
     b = student.broadcast([generator_sink(items, events), sink])
     _send(b, "hello", "broadcast")
     b.close()
-    assert items == ["hello"] and sink.items == ["hello"], "both targets should get the item"
+    assert same(items, ["hello"]) and same(sink.items, ["hello"]), (
+        "both targets should get the item"
+    )
     assert events == ["closed"] and sink.closes == 1, "both targets should be closed"
 
 
@@ -323,18 +349,29 @@ async def _within(awaitable, seconds, what):
 
 
 def _tasks():
-    """Return the set of unfinished tasks of the running loop."""
-    return set(asyncio.all_tasks())
+    """Return the unfinished tasks of the running loop, by id (a Task subclass may fake hash)."""
+    return {id(t): t for t in asyncio.all_tasks()}
 
 
 def _new_tasks(before):
     """Return the unfinished tasks that did not exist in `before` (other than this one)."""
-    return [t for t in _tasks() - before if t is not asyncio.current_task()]
+    me = asyncio.current_task()
+    return [t for key, t in _tasks().items() if key not in before and t is not me]
+
+
+def _results(results, what):
+    """Fail unless `results` is a list, as the contracts say; return it."""
+    if type(results) is not list:
+        pytest.fail(f"{what} should return a list, not {type_name(results)}", pytrace=False)
+    return results
 
 
 def _check_async(student, name):
     func = getattr(student, name)
-    assert inspect.iscoroutinefunction(func), f"{name} must be defined with `async def`"
+    # A real function first: inspect's check is fooled by a __class__ property and a fake __code__.
+    assert type(func) is types.FunctionType and inspect.iscoroutinefunction(func), (
+        f"{name} must be defined with `async def`"
+    )
     return func
 
 
@@ -391,8 +428,10 @@ async def test_results_come_back_in_input_order(student):
 
     factories = [lambda i=i: call(i) for i in range(n)]
     results = await _within(gather_limited(factories, n), 2.5, "gather_limited")
-    assert list(results) == [i * i for i in range(n)], (
-        f"expected {[i * i for i in range(n)]}, got {results!r}; "
+    # Exact types first: a list subclass can make == say anything.
+    _results(results, "gather_limited")
+    assert same(results, [i * i for i in range(n)]), (
+        f"expected {[i * i for i in range(n)]}, got {safe_repr(results)}; "
         f"the calls finished in the order {order}"
     )
 
@@ -406,7 +445,7 @@ async def test_never_more_than_limit_at_once(student):
     results = await _within(
         gather_limited([lambda i=i: probe.visit(i) for i in range(9)], 3), 2.5, "gather_limited"
     )
-    assert list(results) == list(range(9)), f"wrong results: {results!r}"
+    assert same(results, list(range(9))), f"wrong results: {safe_repr(results)}"
     assert probe.peak <= 3, f"{probe.peak} calls ran at the same time with limit=3"
 
 
@@ -444,24 +483,32 @@ async def test_failure_propagates_and_cancels_the_rest(student):
             running.discard(i)
         return i
 
+    raised = []
+
     async def failing():
         await asyncio.sleep(0.01)
-        raise ValueError("call 1 failed")
+        raised.append(ValueError("call 1 failed"))
+        raise raised[-1]
 
     factories = [lambda: sleeper(0), failing, lambda: sleeper(2), lambda: sleeper(3)]
     before = _tasks()
+    caught = None
     try:
         await _within(gather_limited(factories, 3), 1.5, "gather_limited")
-    except ValueError:
-        pass
+    except ValueError as exc:
+        caught = exc
     except BaseExceptionGroup as group:
         pytest.fail(
-            f"raised {type(group).__name__} {group!r}: raise the exception itself, "
+            f"raised {type_name(group)} {safe_repr(group)}: raise the exception itself, "
             "not a group that wraps it",
             pytrace=False,
         )
     else:
         pytest.fail("call 1 raised ValueError, but gather_limited did not", pytrace=False)
+    # The very exception call 1 raised, not a look-alike.
+    assert raised and caught is raised[0], (
+        f"expected the ValueError that call 1 raised, got {safe_repr(caught)}"
+    )
     assert not running, (
         f"call(s) {sorted(running)} were still running when gather_limited raised: "
         "cancel the remaining tasks (and wait for them) before raising"
@@ -475,21 +522,25 @@ async def test_raises_the_first_failure_in_time(student):
     """raises the exception of the call that failed first in time"""
     gather_limited = _check_async(student, "gather_limited")
     second_failed = asyncio.Event()
+    raised = {}
 
     async def late():
         await asyncio.wait_for(second_failed.wait(), 1.0)
         await asyncio.sleep(0.05)
-        raise KeyError("call 0, later")
+        raised[0] = KeyError("call 0, later")
+        raise raised[0]
 
     async def early():
         await asyncio.sleep(0)
         second_failed.set()
-        raise ValueError("call 1, first")
+        raised[1] = ValueError("call 1, first")
+        raise raised[1]
 
-    with pytest.raises(Exception) as info:  # noqa: PT011 - the type is checked below
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
         await _within(gather_limited([late, early], 2), 2.5, "gather_limited")
-    assert isinstance(info.value, ValueError), (
-        f"expected the ValueError of call 1, which failed first, got {info.value!r}"
+    # The very exception call 1 raised: a look-alike could fake its class or ==.
+    assert info.value is raised.get(1), (
+        f"expected the ValueError of call 1, which failed first, got {safe_repr(info.value)}"
     )
 
 
@@ -497,7 +548,8 @@ async def test_raises_the_first_failure_in_time(student):
 async def test_no_calls_gives_an_empty_list(student):
     """returns [] for no factories"""
     gather_limited = _check_async(student, "gather_limited")
-    assert list(await _within(gather_limited([], 2), 1.0, "gather_limited")) == []
+    results = await _within(gather_limited([], 2), 1.0, "gather_limited")
+    assert same(results, []), f"no factories should give [], not {safe_repr(results)}"
 
 
 # --------------------------------------------------------------------------
@@ -524,12 +576,14 @@ async def test_handles_every_item_exactly_once(student):
     handle, seen = _recording_handle()
     items = [*range(25), None, "x", None]
     results = await _within(producer_consumer(items, handle, 3), 2.5, "producer_consumer")
-    assert Counter(seen) == Counter(items), (
-        f"handle was called with {sorted(map(repr, seen))}; every item, including None, must "
+    # Compared by exact type and value, in any order; nothing of the student's is hashed.
+    assert same_items(seen, items), (
+        f"handle was called with {safe_repr(seen)}; every item, including None, must "
         "be handled exactly once (use a sentinel that can't be an item, such as object())"
     )
-    assert Counter(results) == Counter((x, "done") for x in items), (
-        f"returned {len(results)} results for {len(items)} items: return every result of handle"
+    _results(results, "producer_consumer")
+    assert same_items(results, [(x, "done") for x in items]), (
+        f"returned {safe_repr(results)} for {len(items)} items: return every result of handle"
     )
 
 
@@ -540,7 +594,8 @@ async def test_runs_n_consumers_at_once(student):
     producer_consumer = _check_async(student, "producer_consumer")
     probe = Crowd(3)
     results = await _within(producer_consumer(range(9), probe.visit, 3), 2.5, "producer_consumer")
-    assert sorted(results) == list(range(9)), f"wrong results: {sorted(results)}"
+    _results(results, "producer_consumer")
+    assert same_items(results, list(range(9))), f"wrong results: {safe_repr(results)}"
     assert probe.peak == 3, (
         f"{probe.peak} call(s) of handle ran at the same time with n_consumers=3: "
         "start exactly n_consumers consumer tasks"
@@ -558,7 +613,7 @@ async def test_leaves_no_task_pending(student):
     left = _new_tasks(before)
     assert not left, (
         f"{len(left)} task(s) were still pending when producer_consumer returned "
-        f"({', '.join(t.get_name() for t in left)}): stop every consumer and await it; "
+        f"({safe_repr([asyncio.Task.get_name(t) for t in left])}): stop every consumer and await it; "
         "cancel() alone only asks a task to stop"
     )
 
@@ -584,7 +639,8 @@ async def test_reads_items_lazily(student):
         return x
 
     results = await _within(producer_consumer(items(), handle, n), 2.5, "producer_consumer")
-    assert sorted(results) == list(range(40)), f"wrong results: {sorted(results)}"
+    _results(results, "producer_consumer")
+    assert same_items(results, list(range(40))), f"wrong results: {safe_repr(results)}"
     # n in the queue, n being handled, one in the producer's hand: allow one more.
     assert worst[0] <= 2 * n + 2, (
         f"the producer had taken {worst[0]} items that were not yet handled, with n_consumers={n}: "
@@ -598,24 +654,32 @@ async def test_exception_in_handle_propagates_and_shuts_down(student):
     """raises the exception from handle itself, and leaves no task pending"""
     producer_consumer = _check_async(student, "producer_consumer")
 
+    raised = []
+
     async def handle(x):
         await asyncio.sleep(0.001)
-        if x == 5:
-            raise ValueError("item 5")
+        if type(x) is int and x == 5:
+            raised.append(ValueError("item 5"))
+            raise raised[-1]
         return x
 
     before = _tasks()
+    caught = None
     try:
         await _within(producer_consumer(range(30), handle, 3), 2.0, "producer_consumer")
-    except ValueError:
-        pass
+    except ValueError as exc:
+        caught = exc
     except BaseExceptionGroup as group:
         pytest.fail(
-            f"raised {type(group).__name__} {group!r}: raise the exception itself",
+            f"raised {type_name(group)} {safe_repr(group)}: raise the exception itself",
             pytrace=False,
         )
     else:
         pytest.fail("handle raised ValueError, but producer_consumer did not", pytrace=False)
+    # The very exception handle raised, not a look-alike.
+    assert any(caught is r for r in raised), (
+        f"expected the ValueError that handle raised, got {safe_repr(caught)}"
+    )
     left = _new_tasks(before)
     assert not left, (
         f"{len(left)} task(s) were still pending after the exception: "
@@ -630,5 +694,5 @@ async def test_no_items(student):
     handle, seen = _recording_handle()
     before = _tasks()
     results = await _within(producer_consumer([], handle, 3), 1.0, "producer_consumer")
-    assert list(results) == [] and seen == [], f"no items should give [], got {results!r}"
+    assert same(results, []) and seen == [], f"no items should give [], got {safe_repr(results)}"
     assert not _new_tasks(before), "tasks were still pending after returning"
