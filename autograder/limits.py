@@ -5,11 +5,14 @@ mechanisms keep one bad notebook from hurting the grader, the machine or other
 students:
 
 * **The launcher** (this file run as a script) wraps the kernel command. Before
-  it ``exec``s the kernel it sets resource limits (address space, CPU time,
-  file size, no core files, and for non-root users the number of processes and
-  threads) and, where the Linux kernel offers Landlock, a file-system sandbox:
-  the kernel may then write only below its working directory, its private
-  temporary folder and ``/dev/shm``.
+  it ``exec``s the kernel it joins the kernel's cgroup (so that nothing forked
+  later escapes it) and sets resource limits (address space, CPU time, file
+  size, no core files, and for non-root users the number of processes and
+  threads). With the sandbox (:mod:`autograder.sandbox`) the command it
+  ``exec``s is bubblewrap, to which it hands a seccomp filter. Without it, where
+  the Linux kernel offers Landlock, it confines writes itself: the kernel may
+  then write only below its working directory, its private temporary folder and
+  ``/dev/shm``.
 * **The watchdog** (:class:`Watchdog`, a thread in the grading process) reads
   ``/proc`` several times a second. It adds up the resident memory, the
   threads and processes, and the CPU time of the kernel and everything it
@@ -17,7 +20,8 @@ students:
   works as root too, where ``RLIMIT_NPROC`` is not enforced.
 * **The sweep** at the end of every kernel kills whatever the kernel left
   behind: processes in its session, its descendants, and processes that carry
-  its token in their environment.
+  its token in their environment. With the sandbox, the kernel's cgroup is
+  frozen and emptied first, and its PID namespace dies with it.
 
 This module imports only the standard library at module level, so the
 launcher starts fast and never imports the ``autograder`` package.
@@ -71,15 +75,17 @@ class Limits:
     ``None`` (or 0) switches a limit off. Sizes are bytes.
     """
 
-    #: Resident memory of the kernel and its children together (watchdog).
+    #: Memory of the kernel and its children together: the kernel's cgroup (which counts
+    #: files in its /tmp and /dev/shm too), and the watchdog (resident memory).
     memory: int | None = 2 << 30
     #: Virtual address space of each process (RLIMIT_AS): a huge allocation
     #: fails with MemoryError inside the cell instead of getting the kernel killed.
     address_space: int | None = 8 << 30
-    #: Threads plus processes in the kernel's tree, the kernel's own included (watchdog,
-    #: and RLIMIT_NPROC for non-root users).
+    #: Threads plus processes in the kernel's tree, the kernel's own included (watchdog;
+    #: the cgroup's pids.max a little above it; RLIMIT_NPROC for non-root users).
     tasks: int | None = 256
-    #: CPU seconds used by the kernel and its live children (watchdog, and RLIMIT_CPU).
+    #: CPU seconds used by the kernel and its children (watchdog: the live tree, or the
+    #: cgroup's total with the dead included; and RLIMIT_CPU per process).
     cpu_seconds: float | None = 600
     #: Bytes of output one cell may record in the notebook; the rest is dropped.
     output_bytes: int | None = 1 << 20
@@ -106,7 +112,8 @@ class Limits:
             f"memory {format_size(self.memory)}, address space {format_size(self.address_space)}, "
             f"{self.tasks or 'unlimited'} threads+processes, CPU {cpu}, "
             f"output {format_size(self.output_bytes)} per cell, files {format_size(self.file_size)}, "
-            f"write sandbox {'on' if self.sandbox else 'off'}"
+            f"sandbox {'on' if self.sandbox else 'off'}"
+            + (" (required)" if self.require_sandbox else "")
         )
 
 

@@ -114,6 +114,8 @@ class SandboxStatus:
     why: str = ""
     #: A seccomp filter keeps the kernel from new user namespaces, keyrings, io_uring...
     seccomp: bool = False
+    #: bwrap runs unprivileged, in a user namespace (the grader is not root).
+    userns: bool = False
 
     @property
     def ok(self) -> bool:
@@ -129,12 +131,9 @@ class SandboxStatus:
                 f"sandbox: OFF: {self.why}; kernels get rlimits, Landlock (where the Linux "
                 "kernel has it) and a watchdog only"
             )
-        user = "user namespace, " if self.uid is not None and self.uid != NOBODY else ""
+        kinds = "pid, net, mount, ipc, uts" + (", user" if self.userns else "")
         seccomp = ", seccomp" if self.seccomp else ""
-        head = (
-            f"sandbox: bubblewrap (pid, net, mount, ipc, uts {user}namespaces; "
-            f"uid {self.uid}, no capabilities{seccomp})"
-        )
+        head = f"sandbox: bubblewrap ({kinds} namespaces; uid {self.uid}, no capabilities{seccomp})"
         if self.cgroup:
             return f"{head}, cgroup {self.cgroup} ({', '.join(self.controllers)})"
         return f"{head}, no cgroup ({self.why}): the watchdog alone enforces the limits"
@@ -213,6 +212,7 @@ def probe() -> SandboxStatus:
     version, controllers, why = _cgroup_probe()
     status = SandboxStatus(True, version, controllers, int(proc.stdout.split()[-1]), why)
     status.seccomp = seccomp_filter() is not None
+    status.userns = not _is_root()
     return status
 
 
