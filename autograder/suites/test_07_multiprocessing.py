@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.suites._trust import safe_repr, same, type_name
 from coursekit.mp_probes import RecordingContext
 from coursekit.mp_tools import (
     child_pids,
@@ -122,7 +123,7 @@ def nothing_left_behind():
     problems = []
     for process in mp.active_children():  # this also reaps children that have ended
         if process not in before_mp:
-            problems.append(f"process {process.name} (pid {process.pid})")
+            problems.append(f"process {_process_name(process)} (pid {process.pid})")
             process.kill()
             process.join(2)
     children = child_pids() or {}
@@ -151,6 +152,15 @@ def nothing_left_behind():
             "Call unlink() once, when no process needs the block any more.",
             pytrace=False,
         )
+
+
+def _process_name(process):
+    """Return a process's name as multiprocessing stores it (a subclass may fake `name`)."""
+    try:
+        name = mp.process.BaseProcess.name.fget(process)
+    except Exception:  # noqa: BLE001 - a name is only for a message
+        return "?"
+    return name[:80] if type(name) is str else "?"
 
 
 @contextlib.contextmanager
@@ -232,12 +242,25 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
         thread.start()
         _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stalled)
     if "error" in box:
-        exc = box["error"]
+        # Described with a guarded repr: the exception's own __str__ may raise or flood.
+        exc = safe_repr(box["error"], 500)
         crash = stderr.crash()
         note = f"\na child process crashed with: {crash}" if crash else ""
         hint = f"\n{MAIN_HINT}" if "__main__" in f"{exc}{crash}" else ""
-        pytest.fail(f"{what} raised {type(exc).__name__}: {exc}{note}{hint}", pytrace=False)
+        pytest.fail(f"{what} raised {exc}{note}{hint}", pytrace=False)
     return box["value"], box["cpu"]
+
+
+def _int(got, what):
+    """Fail unless `got` is exactly an int, as the contract says; return it.
+
+    An int subclass could make == and < say anything.
+    """
+    if type(got) is not int:
+        pytest.fail(
+            f"{what} returned {safe_repr(got)}, {type_name(got)}, not an int", pytrace=False
+        )
+    return got
 
 
 def _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stalled):
@@ -291,8 +314,9 @@ def _check_primes(student, method, recording, budget):
             what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
             hang_hint="Is a worker waiting for something, or the pool for a worker that died?",
         )
+        _int(got, "count_primes_parallel")
         assert got == EXPECTED, (
-            f"under {method}: got {got!r}, but there are {EXPECTED} primes below {LIMIT}"
+            f"under {method}: got {safe_repr(got)}, but there are {EXPECTED} primes below {LIMIT}"
         )
         started = ctx.started
         assert started, (
@@ -353,7 +377,10 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, budget)
             budget=budget,
             what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
         )
-        assert got == EXPECTED, f"got {got!r}, but there are {EXPECTED} primes below {LIMIT}"
+        _int(got, "count_primes_parallel")
+        assert got == EXPECTED, (
+            f"got {safe_repr(got)}, but there are {EXPECTED} primes below {LIMIT}"
+        )
         cpu = ctx.cpu_seconds()
         assert len(cpu) == WORKERS, f"expected {WORKERS} worker processes, {len(cpu)} were started"
         total = sum(cpu)
@@ -385,8 +412,9 @@ def test_small_limits_and_more_workers_than_numbers(student, recording, budget):
                 what=f"count_primes_parallel({limit}, 3, <{method} context>)",
             )
             expected = _primes_below(limit)
+            _int(got, f"count_primes_parallel({limit}, 3)")
             assert got == expected, (
-                f"count_primes_parallel({limit}, 3) gave {got!r}, not {expected}"
+                f"count_primes_parallel({limit}, 3) gave {safe_repr(got)}, not {expected}"
             )
 
 
@@ -402,7 +430,8 @@ def test_uses_the_default_context_when_none_is_given(student, budget):
         budget=budget,
         what="count_primes_parallel(30000, 2)",
     )
-    assert got == 3245, f"count_primes_parallel(30000, 2) gave {got!r}, not 3245"
+    _int(got, "count_primes_parallel(30000, 2)")
+    assert got == 3245, f"count_primes_parallel(30000, 2) gave {safe_repr(got)}, not 3245"
 
 
 # --------------------------------------------------------------------------
@@ -439,13 +468,14 @@ def _check_counter(student, method, recording, budget):
         codes = [p.exitcode for p in started]
         assert all(code == 0 for code in codes), f"the processes ended with exit codes {codes}"
         total = N_PROCS * N_EACH
-        if isinstance(got, int) and 0 <= got < total:
+        _int(got, "increment_in_processes")
+        if 0 <= got < total:
             assert got == total, (
                 f"under {method}: {N_PROCS} processes adding 1 {N_EACH} times each gave {got}, "
                 f"not {total}: {total - got} increments were lost. `value += 1` reads, then "
                 "writes; another process can write in between. Hold counter.get_lock() around it"
             )
-        assert got == total, f"under {method}: expected {total}, got {got!r}"
+        assert got == total, f"under {method}: expected {total}, got {safe_repr(got)}"
         assert ctx.all_met, f"the {N_PROCS} processes never ran at the same time"
 
 
@@ -487,9 +517,11 @@ def test_returns_a_plain_int(student, recording, budget):
                 what=f"increment_in_processes(2, {n_each}, <{method} context>)",
             )
             assert type(got) is int, (
-                f"returned {type(got).__name__} {got!r}: return counter.value, a plain int"
+                f"returned {type_name(got)} {safe_repr(got)}: return counter.value, a plain int"
             )
-            assert got == total, f"increment_in_processes(2, {n_each}) gave {got}, not {total}"
+            assert got == total, (
+                f"increment_in_processes(2, {n_each}) gave {safe_repr(got)}, not {total}"
+            )
 
 
 # --------------------------------------------------------------------------
@@ -503,6 +535,8 @@ def _coprocess_module(student):
     """Return (module name, folder) of the module that defines the student's coprocess."""
     cls = student.CoprocessSender
     name = getattr(cls, "__module__", "__main__")
+    if type(name) is not str:  # a str subclass could fake == and hash
+        name = "__main__"
     module = sys.modules.get(name)
     path = getattr(module, "__file__", None)
     if name == "__main__" or not path:
@@ -554,7 +588,8 @@ class _Coprocess:
             return None
 
     def stderr_tail(self):
-        lines = [line for line in self.errors if line.strip()]
+        # The last lines only, each cut short: the child is the student's code.
+        lines = [line[:200] for line in self.errors[-50:] if line.strip()]
         return ("\nthe child printed:\n    " + "\n    ".join(lines[-4:])) if lines else ""
 
     def stop(self):
@@ -579,9 +614,9 @@ def coprocess(student):
         # The echoing consumer says "ready" once the child has started: the
         # waits below then time deliveries, not the start of an interpreter.
         message = child.next(timeout=15)
-        if message != ("ready",):
+        if not same(message, ("ready",)):
             pytest.fail(
-                f"the child did not start (it said {message!r}){child.stderr_tail()}",
+                f"the child did not start (it said {safe_repr(message)}){child.stderr_tail()}",
                 pytrace=False,
             )
         return child
@@ -640,8 +675,11 @@ def test_send_writes_one_pickle_per_object_in_order(student):
     try:
         got = _load_all(stream.getvalue())
     except Exception as exc:  # noqa: BLE001 - reported to the student
-        pytest.fail(f"the stream does not hold a sequence of pickles: {exc!r}", pytrace=False)
-    assert got == OBJECTS, f"unpickling the stream gave {got!r}, expected {OBJECTS!r}"
+        pytest.fail(
+            f"the stream does not hold a sequence of pickles: {safe_repr(exc)}", pytrace=False
+        )
+    # Unpickling can make any object, a look-alike too: compare exact types.
+    assert same(got, OBJECTS), f"unpickling the stream gave {safe_repr(got)}, expected {OBJECTS!r}"
 
 
 @COPROCESS
@@ -656,7 +694,7 @@ def test_send_flushes_each_object(student):
             got = _load_all(raw.data)
         except Exception:  # noqa: BLE001 - a partial pickle: not flushed
             got = None
-        assert got == OBJECTS[: i + 1], (
+        assert same(got, OBJECTS[: i + 1]), (
             f"after send({obj!r}) returned, the object was still in the stream's buffer, so "
             "the other side could not read it yet: flush the stream in send()"
         )
@@ -679,7 +717,9 @@ def test_serve_feeds_the_consumer_in_order_and_closes_it_at_eof(student):
     consumer = _Recorder()
     finished, _ = _call_quietly(student.serve, stream, consumer, timeout=1.5)
     assert finished, "serve() did not return at end-of-file within 1.5 s"
-    assert consumer.items == OBJECTS, f"the consumer got {consumer.items!r}, expected {OBJECTS!r}"
+    assert same(consumer.items, OBJECTS), (
+        f"the consumer got {safe_repr(consumer.items)}, expected {OBJECTS!r}"
+    )
     assert consumer.closed == 1, (
         f"consumer.close() was called {consumer.closed} times at end-of-file, expected once"
     )
@@ -701,8 +741,7 @@ def _call_quietly(func, *args, timeout=2.0):
     if thread.is_alive():
         return False, None
     if "error" in box:
-        exc = box["error"]
-        pytest.fail(f"raised {type(exc).__name__}: {exc}", pytrace=False)
+        pytest.fail(f"raised {safe_repr(box['error'], 500)}", pytrace=False)
     return True, box.get("value")
 
 
@@ -720,8 +759,8 @@ def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess
             f"the child had not received {obj!r} 1.5 s after send() returned: is the stream "
             f"flushed?{child.stderr_tail()}"
         )
-        assert message == ("item", obj), (
-            f"sent {obj!r}, but the child's consumer got {message!r}{child.stderr_tail()}"
+        assert same(message, ("item", obj)), (
+            f"sent {obj!r}, but the child's consumer got {safe_repr(message)}{child.stderr_tail()}"
         )
 
 
@@ -751,7 +790,7 @@ def test_large_objects_arrive_whole(student, coprocess):
     assert len(got) == len(objects), (
         f"only {len(got)} of {len(objects)} objects reached the child{child.stderr_tail()}"
     )
-    assert [m[1] if m[0] == "item" else m for m in got] == objects, (
+    assert same(got, [("item", obj) for obj in objects]), (
         f"the objects arrived changed or out of order{child.stderr_tail()}"
     )
 
@@ -766,12 +805,12 @@ def test_close_makes_the_child_close_its_consumer_and_exit_0(student, coprocess)
     for obj in ("a", "b"):
         sender.send(obj)
         message = child.next(timeout=1.5)
-        assert message == ("item", obj), (
-            f"sent {obj!r}, but the child's consumer got {message!r}{child.stderr_tail()}"
+        assert same(message, ("item", obj)), (
+            f"sent {obj!r}, but the child's consumer got {safe_repr(message)}{child.stderr_tail()}"
         )
     sender.close()
     message = child.next(timeout=1.5)
-    assert message == ("closed", 2), (
+    assert same(message, ("closed", 2)), (
         "the child's consumer was not closed after close(): at end-of-file "
         f"(pickle.load raises EOFError) call consumer.close(){child.stderr_tail()}"
     )
@@ -852,7 +891,9 @@ def _check_pingpong(student, method, recording, budget, rounds=ROUNDS):
         )
         child = started[0]
         expected = [("pong", i, child.pid) for i in range(rounds)]
-        assert got == expected, f"under {method}: got {got!r}, expected {expected!r}"
+        # Exact types: the replies came through a pipe, as pickles, and a list subclass or
+        # a tuple of look-alikes could make == say yes.
+        assert same(got, expected), f"under {method}: got {safe_repr(got)}, expected {expected!r}"
         code = child.exitcode
         assert code is not None, "pingpong returned while the child was still running: join it"
         assert code >= 0, (
