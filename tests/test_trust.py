@@ -17,6 +17,7 @@ from autograder.suites._trust import (
     require_type,
     safe_repr,
     same,
+    same_items,
     why_not_same,
 )
 
@@ -244,6 +245,24 @@ def test_is_plain_accepts_only_exact_builtins_all_the_way_down():
     for _ in range(30):
         nested = [nested]
     assert not is_plain(nested)
+
+
+def test_same_items_ignores_order_but_not_types():
+    assert same_items([3, (1, "a"), None], [None, 3, (1, "a")])
+    assert same_items((), [])
+    assert not same_items([1], [True])
+    assert not same_items([1.0], [1])
+    assert not same_items([(1, "a")], [(True, "a")])
+    assert not same_items([1, 1, 2], [1, 2, 2])
+    assert not same_items(EqList([1]), [1])
+    assert not same_items([EqInt(1)], [1])
+    assert not same_items([{"k": EqInt(1)}], [{"k": 1}])
+    assert same_items([{"k": [1]}, {2}], [{2}, {"k": [1]}])
+    assert same_items([math.nan], [math.nan])
+    token = object()
+    assert same_items([token], [token])
+    assert not same_items([object()], [token])
+    assert not same_items([Disguised()], [[1, 2, 3]])
 
 
 def test_fail_for_fails_on_exceptions_only_with_a_guarded_message():

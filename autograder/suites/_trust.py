@@ -18,6 +18,7 @@ passed in must come back as the very same object).
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
@@ -32,6 +33,8 @@ __all__ = [
     "require_type",
     "safe_repr",
     "same",
+    "same_items",
+    "exact_key",
     "type_name",
     "why_not_same",
 ]
@@ -278,10 +281,46 @@ def is_plain(value: object, depth: int = 0) -> bool:
     if cls in (tuple, list, set, frozenset):
         return all(is_plain(x, depth + 1) for x in value)
     if cls is dict:
-        return all(
-            is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in dict.items(value)
-        )
+        return all(is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in dict.items(value))
     return False
+
+
+def exact_key(value: object, depth: int = 0) -> object:
+    """Return a hashable key equal for two values exactly when :func:`same` says so.
+
+    Built-in values become their exact type tagged on at every level (so True,
+    1 and 1.0 get different keys); anything else is keyed by identity. The key
+    is made of built-in values only, so hashing it never runs student code.
+    """
+    cls = type(value)
+    if cls is float and value != value:
+        return (float, "nan")
+    if cls in SCALARS:
+        return (cls, value)
+    if depth < 20:
+        if cls in (tuple, list):
+            return (cls, tuple(exact_key(x, depth + 1) for x in value))
+        if cls in (set, frozenset) and all(_trusted_hashable(x) for x in value):
+            return (cls, frozenset(exact_key(x, depth + 1) for x in value))
+        if cls is dict and all(_trusted_hashable(k) for k in dict.keys(value)):
+            return (
+                cls,
+                frozenset(
+                    (exact_key(k, depth + 1), exact_key(v, depth + 1)) for k, v in dict.items(value)
+                ),
+            )
+    return ("object", id(value))
+
+
+def same_items(values: object, expected: list | tuple) -> bool:
+    """Tell whether the list or tuple `values` holds exactly the items of `expected`, in any order.
+
+    >>> same_items([3, 1, 2], [1, 2, 3]), same_items([1, 1], [1, True]), same_items({1}, [1])
+    (True, False, False)
+    """
+    if type(values) not in (list, tuple):
+        return False
+    return Counter(exact_key(v) for v in values) == Counter(exact_key(e) for e in expected)
 
 
 def _an(name: str) -> str:
