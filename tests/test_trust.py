@@ -319,3 +319,30 @@ def test_safe_repr_lets_the_harness_stop_a_test():
 
     with pytest.raises(Abandoned):
         safe_repr(Stuck())
+
+
+def test_a_changed_module_fails_every_comparison():
+    """Tables swapped or builtins shadowed in the module (which the seal doesn't watch) fail."""
+    from autograder.suites import _trust
+
+    liars = [EqInt(1)]
+    saved = _trust.SCALARS
+    try:
+        _trust.SCALARS = (*saved, list, tuple)
+        with pytest.raises(pytest.fail.Exception, match="changed while grading"):
+            same(liars, [1])
+    finally:
+        _trust.SCALARS = saved
+    try:
+        _trust.type = lambda value: int  # shadows the builtin in every function there
+        with pytest.raises(pytest.fail.Exception, match="changed while grading"):
+            require_type(liars[0], int)
+        with pytest.raises(pytest.fail.Exception, match="changed while grading"):
+            is_plain(liars)
+    finally:
+        del _trust.type
+    vars(_trust)["__warningregistry__"] = {}  # dunders shadow nothing here: allowed
+    try:
+        assert not same(liars, [1])
+    finally:
+        del vars(_trust)["__warningregistry__"]

@@ -50,6 +50,7 @@ _TYPE_MODULE = type.__dict__["__module__"]
 
 def type_name(obj: object) -> str:
     """Return the name of `obj`'s real class (a metaclass cannot fake it), shortened."""
+    _intact()
     try:
         name = _TYPE_NAME.__get__(type(obj), type)
     except Exception:  # noqa: BLE001 - a name is only for a message
@@ -84,6 +85,7 @@ def safe_repr(obj: object, limit: int = 200) -> str:
     >>> len(safe_repr(Loud(), limit=50)) <= 50
     True
     """
+    _intact()
     limit = max(int(limit), 20)
     text = _repr(obj, limit, depth=0)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -174,17 +176,11 @@ def _guarded_repr(obj: object, limit: int) -> str:
 
 def is_exact(value: object, *types: type) -> bool:
     """Tell whether `value`'s class is exactly one of `types` (no subclass, no ``__class__`` lie)."""
+    _intact()
     return type(value) in types
 
 
-def why_not_same(value: object, expected: object, where: str = "") -> str:
-    """Return why `value` is not exactly `expected` ("" when it is).
-
-    Built-in values (None, bool, int, float, complex, str, bytes, tuple, list,
-    dict, set, frozenset) must have the very same type as `expected` at every
-    level and equal values; floats that are both NaN count as equal. Any other
-    `expected` object must be `value` itself.
-    """
+def _why(value: object, expected: object, where: str) -> str:
     at = f" at {where}" if where else ""
     etype = type(expected)
     if etype not in SCALARS and etype not in CONTAINERS:
@@ -206,7 +202,7 @@ def why_not_same(value: object, expected: object, where: str = "") -> str:
                 f"{safe_repr(value)} instead of {safe_repr(expected)}"
             )
         for i, (v, e) in enumerate(zip(value, expected, strict=True)):
-            reason = why_not_same(v, e, f"{where}[{i}]")
+            reason = _why(v, e, f"{where}[{i}]")
             if reason:
                 return reason
         return ""
@@ -223,7 +219,7 @@ def why_not_same(value: object, expected: object, where: str = "") -> str:
                 f"unexpected {safe_repr(extra, 80)})"
             )
         for k, e in expected.items():
-            reason = why_not_same(dict.__getitem__(value, k), e, f"{where}[{safe_repr(k, 40)}]")
+            reason = _why(dict.__getitem__(value, k), e, f"{where}[{safe_repr(k, 40)}]")
             if reason:
                 return reason
         return ""
@@ -235,6 +231,18 @@ def why_not_same(value: object, expected: object, where: str = "") -> str:
     if ok:
         return ""
     return f"expected {safe_repr(expected)}{at}, got {safe_repr(value)}"
+
+
+def why_not_same(value: object, expected: object, where: str = "") -> str:
+    """Return why `value` is not exactly `expected` ("" when it is).
+
+    Built-in values (None, bool, int, float, complex, str, bytes, tuple, list,
+    dict, set, frozenset) must have the very same type as `expected` at every
+    level and equal values; floats that are both NaN count as equal. Any other
+    `expected` object must be `value` itself.
+    """
+    _intact()
+    return _why(value, expected, where)
 
 
 def sorted_keys(d: dict) -> list:
@@ -263,7 +271,7 @@ def _trusted_hashable(item: object, depth: int = 0) -> bool:
     return False
 
 
-def is_plain(value: object, depth: int = 0) -> bool:
+def is_plain(value: object) -> bool:
     """Tell whether `value` is made of built-in values only, each of its exact type.
 
     Only such values may be hashed, sorted or put in a set or a Counter by a
@@ -273,25 +281,35 @@ def is_plain(value: object, depth: int = 0) -> bool:
     >>> is_plain([(1, "a"), {"k": None}]), is_plain([True, 2.0, b""]), is_plain([object()])
     (True, True, False)
     """
+    _intact()
+    return _plain(value, 0)
+
+
+def _plain(value: object, depth: int) -> bool:
     cls = type(value)
     if cls in SCALARS:
         return True
     if depth >= 20:
         return False
     if cls in (tuple, list, set, frozenset):
-        return all(is_plain(x, depth + 1) for x in value)
+        return all(_plain(x, depth + 1) for x in value)
     if cls is dict:
-        return all(is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in dict.items(value))
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in dict.items(value))
     return False
 
 
-def exact_key(value: object, depth: int = 0) -> object:
+def exact_key(value: object) -> object:
     """Return a hashable key equal for two values exactly when :func:`same` says so.
 
     Built-in values become their exact type tagged on at every level (so True,
     1 and 1.0 get different keys); anything else is keyed by identity. The key
     is made of built-in values only, so hashing it never runs student code.
     """
+    _intact()
+    return _key(value, 0)
+
+
+def _key(value: object, depth: int) -> object:
     cls = type(value)
     if cls is float and value != value:
         return (float, "nan")
@@ -299,15 +317,13 @@ def exact_key(value: object, depth: int = 0) -> object:
         return (cls, value)
     if depth < 20:
         if cls in (tuple, list):
-            return (cls, tuple(exact_key(x, depth + 1) for x in value))
+            return (cls, tuple(_key(x, depth + 1) for x in value))
         if cls in (set, frozenset) and all(_trusted_hashable(x) for x in value):
-            return (cls, frozenset(exact_key(x, depth + 1) for x in value))
+            return (cls, frozenset(_key(x, depth + 1) for x in value))
         if cls is dict and all(_trusted_hashable(k) for k in dict.keys(value)):
             return (
                 cls,
-                frozenset(
-                    (exact_key(k, depth + 1), exact_key(v, depth + 1)) for k, v in dict.items(value)
-                ),
+                frozenset((_key(k, depth + 1), _key(v, depth + 1)) for k, v in dict.items(value)),
             )
     return ("object", id(value))
 
@@ -318,9 +334,10 @@ def same_items(values: object, expected: list | tuple) -> bool:
     >>> same_items([3, 1, 2], [1, 2, 3]), same_items([1, 1], [1, True]), same_items({1}, [1])
     (True, False, False)
     """
+    _intact()
     if type(values) not in (list, tuple):
         return False
-    return Counter(exact_key(v) for v in values) == Counter(exact_key(e) for e in expected)
+    return Counter(_key(v, 0) for v in values) == Counter(_key(e, 0) for e in expected)
 
 
 def _an(name: str) -> str:
@@ -343,6 +360,7 @@ def same(value: object, expected: object) -> bool:
 
 def exact(value: object, expected: object, what: str = "the result") -> object:
     """Fail the test unless `value` is exactly `expected` (see :func:`why_not_same`); return it."""
+    _intact()
     reason = why_not_same(value, expected)
     if reason:
         pytest.fail(f"{what}: {reason}", pytrace=False)
@@ -351,6 +369,7 @@ def exact(value: object, expected: object, what: str = "the result") -> object:
 
 def require_type(value: object, *types: type, what: str = "the result") -> object:
     """Fail the test unless `value`'s class is exactly one of `types`; return `value`."""
+    _intact()
     if type(value) not in types:
         names = " or ".join(_an(_TYPE_NAME.__get__(t, type)) for t in types)
         pytest.fail(f"{what} should be {names}, not {_what(value)}", pytrace=False)
@@ -370,6 +389,7 @@ def close(
     >>> close(0.1 + 0.2, 0.3), close(True, 1.0, types=(int, float))
     (True, False)
     """
+    _intact()
     if type(value) not in types:
         return False
     if type(value) is int and value.bit_length() > 1000:
@@ -379,6 +399,7 @@ def close(
 
 def exception_of(exc: object, *types: type) -> bool:
     """Tell whether the exception `exc` is exactly of one of `types` (no lying subclass)."""
+    _intact()
     return type(exc) in types
 
 
@@ -389,6 +410,7 @@ def fail_for(exc: object, what: str = "the code under test") -> None:
     pytest would print it with its own ``__str__``, which may raise or flood.
     Anything that is not an exception (a result, None) is let through.
     """
+    _intact()
     if issubclass(type(exc), BaseException):
         pytest.fail(f"{what} raised {safe_repr(exc)}", pytrace=False)
 
@@ -403,4 +425,41 @@ def real_isinstance(value: object, *types: type) -> bool:
     >>> real_isinstance(KeyError(), LookupError), real_isinstance(True, int)
     (True, True)
     """
+    _intact()
     return issubclass(type(value), types)
+
+
+# --------------------------------------------------------------------------
+# Tampering
+#
+# This module is importable by the student's code (sys.modules), and the seal
+# watches its callables and their defaults, not its other globals: a notebook
+# could swap a table (SCALARS = SCALARS + (list,)), or add a global named
+# `type` or `len` that shadows the builtin in every function here. So every
+# public function first checks that the module is as it was when it was
+# loaded, with everything the check needs bound as defaults. Keep `_intact`
+# the last definition of the module.
+
+
+def _intact(
+    _space=globals(),  # noqa: B008 - bound once, on purpose
+    _names=frozenset(globals()) | {"_intact"},  # noqa: B008
+    _values=tuple(  # noqa: B008
+        (k, v)
+        for k, v in globals().items()  # noqa: B008
+        if not callable(v) and not k.startswith("__")  # noqa: B008
+    ),
+    _type=type,
+    _str=str,
+    _tuple=tuple,
+    _fail=pytest.fail,
+) -> None:
+    """Fail the test if this module gained a global (other than a dunder) or lost a table."""
+    for key in _tuple(_space):
+        if _type(key) is not _str or (
+            key not in _names and not (key[:2] == "__" and key[-2:] == "__")
+        ):
+            _fail("the grader's comparison helpers were changed while grading", pytrace=False)
+    for key, value in _values:
+        if _space.get(key, _space) is not value:
+            _fail("the grader's comparison helpers were changed while grading", pytrace=False)
