@@ -215,6 +215,10 @@ def _watched(value) -> bool:
     return callable(value) or isinstance(value, _KINDS)
 
 
+_SHADOW = object()
+_BUILTIN_NAMES = frozenset(vars(builtins))
+
+
 def _snapshot(modules: dict) -> list:
     """Return [(owner, key, value, label)] for everything the grade depends on in `modules`.
 
@@ -224,6 +228,8 @@ def _snapshot(modules: dict) -> list:
     entries: list = []
     for name, mod in modules.items():
         space = vars(mod)
+        # A new global named like a builtin shadows it for the module's functions.
+        entries.append((space, _SHADOW, frozenset(space) & _BUILTIN_NAMES, name))
         for attr, value in list(space.items()):
             if (name, attr) in VOLATILE or not _watched(value):
                 continue
@@ -352,7 +358,12 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
     def changed(entries) -> list:
         out = []
         for owner, attr, value, label in entries:
-            if attr is None:  # a class: no new callables
+            if attr is _SHADOW:
+                now = _frozenset(owner) & _BUILTIN_NAMES
+                if now != value:
+                    shadowed = ", ".join(sorted(now - value)[:3])
+                    out.append(f"{label}: a global named like a builtin was added ({shadowed})")
+            elif attr is None:  # a class: no new callables
                 now = _frozenset(k for k, v in _list(vars(owner).items()) if _watched(v))
                 if now != value:
                     added = ", ".join(sorted(now - value)[:3])
