@@ -116,6 +116,9 @@ WALKERS = (
     ("traceback", "_walk_tb_with_full_positions"),
 )
 LEAK_FREE_FUNCTIONS = (
+    # Visible tests call coursekit.within, which names where stuck threads are (text only).
+    ("coursekit", "stacks"),
+    ("autograder._harness", "_thread_stacks"),
     ("inspect", "getgeneratorstate"),
     ("inspect", "getcoroutinestate"),
     ("inspect", "getasyncgenstate"),
