@@ -92,9 +92,10 @@ class SafeExecute(Execute):
     cpu_limit = Float(600.0, help="CPU seconds for a whole notebook (0: none)").tag(config=True)
     output_limit = Unicode("1M", help="Output recorded per cell (0: none)").tag(config=True)
     file_size_limit = Unicode("256M", help="Largest file a kernel may write").tag(config=True)
-    sandbox = Bool(True, help="Confine the kernel's writes with Landlock where available").tag(
-        config=True
-    )
+    sandbox = Bool(
+        True,
+        help="Run each kernel in namespaces and a cgroup (bubblewrap); Landlock where they are missing",
+    ).tag(config=True)
     guard = Bool(True, help="Arm the grade guard and check the signatures of scores").tag(
         config=True
     )
