@@ -7,6 +7,7 @@ import importlib
 import json
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -40,6 +41,17 @@ def master_path(assignment: str, root: Path | None = None) -> Path:
     return path
 
 
+def size_limit_reason(name: str, size: int, max_kb: int) -> str:
+    """Why a notebook over nbgrader's size limit (``CourseDirectory.max_file_size``) is not graded.
+
+    One wording for every grading path, so that a refusal reads the same everywhere.
+    """
+    return (
+        f"{name} is {size / 1e6:.1f} MB, over the course's limit of {max_kb * 1000 / 1e6:g} MB "
+        f"(c.CourseDirectory.max_file_size = {max_kb} KB): not graded"
+    )
+
+
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """Read a notebook, turning every kind of bad file into a one-line UsageError."""
     path = Path(path)
@@ -47,8 +59,17 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise UsageError(f"no such notebook: {path}")
     if path.is_dir():
         raise UsageError(f"{path} is a folder, not a notebook (.ipynb file)")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise UsageError(f"{path} is {kind}, not a notebook (.ipynb file)")
     try:
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: a file swapped for a named pipe meanwhile cannot block the reader.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise UsageError(f"{path} is not a regular file, not a notebook (.ipynb file)")
+            text = fh.read().decode("utf-8")
         raw = json.loads(text)
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not a text file: submit the .ipynb notebook") from None
