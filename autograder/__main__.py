@@ -11,17 +11,29 @@ from pathlib import Path
 from ._notebook import UsageError
 
 
-def _cmd_grade(args) -> int:
-    from ._grading import grade_notebook
+def _announce(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
-    scores = grade_notebook(Path(args.notebook), args.assignment)
+
+def _cmd_grade(args) -> int:
+    from ._grading import grade_one
+    from ._parallel import safe_text
+
+    scores, record = grade_one(
+        Path(args.notebook),
+        args.assignment,
+        require_sandbox=args.require_sandbox,
+        announce=_announce,
+    )
+    for note in dict.fromkeys(record.notes):
+        print(f"note: {safe_text(note)}", file=sys.stderr)
     if args.json:
         print(json.dumps(scores, indent=2))
     else:
         for key, entry in scores.items():
             score = "manual" if entry.get("needs_manual_grade") else entry["score"]
             print(f"{key:24} {score} / {entry['max_score']}")
-    return 0
+    return 1 if record.error else 0
 
 
 def _cmd_autograde(args) -> int:
@@ -37,11 +49,11 @@ def _cmd_autograde(args) -> int:
         progress=not args.no_progress,
         students=args.student,
         report=Path(args.report) if args.report else None,
+        require_sandbox=args.require_sandbox,
+        announce=_announce,
     )
     if args.json:
-        import dataclasses
-
-        print(json.dumps([dataclasses.asdict(r) for r in grader.records], indent=2))
+        print(grader.report(), end="")
     else:
         print(grader.summary() or "nothing to grade (use --force to grade again)")
     return 1 if any(r.error for r in grader.records) else 0
@@ -68,6 +80,12 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+REQUIRE_SANDBOX_HELP = (
+    "refuse to grade unless every kernel runs in the sandbox "
+    "(sets c.SafeExecute.require_sandbox = True; stops at once if the sandbox is unavailable)"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--json", action="store_true", help="print {grade_id: {score, max_score}} as JSON"
     )
+    p.add_argument("--require-sandbox", action="store_true", help=REQUIRE_SANDBOX_HELP)
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser(
@@ -106,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", help="write the per-student report here (JSON)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the per-student report as JSON")
+    p.add_argument("--require-sandbox", action="store_true", help=REQUIRE_SANDBOX_HELP)
     p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader")
@@ -132,11 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    from ._parallel import safe_text
+
+    return safe_text(str(exc).strip() or type(exc).__name__)
 
 
 if __name__ == "__main__":

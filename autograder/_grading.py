@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ._notebook import (
+    UsageError,
     assignments,
     course_root,
     demo_roles,
@@ -91,26 +92,53 @@ def read_scores(root: Path, assignment: str, students: list[str]) -> dict[str, d
     return out
 
 
-def grade_notebook(path: Path, assignment: str) -> dict[str, dict]:
+def grade_notebook(path: Path, assignment: str, **kwargs) -> dict[str, dict]:
     """Grade one notebook as `nbgrader autograde` does, in a scratch course.
 
     The course's own gradebook is never opened: a temporary course directory
     gets a copy of the master, its own gradebook, and the submission.
     """
+    return grade_one(path, assignment, **kwargs)[0]
+
+
+def grade_one(
+    path: Path, assignment: str, *, require_sandbox: bool = False, announce=None
+) -> tuple[dict[str, dict], object]:
+    """Grade one notebook in a scratch course; return (scores by cell, the grading record).
+
+    It goes through the same grader as ``python -m autograder autograde`` (a
+    worker process, nbgrader's own Autograde recording into the scratch
+    gradebook), so limits, reasons and refusals are the same. The notebook is
+    read once, as a regular file (a link, a named pipe or a device is refused),
+    and nothing is written outside the scratch course.
+    """
+    from ._parallel import Grader, read_regular
+
     master = master_path(assignment)
-    read_notebook(Path(path))  # one-line errors for missing, malformed or non-notebook files
+    path = Path(path)
+    if path.is_symlink():
+        raise UsageError(
+            f"{path} is a symbolic link: not graded (grade the file it points to, "
+            f"{os.path.realpath(path)}, if you trust it)"
+        )
+    read_notebook(path)  # one-line errors for missing, malformed or non-notebook files
+    try:
+        data = read_regular(path)
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read: {exc.strerror or exc}") from None
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         root = Path(tmp)
         new_course(root, [assignment])
         nbgrader("generate_assignment", assignment, "--force", cwd=root)
         dest = root / "submitted" / "student" / assignment
         dest.mkdir(parents=True)
-        shutil.copy(path, dest / master.name)
-        proc = nbgrader("autograde", assignment, "--force", cwd=root, check=False)
-        if proc.returncode != 0:
-            tail = (proc.stderr or "").strip().splitlines()[-3:]
-            raise RuntimeError("nbgrader autograde failed: " + " | ".join(tail))
-        return read_scores(root, assignment, ["student"])["student"]
+        with open(dest / master.name, "xb") as fh:
+            fh.write(data)
+        grader = Grader(root, jobs=1, force=True, progress=False, require_sandbox=require_sandbox)
+        records = grader.run([assignment], announce=announce)
+        if not records:
+            raise RuntimeError("the grader recorded nothing for this notebook")
+        return read_scores(root, assignment, ["student"])["student"], records[0]
 
 
 # --------------------------------------------------------------------------
@@ -172,7 +200,7 @@ def demo(out: Path | None = None, names: list[str] | None = None, jobs: int = 4)
         from ._parallel import autograde
 
         print(f"autograding {', '.join(names)} with {jobs} workers ...", flush=True)
-        autograde(names, root=root, jobs=jobs, force=True, progress=False)
+        autograde(names, root=root, jobs=jobs, force=True, progress=False, announce=print)
     for name in names:
         if jobs <= 1:
             print(f"autograding {name} with nbgrader autograde ...", flush=True)
