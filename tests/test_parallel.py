@@ -287,7 +287,7 @@ def test_concurrent_commands_lose_no_row(tmp_path):
         )
     for proc in commands:
         out, err = proc.communicate(timeout=900)
-        assert proc.returncode == 0, err[-3000:]
+        assert proc.returncode == 0, out[-3000:] + err[-3000:]
     rows = gradebook(sqlite_url(course))
     for i, student in enumerate(students):
         expected = 6.0 if i % 2 else 0.0
