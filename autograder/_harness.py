@@ -506,7 +506,10 @@ def _reason(report) -> str:
     # Drop pytest's "assert ... == ..." introspection after a custom message.
     if "\nassert " in text:
         text = text.split("\nassert ", 1)[0]
-    lines = text.splitlines()
+    # A student's exception message can be of any size: keep the report short.
+    lines = [
+        line if len(line) <= 300 else line[:300] + " [...]" for line in text[:20000].splitlines()
+    ]
     if len(lines) > 40:
         lines = lines[:40] + ["..."]
     return "\n".join(lines)
