@@ -1,4 +1,3 @@
-# @right
 # Attack: a process that keeps moving: every 0.3 s it forks, the parent exits
 # and the child starts a new session, for 10 minutes. Its command line carries
 # the marker; its environment is empty.

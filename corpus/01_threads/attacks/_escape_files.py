@@ -1,4 +1,3 @@
-# @right
 # Attack: leave files behind where nobody cleans up: /dev/shm (a file and a
 # POSIX shared memory segment taken away from the resource tracker), /tmp and
 # /var/tmp. Their names carry the marker.

@@ -1,5 +1,3 @@
-# @right
-# @include _procs.py
 # Attack: print the kernel's environment, and the environment and command line
 # of every grading process above it, into the notebook (and so the feedback).
 print("kernel environment:", dict(_os.environ))
