@@ -61,3 +61,60 @@ def test_a_bad_scheduler_address_is_a_clear_error(tmp_path):
     proc = run_autograde(course, ASSIGNMENT, "--scheduler", "tcp://127.0.0.1:9", timeout=300)
     assert proc.returncode != 0
     assert "scheduler" in proc.stderr.lower()
+
+
+# --------------------------------------------------------------------------
+# A student who goes for the cluster (corpus/01_threads/attacks.json: a_dask_scheduler_reach)
+
+
+@pytest.fixture(scope="module")
+def attack_cluster():
+    """A cluster of its own: the attack, if it works, changes the workers it reaches."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_a_kernel_cannot_reach_the_scheduler(tmp_path, attack_cluster):
+    import glob
+    import subprocess
+    import sys
+
+    from test_attacks import MARK, add_normal, attack_env, corpus, files_text, subst
+
+    sentinel = tmp_path / "sentinel.txt"
+    sentinel.write_text(f"sentinel-{MARK}\n")
+    course = make_course(tmp_path / "course")
+    add_normal(course)
+    corpus.build(
+        course,
+        ASSIGNMENT,
+        ["a_dask_scheduler_reach", "twin_blank"],
+        "attacks.json",
+        subst(course, "dask", sentinel),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "autograde", ASSIGNMENT, "--course", str(course)]
+        + ["--scheduler", attack_cluster, "--no-progress", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=attack_env("dask"),
+        cwd=course,
+    )
+    proofs = glob.glob(f"/tmp/{MARK}-dask*")
+    for path in proofs:
+        __import__("os").unlink(path)
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert not proofs, f"code from a notebook ran in the Dask scheduler or workers: {proofs}"
+    rows = gradebook(sqlite_url(course))
+    assert scores(rows, "right") == {"run_in_threads": 6.0, "heartbeat": 6.0}
+    buggy = scores(rows, "buggy")
+    assert buggy["run_in_threads"] < 6 and buggy["heartbeat"] == 0, buggy
+    assert scores(rows, "a_dask_scheduler_reach") == scores(rows, "twin_blank")
+    assert "reached the scheduler: True" not in files_text(
+        course / "autograded" / "a_dask_scheduler_reach"
+    )

@@ -150,3 +150,87 @@ def test_export_reads_the_postgres_gradebook(pg_course):
     grades = (course / "grades.csv").read_text()
     for student in students:
         assert student in grades
+
+
+# --------------------------------------------------------------------------
+# A student who goes for the gradebook (corpus/01_threads/attacks.json: a_pg_db_theft)
+
+
+@pytest.fixture(scope="module")
+def pg_attack(tmp_path_factory, postgres):
+    """Attackers graded into a PostgreSQL gradebook that only the command line names (--db-url)."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+    from test_attacks import MARK, SECRETS, add_normal, attack_env, corpus, subst
+
+    url = make_url(postgres)
+    conn = psycopg2.connect(host=url.host, port=url.port, user=url.username, dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE DATABASE attacks")
+    conn.close()
+    attack_url = postgres.rsplit("/", 1)[0] + "/attacks"
+    base = tmp_path_factory.mktemp("pg-attack")
+    sentinel = base / "sentinel.txt"
+    sentinel.write_text(f"sentinel-{MARK}\n")
+    course = make_course(base / "course", extra_config=TEST_CONFIG)
+    nbgrader(
+        "generate_assignment",
+        ASSIGNMENT,
+        "--force",
+        f"--CourseDirectory.db_url={attack_url}",
+        cwd=course,
+    )
+    add_normal(course)
+    corpus.build(
+        course,
+        ASSIGNMENT,
+        ["a_pg_db_theft", "twin_blank"],
+        "attacks.json",
+        subst(course, "postgres", sentinel),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "autograde", ASSIGNMENT, "--course", str(course)]
+        + ["--jobs", "2", "--no-progress", "--json", "--db-url", attack_url],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=attack_env("postgres"),
+        cwd=course,
+    )
+    return {"course": course, "url": attack_url, "proc": proc, "secrets": SECRETS}
+
+
+def test_a_kernel_cannot_change_the_postgres_gradebook(pg_attack):
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    proc = pg_attack["proc"]
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    url = make_url(pg_attack["url"])
+    with psycopg2.connect(
+        host=url.host, port=url.port, user=url.username, dbname="attacks"
+    ) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            triggers = [r[0] for r in cur.fetchall()]
+            cur.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'corpus%'")
+            functions = [r[0] for r in cur.fetchall()]
+    assert not triggers and not functions, f"a submission installed {triggers} {functions}"
+    rows = gradebook(pg_attack["url"])
+    assert scores(rows, "right") == {"run_in_threads": 6.0, "heartbeat": 6.0}
+    assert scores(rows, "twin_blank") == {"run_in_threads": 0.0, "heartbeat": 0.0}
+    buggy = scores(rows, "buggy")
+    assert buggy["run_in_threads"] < 6 and buggy["heartbeat"] == 0, buggy
+    attacker = scores(rows, "a_pg_db_theft")
+    assert attacker == {"run_in_threads": 0.0, "heartbeat": 0.0}, attacker
+
+
+def test_the_database_secret_reaches_no_output(pg_attack):
+    from test_attacks import files_text
+
+    course = pg_attack["course"]
+    text = pg_attack["proc"].stdout + pg_attack["proc"].stderr
+    text += files_text(course / "autograded")
+    leaked = [k for k, v in pg_attack["secrets"].items() if v in text]
+    assert not leaked, leaked
