@@ -325,6 +325,7 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
     hidden = set()
     for code in suite_code.values():
         _codes_of(code, hidden, set())
+    import_hooks = (tuple(sys.meta_path), tuple(sys.path_hooks))
     full = _snapshot(watched)
     fast = _snapshot(hot)
     # The grade is computed with the builtins as they are now.
@@ -387,6 +388,8 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
             if callable(handler) and handler is not default_int:
                 out.append(f"a Python handler for signal {sig} was installed")
                 break
+        if _tuple(sys.meta_path) != import_hooks[0] or _tuple(sys.path_hooks) != import_hooks[1]:
+            out.append("the import system (sys.meta_path or sys.path_hooks) was changed")
         if sys.gettrace() is not None or sys.getprofile() is not None:
             out.append("a trace or profile function was installed")
         return out
