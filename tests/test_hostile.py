@@ -28,8 +28,6 @@ from test_parallel import (
     sqlite_url,
 )
 
-from autograder.limits import landlock_abi
-
 sys.path.insert(0, str(ROOT / "corpus"))
 import build as corpus  # noqa: E402
 
@@ -152,11 +150,13 @@ def test_no_file_outside_the_grading_folders_changes(corpus_run):
     assert corpus_run["after"]["digests"] == corpus_run["before"]["digests"]
     for target in TARGETS:
         assert not target.exists(), f"a submission created {target}"
-    if landlock_abi() < 1:
-        pytest.skip("no Landlock in this Linux kernel: writes are not confined here")
     text = _autograded_text(corpus_run["course"], "write_outside")
-    for what in ("course package", "existing module", "repository root", "home", "tmp"):
-        assert f"{what}: PermissionError" in text, f"write_outside could write to the {what}"
+    # The course's own files, as the kernel sees them: read-only in the sandbox,
+    # refused by Landlock without it. (Its home and /tmp may be private to it:
+    # the host's are checked above.)
+    for what in ("course package", "existing module", "repository root"):
+        assert f"{what}: opened" not in text, f"write_outside could write to the {what}"
+        assert f"{what}: " in text, f"write_outside did not report on the {what}"
 
 
 def test_feedback_shows_the_reasons(corpus_run):
