@@ -322,6 +322,16 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
     # The traceback module turns frames into text; only its walkers return frames.
     leak_free |= _module_codes([m for n, m in modules.items() if n == "traceback"]) - walkers
     walkers = frozenset(walkers)
+    frame_reporters = set()
+    for owner, attr in (
+        (modules.get("coursekit"), "stacks"),
+        (modules.get("autograder._harness"), "_thread_stacks"),
+        (getattr(modules.get("autograder.instruments"), "Worker", None), "where"),
+    ):
+        func = getattr(owner, attr, None)
+        if isinstance(func, types.FunctionType):
+            frame_reporters.add(func.__code__)
+    frame_reporters = frozenset(frame_reporters)
     hidden = set()
     for code in suite_code.values():
         _codes_of(code, hidden, set())
@@ -414,6 +424,8 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         while frame is not None:
             if frame is run.get("check"):
                 return caller, args
+            if frame.f_code not in known and frame.f_code not in late:
+                return None  # the notebook's code called the harness's function itself
             frame = frame.f_back
         return None
 
@@ -453,6 +465,7 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         module.__file__ = f"<hidden suite {assignment}>"
         try:
             _exec(code, module.__dict__)
+            module.__doc__ = None  # reachable through a callback's __globals__
         except BaseException as exc:  # noqa: BLE001 - reported as a suite error
             box.append(None)
             box.append(f"the hidden suite could not be loaded: {_type(exc).__name__}")
@@ -597,7 +610,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
                     sys.__stderr__.write(f"seal: unknown frame {code.co_name} {code.co_filename}\n")
                 return False  # the notebook's code (or code loaded after the seal)
             frame = frame.f_back
-        return True  # a thread that runs only library and grader code
+        # No grader root below: a library thread running whatever the notebook
+        # handed it (a pool's worker, threading's bootstrap) is not the grader.
+        return False
 
     def deny(what: str, requester=None):
         where = ""
@@ -640,7 +655,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
                     if code in hidden and not trusted_requester:
                         deny("reading the hidden tests' code", requester)
             elif event in ("sys._current_frames", "sys._current_exceptions"):
-                if not trusted_requester:
+                # It returns every thread's frame, the seal's included: only the
+                # grader's stuck-thread reports may ask, and they return text.
+                if requester.f_code not in frame_reporters and requester.f_code not in hidden:
                     deny(event, requester)
             elif event in ("sys.settrace", "sys.setprofile") or event.startswith("sys.monitoring"):
                 if not trusted_requester:
