@@ -472,9 +472,18 @@ def expected_students(run: str) -> set[str]:
 
 
 ALL_RUNS = list(MAIN_RUNS) + list(SOLO_RUNS)
+#: Open defect (docs/grading.md, "The threat model"): stock nbgrader's own copy of a
+#: submission folder follows links and stops at a FIFO; the parallel grader does not.
+_SERIAL_LINKS = pytest.mark.xfail(
+    reason="open: plain nbgrader autograde copies a submission's links and FIFOs itself",
+    strict=False,
+)
 
 
-@pytest.mark.parametrize("run", ALL_RUNS)
+@pytest.mark.parametrize(
+    "run",
+    [pytest.param(r, marks=_SERIAL_LINKS) if r == "serial" else r for r in ALL_RUNS],
+)
 def test_the_grader_finishes_and_records_everyone(world, run):
     result = result_of(world, run)
     assert not result["hung"], (
@@ -503,12 +512,6 @@ def test_ordinary_students_score_exactly_as_in_a_clean_run(world, run):
 def test_the_gradebook_is_still_sqlite_and_intact(world, run):
     problem = is_sqlite_and_intact(result_of(world, run)["course"] / "gradebook.db")
     assert not problem, f"{run}: gradebook.db {problem}"
-
-
-_SERIAL_LINKS = pytest.mark.xfail(
-    reason="open: plain nbgrader autograde copies a submission's links and FIFOs itself",
-    strict=False,
-)
 
 
 @pytest.mark.parametrize("run", ["parallel", pytest.param("serial", marks=_SERIAL_LINKS)])
