@@ -48,6 +48,14 @@ except ImportError as exc:  # the course package is not importable: stock nbgrad
     )
 else:
     c.Autograde.exporter_class = TolerantExporter
+    # Stock nbgrader copies a submission's files by following links and blocks on
+    # a named pipe: skip everything that is not a regular file.
+    import nbgrader.converters.base as _nbgrader_base
+
+    from autograder.preprocessors import regular_files_only
+
+    if not hasattr(_nbgrader_base.find_all_files, "__wrapped__"):
+        _nbgrader_base.find_all_files = regular_files_only(_nbgrader_base.find_all_files)
     c.Autograde.sanitize_preprocessors = [
         ClearOutput,
         RepairCells,

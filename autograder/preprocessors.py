@@ -539,11 +539,48 @@ def stand_in(release_nb, reason: str):
     return nb
 
 
+def regular_files_only(find_all_files):
+    """Wrap nbgrader's find_all_files so that a submission's links and special files are skipped.
+
+    Stock nbgrader copies every file of a submission folder with shutil.copy,
+    which follows a symbolic link (to the hidden suite, the master, another
+    student's notebook) and blocks on a named pipe. ``nbgrader_config.py``
+    installs this in plain ``nbgrader autograde``; the parallel grader reads
+    regular files only by itself.
+    """
+    import logging
+    import stat as _stat
+
+    def find(path, exclude=None):
+        kept = []
+        for name in find_all_files(path, exclude):
+            try:
+                mode = os.lstat(name).st_mode
+            except OSError:
+                continue
+            if _stat.S_ISREG(mode):
+                kept.append(name)
+            else:
+                logging.getLogger("autograder").warning(
+                    "Skipping %s: not a regular file (a link, a pipe or a device)", name
+                )
+        return kept
+
+    find.__wrapped__ = find_all_files
+    return find
+
+
 class TolerantExporter(NotebookExporter):
     """Read a submission; if it cannot be read, grade a stand-in that says why."""
 
     def from_file(self, file_stream, resources=None, **kw):
         try:
+            name = getattr(file_stream, "name", None)
+            if isinstance(name, str) and os.path.islink(name):
+                # Graded through the link, the master itself could be "submitted".
+                raise _TooLarge(
+                    f"{os.path.basename(name)} is a symbolic link, not a notebook: not graded"
+                )
             data = file_stream.read()
             coursedir = getattr(self.parent, "coursedir", None)
             max_kb = getattr(coursedir, "max_file_size", None)
