@@ -207,6 +207,7 @@ class SafeExecute(Execute):
                     )
                     self._not_run([cell], f"not run: {death}")
                     continue
+                hits = self._task_limit_hits()
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
@@ -223,6 +224,16 @@ class SafeExecute(Execute):
                         f"{self._get_timeout(cell)} s time limit"
                     )
                     cell.setdefault("outputs", []).insert(0, _error("CellTimeoutError", death))
+                if self._task_limit_hits() > hits and cell.cell_type == "code":
+                    tasks = (getattr(self.km, "limits", None) or Limits()).tasks
+                    cell.setdefault("outputs", []).append(
+                        nbformat.v4.new_output(
+                            "stream",
+                            name="stdout",
+                            text=f"\n[autograder: this cell reached the notebook's limit of "
+                            f"{tasks} threads and processes; starting more failed]\n",
+                        )
+                    )
                 if (
                     not death
                     and self._deadline is not None
@@ -235,6 +246,20 @@ class SafeExecute(Execute):
                     )
                     cell.setdefault("outputs", []).insert(0, _error("NotebookTimeoutError", death))
             self.set_widgets_metadata()
+
+    def _task_limit_hits(self) -> int:
+        """How often the kernel's cgroup refused a new thread or process (0 without one)."""
+        group = getattr(getattr(self, "km", None), "cgroup", None)
+        if group is None:
+            return 0
+        try:
+            with open(group._file("pids", "pids.events")) as fh:
+                for line in fh:
+                    if line.startswith("max "):
+                        return int(line.split()[1])
+        except (OSError, ValueError, KeyError, AttributeError):
+            return 0
+        return 0
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
