@@ -108,10 +108,8 @@ def _local_safe_terminal_text(text: str) -> str:
 
 def safe_text(text) -> str:
     """Make student-controlled text safe to print on a terminal."""
-    try:
-        from .sanitize import safe_terminal_text
-    except ImportError:
-        return _local_safe_terminal_text(str(text))
+    from .sanitize import safe_terminal_text
+
     return _local_safe_terminal_text(safe_terminal_text(str(text)))
 
 
