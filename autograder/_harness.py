@@ -51,6 +51,7 @@ markers =
     exercise(grade_id): the exercise (nbgrader grade_id) a hidden test belongs to
     weight(w): how much a test counts towards the exercise's points (default 1)
     deadline(seconds): how long the test may run before it is reported as stuck
+    contract(fragment): the sentence of the exercise's contract this test checks
 python_files = test_*.py
 """
 
