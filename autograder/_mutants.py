@@ -21,7 +21,14 @@ class Verdict:
     failures: list[str]
 
     @property
+    def stable(self) -> bool:
+        """The same score on every run: a regrade must never change a mark."""
+        return len(set(self.scores)) <= 1
+
+    @property
     def ok(self) -> bool:
+        if not self.stable:
+            return False
         if self.expect_full:
             return all(s == self.points for s in self.scores)
         return all(s < self.points for s in self.scores)
@@ -64,7 +71,7 @@ def main(names: list[str], repeats: int = 1, as_json: bool = False) -> int:
             bad += not v.ok
             rows.append({**dataclasses.asdict(v), "ok": v.ok})
             if not as_json:
-                status = "ok " if v.ok else "BAD"
+                status = "ok " if v.ok else ("UNSTABLE" if not v.stable else "BAD")
                 scores = ", ".join(f"{s:g}" for s in v.scores)
                 print(f"{status} {v.assignment} {v.name:48} [{scores}] / {v.points:g}", flush=True)
     if as_json:

@@ -53,6 +53,9 @@ def test_solution_is_told_apart(verdicts, assignment, name):
             f"failing: {sorted(set(row['failures']))}"
         )
     else:
+        assert len(set(row["scores"])) <= 1, (
+            f"the known-wrong solution got different scores in {REPEATS} runs: {row['scores']}"
+        )
         assert row["ok"], (
             f"the known-wrong solution scored full marks in some of {REPEATS} runs: {row['scores']}"
         )
