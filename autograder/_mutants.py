@@ -49,6 +49,18 @@ def check_assignment(assignment: str, repeats: int = 1) -> list[Verdict]:
                 [r.error] if r.error else []
             )
         verdicts.append(v)
+    # Correct answers written in other styles than the reference's: full marks, every time.
+    for alt in mutants(assignment, "alternatives"):
+        if alt.exercise not in points:
+            raise LookupError(f"alternative {alt.name}: no exercise {alt.exercise!r} in {assignment}")
+        v = Verdict(assignment, f"{alt.name} (correct)", alt.exercise, [], points[alt.exercise], True, [])
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory(prefix="alternative-") as tmp:
+                ns = namespace_from(nb, {alt.exercise: alt.source}, workdir=tmp)
+                r = run_suite(assignment, alt.exercise, ns, v.points)
+            v.scores.append(r.score)
+            v.failures += [t.title for t in r.tests if not t.passed] + ([r.error] if r.error else [])
+        verdicts.append(v)
     for m in mutants(assignment):
         if m.exercise not in points:
             raise LookupError(f"mutant {m.name}: no exercise {m.exercise!r} in {assignment}")

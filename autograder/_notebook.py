@@ -224,8 +224,9 @@ class Mutant:
         return match.group(1).strip() if match else self.name
 
 
-def mutants(assignment: str) -> list[Mutant]:
-    folder = PACKAGE / "mutants" / assignment
+def mutants(assignment: str, kind: str = "mutants") -> list[Mutant]:
+    """Known-wrong answers (``mutants/``), or correct ones in other styles (``alternatives/``)."""
+    folder = PACKAGE / kind / assignment
     out = []
     for path in sorted(folder.glob("*.py")):
         exercise = path.stem.split("__", 1)[0]

@@ -1,4 +1,6 @@
-"""Every known-wrong solution loses points on every run; every reference scores full marks.
+"""Every known-wrong solution loses points, with the same score on every run; every
+reference, and every correct answer in another style (`autograder/alternatives/`), scores
+full marks on every run.
 
 Each assignment is checked in its own process (`python -m autograder mutants`), so the
 threads that a deadlocking mutant leaves behind cannot disturb another assignment.
@@ -21,7 +23,9 @@ CASES = [
     (a, f"{ex.grade_id} (reference)")
     for a in ASSIGNMENTS
     for ex in exercises(read_notebook(ROOT / "source" / a / f"{a}.ipynb"))
-] + [(a, m.name) for a in ASSIGNMENTS for m in mutants(a)]
+] + [(a, m.name) for a in ASSIGNMENTS for m in mutants(a)] + [
+    (a, f"{m.name} (correct)") for a in ASSIGNMENTS for m in mutants(a, "alternatives")
+]
 
 
 pytestmark = pytest.mark.timeout(4 * 3600)
@@ -47,7 +51,7 @@ def test_solution_is_told_apart(verdicts, assignment, name):
     rows, stderr = verdicts[assignment]
     assert name in rows, f"no verdict for {name}; the checker said:\n{stderr[-2000:]}"
     row = rows[name]
-    if name.endswith("(reference)"):
+    if name.endswith(("(reference)", "(correct)")):
         assert row["ok"], (
             f"the reference scored {row['scores']} of {row['points']} in {REPEATS} runs; "
             f"failing: {sorted(set(row['failures']))}"
