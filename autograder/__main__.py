@@ -70,7 +70,7 @@ def _cmd_release(args) -> int:
 def _cmd_mutants(args) -> int:
     from ._mutants import main
 
-    return main(args.assignments, repeats=args.repeats, as_json=args.json)
+    return main(args.assignments, repeats=args.repeats, as_json=args.json, only=args.only)
 
 
 def _cmd_demo(args) -> int:
@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignments", nargs="*")
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print one JSON list of verdicts")
+    p.add_argument(
+        "--only", default="", help="check only the solutions whose name contains this text"
+    )
     p.set_defaults(func=_cmd_mutants)
 
     p = sub.add_parser("demo", help="release and grade the sample submissions end to end")
