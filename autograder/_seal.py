@@ -94,6 +94,10 @@ VOLATILE = {
     ("builtins", "raw_input"),
     ("getpass", "getpass"),
 }
+#: Modules that pytest itself writes to around every test (its assertion hooks).
+#: A hidden suite that patches a library module itself (a fake clock in
+#: ``time``) names it in a module-level ``LIBRARY_WRITES = ("time",)``.
+WRITTEN_PER_TEST = frozenset({"_pytest.assertion.util"})
 #: Library functions that ask for frames but never hand them to their caller.
 LEAK_FREE_MODULES = (
     "collections",
@@ -219,7 +223,15 @@ def _watched(value) -> bool:
 
 
 _SHADOW = object()
+_VERSION = object()
 _BUILTIN_NAMES = frozenset(vars(builtins))
+#: Offset of a dict's ``ma_version_tag`` (after ob_refcnt, ob_type and ma_used) on the
+#: default (GIL) builds of CPython 3.11 to 3.13, and of the dict a ``mappingproxy``
+#: wraps (after its header). :func:`install` proves both on probes before trusting them.
+_VERSION_OFFSET = 24
+_PROXY_MAPPING_OFFSET = 16
+
+
 
 
 def _snapshot(modules: dict) -> list:
@@ -288,6 +300,51 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
     # Nobody else (another process of this uid) may read this process's memory.
     _no_dump()
 
+    # ---- version tags. CPython gives every dict a version tag that changes on
+    # every write to it (PEP 509), even one that puts back the value that was
+    # there: a patch made during a test and undone before its end still shows.
+    # The tags are read through ctypes; these readers stay in this closure,
+    # because a view they return could also write.
+    import ctypes as _ctypes
+
+    def version_of(space: dict):
+        return _ctypes.c_uint64.from_address(id(space) + _VERSION_OFFSET)
+
+    def class_version_of(cls: type):
+        proxy = vars(cls)
+        inner = _ctypes.c_void_p.from_address(id(proxy) + _PROXY_MAPPING_OFFSET).value
+        return _ctypes.c_uint64.from_address(inner + _VERSION_OFFSET)
+
+    try:
+        probe = {"a": 1}
+        view = version_of(probe)
+        before = view.value
+        probe["a"] = 2
+        written = view.value
+        probe.setdefault("a", 3)
+        probe.get("a")
+        ok = written != before and view.value == written and probe == {"a": 2}
+
+        class Probe:
+            pass
+
+        view = class_version_of(Probe)
+        before = view.value
+        Probe.a = 1
+        ok = ok and view.value != before
+    except Exception:  # noqa: BLE001 - no ctypes, or an unknown layout
+        ok = False
+    if not ok:
+        version_of = class_version_of = None
+    # The helpers' namespaces: no code writes to them after they are loaded.
+    helper_versions = []
+    for name in helpers:
+        space = vars(sys.modules[name])
+        space.setdefault("__warningregistry__", {})  # warnings would add it on first use
+        if version_of is not None:
+            view = version_of(space)
+            helper_versions.append((view, _VERSION, view.value, f"{name}'s namespace"))
+
     modules = {n: m for n, m in list(sys.modules.items()) if isinstance(m, types.ModuleType)}
     # The standard library and the grader's own packages: third-party libraries
     # (matplotlib, pyparsing, ...) rebind their own globals while they run.
@@ -298,6 +355,12 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         if not _under(n, COLD) and (n.split(".")[0] in sys.stdlib_module_names or _under(n, ours))
     }
     hot = {n: m for n, m in watched.items() if _under(n, HOT)}
+    for name, mod in hot.items():
+        if name == "builtins":
+            continue
+        # warnings.warn() adds a registry to the globals of the code that warns:
+        # made now, it is only changed in place (no write to the module's namespace).
+        vars(mod).setdefault("__warningregistry__", {})
     known = set(_module_codes(modules.values(), own_only=False))
     library = _library_roots()
     late: set = set()  # code of library modules imported after the seal
@@ -336,8 +399,20 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
     for code in suite_code.values():
         _codes_of(code, hidden, set())
     import_hooks = (tuple(sys.meta_path), tuple(sys.path_hooks))
-    full = _snapshot(watched)
-    fast = _snapshot(hot)
+    full = _snapshot(watched) + helper_versions
+    fast = _snapshot(hot) + helper_versions
+    # Classes whose attributes (methods) decide a grade: setting one is refused.
+    ours_too = ours + tuple(helpers)
+    protected_types = set()
+    for n, m in modules.items():
+        if _under(n, ours_too):
+            for value in list(vars(m).values()):
+                if isinstance(value, type) and getattr(value, "__module__", None) == n:
+                    protected_types.add(value)
+    # Setting a class's attribute raises no audit event: its dict's version tag
+    # shows it. pytest writes a few class attributes of its own while it sets up
+    # a session, so the tags are taken once the tests are collected, and compared
+    # after each test (a class changed before that shows in the snapshot).
     # The grade is computed with the builtins as they are now.
     pristine_builtins = dict(vars(builtins))
     expected = {
@@ -382,6 +457,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
                 if now != value:
                     added = ", ".join(sorted(now - value)[:3])
                     out.append(f"{label}: {added} was added")
+            elif attr is _VERSION:
+                if owner.value != value:
+                    out.append(f"{label} was written to while grading")
             elif _type(owner) is dict or _type(owner) is types.MappingProxyType:
                 if owner.get(attr, missing) is not value:
                     out.append(f"{label} was changed")
@@ -474,6 +552,13 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         try:
             _exec(code, module.__dict__)
             module.__doc__ = None  # reachable through a callback's __globals__
+            module.__dict__.setdefault("__warningregistry__", {})
+            classes = [
+                value
+                for value in _list(module.__dict__.values())
+                if _isinstance(value, type) and value.__module__ == module.__name__
+            ]
+            protected_types.update(classes)
         except BaseException as exc:  # noqa: BLE001 - reported as a suite error
             box.append(None)
             box.append(f"the hidden suite could not be loaded: {_type(exc).__name__}")
@@ -481,6 +566,12 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         run["suite"] = _snapshot({module.__name__: module}) + [
             (private, k, v, f"builtins.{k}") for k, v in private.items()
         ]
+        # Their version tags are taken once the tests are collected (pytest may
+        # write to the module while collecting); any later write is tampering.
+        run["spaces"] = [(module.__dict__, "the hidden suite's namespace"), (private, "its builtins")]
+        declared = module.__dict__.get("LIBRARY_WRITES", ())
+        if _type(declared) is _tuple:
+            run["library_writes"] = _frozenset(n for n in declared if _type(n) is _str)
         box.append(module)
 
     def collected(caller, args):
@@ -497,6 +588,23 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
                 return
             clean[nodeid] = weight
         run["collected"] = clean
+        during = run["during"] = []
+        if version_of is not None:
+            for space, label in run.get("spaces", []):
+                view = version_of(space)
+                during.append((view, _VERSION, view.value, label))
+            # The modules a grade depends on most: no honest code writes to them
+            # during a test, except pytest's per-test assertion hooks and the
+            # library modules a suite declares that it patches itself.
+            writes = run.get("library_writes", ())
+            for mname, mod in hot.items():
+                if mname in WRITTEN_PER_TEST or mname in writes:
+                    continue
+                view = version_of(vars(mod))
+                during.append((view, _VERSION, view.value, f"the module {mname}"))
+            for cls in _list(protected_types):
+                view = class_version_of(cls)
+                during.append((view, _VERSION, view.value, f"{cls.__module__}.{cls.__qualname__}"))
 
     def outcome(caller, args):
         nodeid, status = args
@@ -506,7 +614,12 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         if nodeid in outcomes and outcomes[nodeid] != status:
             status = "failed"
         outcomes[nodeid] = status
-        run["tampered"] = run["tampered"] or changed(fast) or changed(run.get("suite", []))
+        run["tampered"] = (
+            run["tampered"]
+            or changed(fast)
+            or changed(run.get("suite", []))
+            or changed(run.get("during", []))
+        )
 
     def failed(caller, args):
         (nodeid,) = args
@@ -677,6 +790,8 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
             elif event in ("sys.settrace", "sys.setprofile") or event.startswith("sys.monitoring"):
                 if not trusted_requester:
                     deny("tracing", requester)
+            elif event in ("object.__setattr__", "object.__delattr__"):
+                patching(args)
             elif kind == "gc":
                 deny(event, requester)
             elif event == "sys.addaudithook":
@@ -731,9 +846,22 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         finally:
             busy.discard(ident)
 
+    def patching(args):
+        """Refuse to change a class or function that decides a grade (even for a moment)."""
+        obj = args[0]
+        kind_of = _type(obj)
+        if issubclass(kind_of, type):
+            if obj in protected_types:
+                deny(f"changing {obj.__name__}.{args[1]}")
+        elif kind_of is types.FunctionType:
+            if obj.__code__ in protected or obj.__code__ in hidden:
+                deny(f"changing {obj.__name__}.{args[1]}")
+
     def blind(event, args):
         """The rules that need no requester: the strictest answer for each event."""
         kind = event.split(".", 1)[0]
+        if event in ("object.__setattr__", "object.__delattr__"):
+            patching(args)
         if kind == "gc" or event in ("sys.addaudithook", "sys.settrace", "sys.setprofile"):
             deny(event)
         if event.startswith("sys.monitoring") or event in (
@@ -756,7 +884,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
             if args[0] in protected:
                 deny("running the grader's code objects")
 
-    guard_codes = _frozenset(f.__code__ for f in (guard, sensitive, checked_by_grader, deny, blind))
+    guard_codes = _frozenset(
+        f.__code__ for f in (guard, sensitive, checked_by_grader, deny, blind, patching)
+    )
     import multiprocessing.sharedctypes as _sharedctypes
     from importlib import _bootstrap_external
 
@@ -789,6 +919,8 @@ GUARDED_EVENTS = frozenset(
     (
         "sys._getframe",
         "object.__getattr__",
+        "object.__setattr__",
+        "object.__delattr__",
         "sys._current_frames",
         "sys._current_exceptions",
         "sys.settrace",

@@ -248,3 +248,88 @@ def test_ipython_hooks_cannot_turn_a_blank_notebook_into_a_pass(
     for gid, score in forged.items():
         assert score <= honest[gid], (gid, score, honest[gid])
     assert all(score == 0 for score in forged.values()), forged
+
+
+def test_a_write_undone_before_the_test_ends_still_scores_zero(tmp_path):
+    """A namespace the grade depends on, written and put back within one test, is seen.
+
+    The callbacks that a suite hands to student code carry the suite's namespace
+    (``__globals__``) and its builtins (``__builtins__``); the helper module
+    ``_trust`` is in ``sys.modules``. Each scenario writes one of them and undoes the
+    write at once, from inside a hidden test: nothing is left for a snapshot to find.
+    """
+    key, out = _play(
+        tmp_path,
+        """
+        import threading
+
+        def wrong(func, arglist):
+            return [func(*a) for a in arglist][::-1]  # the results in reverse order
+
+        def touching(where):
+            def run_in_threads(func, arglist):
+                if threading.current_thread().name == "hidden-test":
+                    space = {
+                        "globals": getattr(func, "__globals__", None),
+                        "builtins": getattr(func, "__builtins__", None),
+                        "helper": vars(sys.modules.get("autograder.suites._trust", sys)),
+                    }[where]
+                    if isinstance(space, dict):
+                        space["__probe__"] = 1
+                        del space["__probe__"]
+                return wrong(func, arglist)
+            return run_in_threads
+
+        out = {"wrong": run({"run_in_threads": wrong})}
+        for where in ("globals", "builtins", "helper"):
+            out[where] = run({"run_in_threads": touching(where)})
+        print(json.dumps(out))
+        """,
+    )
+    honest = _scores(key, out["wrong"])
+    assert len(honest) == 1 and 0 < honest[0] < 6.0, out["wrong"]
+    for where in ("globals", "builtins", "helper"):
+        assert _scores(key, out[where]) == [0.0], f"{where}: {out[where][-600:]}"
+        assert "written to while grading" in out[where], out[where][-600:]
+
+
+def test_the_grader_classes_and_functions_cannot_be_patched_even_briefly(tmp_path):
+    """A function's code is refused outright; a class attribute put back at once still shows."""
+    key, out = _play(
+        tmp_path,
+        """
+        import threading
+        from autograder import _harness
+        from autograder.suites import _trust
+        plugin = _harness._Plugin
+        func = next(v for v in vars(_trust).values()
+                    if type(v).__name__ == "function" and v.__module__ == _trust.__name__)
+
+        def wrong(f, arglist):
+            return [f(*a) for a in arglist][::-1]
+
+        def class_patch(f, arglist):
+            if threading.current_thread().name == "hidden-test":
+                original = plugin.pytest_pyfunc_call
+                plugin.pytest_pyfunc_call = lambda *a, **k: True  # ... and put it back at once
+                plugin.pytest_pyfunc_call = original
+            return wrong(f, arglist)
+
+        r = {
+            "function code": attempt(lambda: setattr(func, "__code__", func.__code__)),
+            "function defaults": attempt(lambda: setattr(func, "__defaults__", func.__defaults__)),
+            "class": run({"run_in_threads": class_patch}),
+            "wrong": run({"run_in_threads": wrong}),
+        }
+        class Mine:
+            pass
+        r["the notebook's own class"] = attempt(lambda: setattr(Mine, "x", 1))
+        print(json.dumps(r))
+        """,
+    )
+    assert out["function code"] == out["function defaults"] == "denied"
+    assert out["the notebook's own class"] == "allowed"
+    honest = _scores(key, out["wrong"])
+    assert len(honest) == 1 and honest[0] > 0, out["wrong"]
+    assert _scores(key, out["class"]) == [0.0], out["class"][-600:]
+    assert "_Plugin was written to while grading" in out["class"], out["class"][-600:]

@@ -13,6 +13,9 @@ import pytest
 from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
 from autograder.testing import ThreadWatch, call_with_deadline, thread_name, wait_until
 
+#: One test patches threading.excepthook: the seal must not count that as tampering.
+LIBRARY_WRITES = ("threading",)
+
 RUN = pytest.mark.exercise("run_in_threads")
 BEAT = pytest.mark.exercise("heartbeat")
 
