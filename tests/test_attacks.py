@@ -528,9 +528,6 @@ FORGERS = [(run, e["student"]) for run in MAIN_RUNS for e in entries_in(run) if 
 #: defect (docs/grading.md, "The threat model"), kept visible here rather than
 #: dropped: the test runs, and reports XPASS once the defect is fixed.
 OPEN = {
-    "forge_signal_busy": "a SIGALRM handler that fires inside the audit hook gets its frame",
-    "forge_patch_restore": "a suite global patched through a callback's __globals__ and "
-    "restored within one test is not seen by the snapshot",
     "forge_lying_list": "the visible asserts compare with ==, so a lying list passes them",
 }
 
