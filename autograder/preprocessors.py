@@ -168,6 +168,10 @@ class SafeExecute(Execute):
         self._notebook_used = 0
         self._notebook_cut = False
         self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout else None
+        ids = (resources or {}).get("nbgrader", {})
+        skipped = SKIPPED_FILES.pop((ids.get("student"), ids.get("assignment")), None)
+        if skipped:
+            nb.cells.insert(0, skipped_files_cell(skipped))
         unreadable = nb.metadata.get("autograder", {}).get("unreadable")
         if unreadable:
             self._not_run(nb.cells, f"not run: {unreadable}")
@@ -564,6 +568,24 @@ def stand_in(release_nb, reason: str):
     return nb
 
 
+#: (student, assignment) -> the files of a submission folder that were not copied
+#: for grading, filled by :func:`regular_files_only` and turned into a note at the
+#: top of that student's graded notebook by :class:`SafeExecute`.
+SKIPPED_FILES: dict[tuple[str, str], list[str]] = {}
+
+
+def skipped_files_cell(names: list[str]) -> NotebookNode:
+    """A markdown cell that tells the student (and the feedback) what was not copied."""
+    # A name is the student's text: no backtick may end the code span, no line break.
+    clean = [" ".join(n.replace("`", "'").split())[:200] for n in names[:20]]
+    shown = ", ".join(f"`{n}`" for n in clean) + (" and more" if len(names) > 20 else "")
+    return nbformat.v4.new_markdown_cell(
+        f"**[autograder]** These files of your submission were not copied for grading, "
+        f"because only regular files are: {shown}. If your notebook needs a file, submit the "
+        f"file itself, not a link to it."
+    )
+
+
 def regular_files_only(find_all_files):
     """Wrap nbgrader's find_all_files so that a submission's links and special files are skipped.
 
@@ -578,6 +600,9 @@ def regular_files_only(find_all_files):
 
     def find(path, exclude=None):
         kept = []
+        folder = os.path.abspath(str(path))
+        # submitted/<student>/<assignment>: the note goes into that student's notebook.
+        owner = (os.path.basename(os.path.dirname(folder)), os.path.basename(folder))
         for name in find_all_files(path, exclude):
             try:
                 mode = os.lstat(name).st_mode
@@ -586,6 +611,10 @@ def regular_files_only(find_all_files):
             if _stat.S_ISREG(mode):
                 kept.append(name)
             else:
+                what = "a symbolic link" if _stat.S_ISLNK(mode) else "not a regular file"
+                SKIPPED_FILES.setdefault(owner, []).append(
+                    f"{os.path.relpath(name, folder)} ({what})"
+                )
                 logging.getLogger("autograder").warning(
                     "Skipping %s: not a regular file (a link, a pipe or a device)", name
                 )

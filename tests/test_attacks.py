@@ -738,3 +738,17 @@ def test_a_notebook_has_a_wall_clock_limit(world):
     assert len(executed) * SLEEP_CELL <= NOTEBOOK_TIMEOUT + SLEEP_CELL, (
         f"{len(executed)} cells of {SLEEP_CELL} s ran: {len(executed) * SLEEP_CELL} s for one notebook"
     )
+
+
+@pytest.mark.parametrize("run", list(MAIN_RUNS))
+def test_files_left_out_of_a_submission_are_named_for_the_student(world, run):
+    """A link or a pipe is not copied for grading, and the student is told which (both paths)."""
+    course = Path(result_of(world, run)["course"])
+    student = "dangling_and_fifo"
+    where = [course / "autograded" / student, course / "feedback" / student]
+    where.append(course / "autograded" / f"{ASSIGNMENT}.report.json")
+    text = "".join(
+        files_text(p) if p.is_dir() else p.read_text(errors="replace") for p in where if p.exists()
+    )
+    for name in ("results.pipe", "data.csv"):
+        assert name in text, f"{run}: {student}'s skipped {name} is named in no feedback or report"
