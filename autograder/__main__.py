@@ -28,11 +28,18 @@ def _cmd_grade(args) -> int:
     for note in dict.fromkeys(record.notes):
         print(f"note: {safe_text(note)}", file=sys.stderr)
     if args.json:
+        for entry in scores.values():
+            entry.pop("report", None)
         print(json.dumps(scores, indent=2))
     else:
         for key, entry in scores.items():
             score = "manual" if entry.get("needs_manual_grade") else entry["score"]
             print(f"{key:24} {score} / {entry['max_score']}")
+            report = entry.get("report")
+            if report:
+                # The kernel printed this text (the score above is the verified one).
+                body = report.splitlines()[1:]
+                print("\n".join(safe_text(line) for line in body))
     return 1 if record.error else 0
 
 

@@ -16,6 +16,7 @@ from ._notebook import (
     assignments,
     course_root,
     demo_roles,
+    exercises,
     graded_cells,
     master_path,
     mutants,
@@ -138,7 +139,69 @@ def grade_one(
         records = grader.run([assignment], announce=announce)
         if not records:
             raise RuntimeError("the grader recorded nothing for this notebook")
-        return read_scores(root, assignment, ["student"])["student"], records[0]
+        scores = read_scores(root, assignment, ["student"])["student"]
+        graded = root / "autograded" / "student" / assignment / master.name
+        if graded.is_file() and not graded.is_symlink():
+            for exercise, report in hidden_reports(read_notebook(graded)).items():
+                if exercise in scores:
+                    scores[exercise]["report"] = report
+                    scores[exercise]["failing"] = failing_properties(report)
+        return scores, records[0]
+
+
+_VERDICT = re.compile(r"^\[autograder verdict v\d+ \S+ [0-9a-f]{64}\]$")
+
+
+def hidden_reports(nb) -> dict[str, str]:
+    """The hidden-test report printed in each test cell, by exercise.
+
+    It is the block the harness prints just before the seal's verdict line:
+    from ``<exercise>: <score> / <points> points`` to that line. The score is
+    verified separately (the gradebook holds only verified scores); this text
+    is what the kernel printed, for a person to read.
+    """
+    out = {}
+    for ex in exercises(nb):
+        cell = next(
+            (c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+             == ex.tests_id),
+            None,
+        )
+        if cell is None or cell.cell_type != "code":
+            continue
+        text = "".join(
+            o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"
+        )
+        lines = text.splitlines()
+        ends = [i for i, line in enumerate(lines) if _VERDICT.match(line.strip())]
+        stop = ends[-1] if ends else len(lines)
+        header = re.compile(rf"^{re.escape(ex.grade_id)}: \S+ / \S+ points$")
+        starts = [i for i in range(stop) if header.match(lines[i])]
+        if starts:
+            out[ex.grade_id] = "\n".join(lines[starts[-1] : stop])
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            first = (str(errors[-1].get("evalue", "")).strip().splitlines() or [""])[0][:300]
+            out[ex.grade_id] = (
+                f"{ex.grade_id}: not graded\n  ERROR the cell stopped before the hidden tests "
+                f"ran: {errors[-1].get('ename', 'Error')}: {first}"
+            )
+    return out
+
+
+def failing_properties(report: str) -> list[dict[str, str]]:
+    """The FAIL lines of a report, each with its reason (the indented lines below it)."""
+    out: list[dict[str, str]] = []
+    for line in report.splitlines():
+        if line.startswith("  FAIL  "):
+            out.append({"property": line[8:].strip(), "reason": ""})
+        elif line.startswith("  ERROR "):
+            out.append({"property": "the hidden suite", "reason": line[8:].strip()})
+        elif out and line.startswith("        "):
+            sep = "\n" if out[-1]["reason"] else ""
+            out[-1]["reason"] += sep + line.strip()
+    return out
 
 
 # --------------------------------------------------------------------------

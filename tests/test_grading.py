@@ -28,11 +28,30 @@ def test_grade_prints_every_graded_cell_as_json(tmp_path):
     scores = json.loads(proc.stdout)
     assert set(scores) == {"run_in_threads", "heartbeat", "why_daemon"}
     for key in ("run_in_threads", "heartbeat"):
-        assert scores[key] == {"score": 6.0, "max_score": 6.0}
+        assert scores[key] == {"score": 6.0, "max_score": 6.0, "failing": []}
     # A written answer waits for a person.
     assert scores["why_daemon"]["score"] is None
     assert scores["why_daemon"]["needs_manual_grade"]
     assert _gradebook_state() == before, "grading one notebook must not touch the course gradebook"
+
+
+def test_grade_shows_each_failing_property_with_its_reason(tmp_path):
+    buggy = tmp_path / "01_threads.ipynb"
+    nbformat.write(sample_submission("01_threads", read_notebook(RELEASE), "buggy"), buggy)
+    proc = run_cli("grade", str(buggy), "--assignment", "01_threads", "--json")
+    assert proc.returncode == 0, proc.stderr
+    scores = json.loads(proc.stdout)
+    for key in ("run_in_threads", "heartbeat"):
+        assert scores[key]["score"] < 6.0, scores
+        failing = scores[key]["failing"]
+        assert failing and all(f["property"] and f["reason"] for f in failing), failing
+    text = run_cli("grade", str(buggy), "--assignment", "01_threads")
+    assert text.returncode == 0, text.stderr
+    for key in ("run_in_threads", "heartbeat"):
+        for f in scores[key]["failing"]:
+            assert f["reason"].splitlines()[0] in text.stdout, text.stdout
+            if f["property"] != "the hidden suite":
+                assert f"  FAIL  {f['property']}" in text.stdout, text.stdout
 
 
 def test_grade_gives_zero_to_the_untouched_release():
