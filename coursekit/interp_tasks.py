@@ -1,0 +1,52 @@
+"""Small functions to run in subinterpreters: each is importable by module and name.
+
+A subinterpreter shares no objects with the main one, so code sent to it names a
+function by its module and attribute, as here, and imports it there.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+
+from coursekit.interp import current_id
+
+
+def square(x):
+    """Return x * x."""
+    return x * x
+
+
+def countdown(n):
+    """Count n down to zero in pure Python (CPU-bound); return n."""
+    start = n
+    while n > 0:
+        n -= 1
+    return start
+
+
+def where(x):
+    """Return (x, the id of the interpreter running this call, its process id)."""
+    return (x, current_id(), os.getpid())
+
+
+def fail_if_negative(x):
+    """Return x, or raise ValueError naming x if it is negative."""
+    if x < 0:
+        raise ValueError(f"negative item: {x}")
+    return x
+
+
+def meet(arg):
+    """Write one byte to arg[0], wait up to arg[2] s for a byte on arg[1]; return arg[3].
+
+    The caller reads the arrivals on one pipe and lets everyone go through the other,
+    so it sees how many calls run at the same time (it works in any interpreter: file
+    descriptors belong to the process).
+    """
+    arrive, release, timeout, tag = arg
+    os.write(arrive, b"x")
+    ready, _, _ = select.select([release], [], [], timeout)
+    if ready:
+        os.read(release, 1)
+    return tag
