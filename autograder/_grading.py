@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -306,6 +305,3 @@ def score_table(root: Path, names: list[str]) -> str:
         lines.append("")
     return "\n".join(lines).rstrip()
 
-
-def to_json(scores: dict) -> str:
-    return json.dumps(scores, indent=2, sort_keys=False)

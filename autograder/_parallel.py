@@ -118,42 +118,15 @@ def safe_text(text) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def isolation() -> tuple[str, bool | None]:
-    """Return (one line saying what isolation grading kernels get here, available?).
+def isolation() -> tuple[str, bool]:
+    """Return (one line saying what isolation grading kernels get here, available?)."""
+    from .sandbox import probe
 
-    `available` is None when this installation cannot tell (no sandbox probe).
-    """
     try:
-        from .sandbox import probe
-    except ImportError:
-        probe = None
-    if probe is not None:
-        try:
-            result = probe()
-        except Exception as exc:  # noqa: BLE001 - a broken probe is reported, not fatal
-            return f"unknown (the sandbox probe failed: {type(exc).__name__}: {exc})", False
-        text = ""
-        for attr in ("description", "summary", "line", "describe"):
-            value = getattr(result, attr, None)
-            value = value() if callable(value) else value
-            if isinstance(value, str) and value.strip():
-                text = value
-                break
-        text = text or str(result)
-        available = getattr(result, "available", getattr(result, "ok", None))
-        if callable(available):
-            available = available()
-        return " ".join(text.split()), (None if available is None else bool(available))
-    from .limits import landlock_abi
-
-    abi = landlock_abi()
-    if abi:
-        return (
-            f"Landlock ABI {abi}: writes confined to the notebook's folder and a private "
-            "temporary folder; no namespaces or cgroup (autograder.sandbox is not installed)",
-            None,
-        )
-    return "none: no Landlock in this Linux kernel and no autograder.sandbox", None
+        status = probe()
+    except Exception as exc:  # noqa: BLE001 - a broken probe is reported, not fatal
+        return f"unknown (the sandbox probe failed: {type(exc).__name__}: {exc})", False
+    return " ".join(status.describe().split()), bool(status.ok)
 
 
 # --------------------------------------------------------------------------
@@ -1208,11 +1181,6 @@ class Grader:
         """With --require-sandbox, refuse to start when the kernels cannot be isolated."""
         if not self.require_sandbox:
             return
-        if self.sandbox_available is None:
-            raise RuntimeError(
-                "--require-sandbox: this installation cannot check the kernel sandbox "
-                f"(no autograder.sandbox probe); isolation here: {self.isolation}"
-            )
         if not self.sandbox_available:
             raise RuntimeError(
                 f"--require-sandbox: the kernel sandbox is unavailable: {self.isolation}"

@@ -218,11 +218,6 @@ class Registry:
         with self._cond:
             return {lock: t for t, held in self._holds.items() for lock in held}
 
-    def is_blocked(self, thread: threading.Thread) -> bool:
-        """Whether `thread` is blocked in an instrumented primitive right now."""
-        with self._cond:
-            return thread.ident in self._waiting
-
     def wait_blocked(self, worker: Worker, timeout: float = 1.0, since: int | None = None) -> bool:
         """Wait until `worker` blocks in an instrumented primitive; False if it finished.
 

@@ -106,15 +106,6 @@ class Limits:
     def from_json(cls, text: str) -> Limits:
         return cls(**json.loads(text))
 
-    def describe(self) -> str:
-        cpu = f"{self.cpu_seconds:g} s" if self.cpu_seconds else "unlimited"
-        return (
-            f"memory {format_size(self.memory)}, address space {format_size(self.address_space)}, "
-            f"{self.tasks or 'unlimited'} threads+processes, CPU {cpu}, "
-            f"output {format_size(self.output_bytes)} per cell, files {format_size(self.file_size)}, "
-            f"sandbox {'on' if self.sandbox else 'off'}"
-            + (" (required)" if self.require_sandbox else "")
-        )
 
 
 # --------------------------------------------------------------------------
