@@ -93,6 +93,11 @@ c.SafeExecute.sandbox = True  # Landlock: writes only below the notebook's folde
 c.SafeExecute.require_sandbox = False
 c.SafeExecute.notebook_timeout = 1800  # seconds of wall-clock time for a whole notebook
 c.SafeExecute.notebook_output_limit = "16M"  # output kept for a whole notebook, every message type
+# The hidden tests: how long one test may run before it is reported as stuck (a test's
+# @pytest.mark.deadline overrides it), and how many seconds one exercise may lose to stuck
+# tests before its other tests are skipped. They reach each kernel with the grade seal.
+c.SafeExecute.test_deadline = 3.0
+c.SafeExecute.exercise_budget = 8.0
 
 # Modules that the masters write with %%writefile (07_multiprocessing's my_*.py) appear
 # beside the master when it is run in place; they are not part of the release.

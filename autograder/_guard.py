@@ -74,18 +74,27 @@ def suite_sources(assignment: str | None = None) -> tuple[dict[str, str], dict[s
     return suites, helpers
 
 
-def bundle(key: bytes, assignment: str | None = None) -> bytes:
-    """The secret bundle for one kernel: the key and the hidden suites it needs."""
+def bundle(key: bytes, assignment: str | None = None, settings: dict | None = None) -> bytes:
+    """The secret bundle for one kernel: the key, the hidden suites it needs, and the
+    harness's settings (``deadline``, ``budget``: seconds, from ``SafeExecute``)."""
     suites, helpers = suite_sources(assignment)
-    return json.dumps({"v": 2, "key": key.hex(), "suites": suites, "helpers": helpers}).encode()
+    data = {"v": 2, "key": key.hex(), "suites": suites, "helpers": helpers}
+    data["settings"] = {k: float(v) for k, v in (settings or {}).items() if k in SETTINGS}
+    return json.dumps(data).encode()
 
 
-def write_key(key: bytes, folder: str, assignment: str | None = None) -> str:
+#: The harness settings a bundle may carry.
+SETTINGS = ("deadline", "budget")
+
+
+def write_key(
+    key: bytes, folder: str, assignment: str | None = None, settings: dict | None = None
+) -> str:
     """Write the bundle for `key` to a new private file in `folder` and return its path."""
     path = os.path.join(folder, f"guard-{secrets.token_hex(8)}.json")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(bundle(key, assignment))
+        fh.write(bundle(key, assignment, settings))
     return path
 
 
@@ -139,12 +148,20 @@ def arm(path: str) -> None:
         data = json.loads(text)
         key = bytes.fromhex(data["key"])
         suites, helpers = data.get("suites", {}), data.get("helpers", {})
+        settings = data.get("settings", {})
     else:  # a bare key: the suites are on this machine's disk
         key = bytes.fromhex(text)
         suites, helpers = suite_sources()
+        settings = {}
     del raw, text
     _preload()
-    from . import _seal
+    from . import _harness, _seal
+
+    # Before the seal: it snapshots the harness as it is now.
+    if settings.get("deadline"):
+        _harness.DEFAULT_DEADLINE = float(settings["deadline"])
+    if settings.get("budget"):
+        _harness.DEFAULT_BUDGET = float(settings["budget"])
 
     _seal.install(key, suites, helpers)
 

@@ -56,10 +56,12 @@ python_files = test_*.py
 """
 
 SUITES = Path(__file__).with_name("suites")
-#: Seconds a single hidden test may run before it is reported as stuck.
+#: Seconds a single hidden test may run before it is reported as stuck. In a
+#: grading kernel it comes from ``c.SafeExecute.test_deadline`` (in the grade
+#: seal's bundle); the environment variable is for running suites by hand.
 DEFAULT_DEADLINE = float(os.environ.get("AUTOGRADER_DEADLINE", "3"))
 #: Seconds one exercise may lose to stuck tests before its other tests are skipped.
-DEFAULT_BUDGET = float(os.environ.get("AUTOGRADER_BUDGET", "8"))
+DEFAULT_BUDGET = float(os.environ.get("AUTOGRADER_BUDGET", "8"))  # c.SafeExecute.exercise_budget
 #: Seconds a test's leftover threads get to finish before the harness stops them.
 LEFTOVER_GRACE = 0.3
 

@@ -121,6 +121,14 @@ class SafeExecute(Execute):
     notebook_output_limit = Unicode(
         "16M", help="Output kept for a whole notebook, every message type counted (0: none)"
     ).tag(config=True)
+    test_deadline = Float(
+        3.0,
+        help="Seconds one hidden test may run before it is reported as stuck (a test's "
+        "@pytest.mark.deadline overrides it)",
+    ).tag(config=True)
+    exercise_budget = Float(
+        8.0, help="Seconds one exercise may lose to stuck tests before its other tests are skipped"
+    ).tag(config=True)
     interrupt_grace = Float(
         5.0, help="Seconds a kernel gets to stop after the cell timeout before it is killed"
     ).tag(config=True)
@@ -340,13 +348,15 @@ class SafeExecute(Execute):
 
     def _arm(self, key: bytes) -> str | None:
         assignment = (self.resources or {}).get("nbgrader", {}).get("assignment")
+        settings = {"deadline": self.test_deadline, "budget": self.exercise_budget}
         share = getattr(self.km, "share", None)
         if callable(share):
-            path = share(f"guard-{uuid.uuid4().hex}.json", _guard.bundle(key, assignment))
+            data = _guard.bundle(key, assignment, settings)
+            path = share(f"guard-{uuid.uuid4().hex}.json", data)
             host_path = None
         else:
             folder = getattr(self.km, "private_dir", None) or tempfile.gettempdir()
-            path = host_path = _guard.write_key(key, folder, assignment)
+            path = host_path = _guard.write_key(key, folder, assignment, settings)
         try:
             return run_sync(self._async_arm)(path)
         finally:

@@ -9,6 +9,7 @@ seal know), never the report the harness prints.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -333,3 +334,21 @@ def test_the_grader_classes_and_functions_cannot_be_patched_even_briefly(tmp_pat
     assert len(honest) == 1 and honest[0] > 0, out["wrong"]
     assert _scores(key, out["class"]) == [0.0], out["class"][-600:]
     assert "_Plugin was written to while grading" in out["class"], out["class"][-600:]
+
+
+def test_the_test_deadline_reaches_the_kernel_with_the_seal(tmp_path):
+    """c.SafeExecute.test_deadline travels in the bundle, not in the environment."""
+    key = _guard.new_key()
+    path = _guard.write_key(key, str(tmp_path), "01_threads", {"deadline": 7.5, "budget": 21})
+    script = (
+        f"import sys, json; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from autograder import _guard, _harness\n"
+        f"_guard.arm({path!r})\n"
+        "print(json.dumps([_harness.DEFAULT_DEADLINE, _harness.DEFAULT_BUDGET]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [7.5, 21.0]
