@@ -37,13 +37,14 @@ def interpreter_map(module_name, func_name, items, workers=2):
             t.start()
         for t in threads:
             t.join()
+        # Read every answer before closing: closing an interpreter unbinds what it put.
+        got = {}
+        for _ in items:
+            index, error, value = pickle.loads(answers.get(timeout=30))
+            got[index] = (error, value)
     finally:
         for s in subs:
             s.close()
-    got = {}
-    for _ in items:
-        index, error, value = pickle.loads(answers.get(timeout=30))
-        got[index] = (error, value)
     for i in range(len(items)):
         if got[i][0] is not None:
             raise got[i][0]
