@@ -593,9 +593,7 @@ def test_cores_are_busy_at_once(student, api):
     """on 3.13+, two subinterpreters keep two cores busy (CPU time / wall time, loose)"""
     if not REAL or (os.cpu_count() or 1) < 2:
         return  # a stand-in made of threads cannot run in parallel: checked on 3.13+ only
-    from coursekit.bench import calibrate_countdown
-
-    from coursekit.bench import countdown
+    from coursekit.bench import calibrate_countdown, countdown
 
     n = calibrate_countdown(0.25)
 
