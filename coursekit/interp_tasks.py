@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import select
+import time
 
 from coursekit.interp import current_id
 
@@ -50,3 +51,15 @@ def meet(arg):
     if ready:
         os.read(release, 1)
     return tag
+
+
+def timed_countdown(n):
+    """Count n down; return (start, end) by time.perf_counter() and this thread's CPU time.
+
+    perf_counter is one clock for the whole process, so calls in different interpreters
+    can be compared: did they overlap, and was each on a core while it ran?
+    """
+    start, cpu = time.perf_counter(), time.thread_time()
+    while n > 0:
+        n -= 1
+    return (start, time.perf_counter(), time.thread_time() - cpu)
