@@ -24,8 +24,6 @@ PENDING: set[str] = {
     "02_locks",
     "03_synchronization",
     "04_gil",
-    "05_queues",
-    "06_coroutines",
     "07_multiprocessing",
     "08_benchmarks",
 }

@@ -24,6 +24,19 @@ BCAST = pytest.mark.exercise("broadcast")
 GATHER = pytest.mark.exercise("gather_limited")
 PC = pytest.mark.exercise("async_producer_consumer")
 
+UNTESTED = {
+    "broadcast": {
+        "The tests don't cover targets that raise.": (
+            "a promise of what is not tested: there is nothing for a test to check"
+        ),
+    },
+    "async_producer_consumer": {
+        "`handle` is an `async def` function of one argument.": (
+            "an assumption granted to the student: every test passes such a function"
+        ),
+    },
+}
+
 
 class Sink:
     """A consumer (send/close) that records what it gets, optionally into a shared log."""
@@ -96,6 +109,7 @@ def _got(sink_items, expected, what):
 
 @CORO
 @pytest.mark.weight(2)
+@pytest.mark.contract("creates the generator, advances it to its first")
 def test_decorated_generator_is_primed(student):
     """calling a decorated generator function runs it up to its first yield, exactly once"""
     log = []
@@ -120,6 +134,7 @@ def test_decorated_generator_is_primed(student):
 
 
 @CORO
+@pytest.mark.contract("takes the same positional and keyword arguments")
 def test_passes_positional_and_keyword_arguments(student):
     """passes every positional and keyword argument on to the generator function"""
     seen = []
@@ -138,6 +153,7 @@ def test_passes_positional_and_keyword_arguments(student):
 
 
 @CORO
+@pytest.mark.contract("keeps the name and docstring")
 def test_keeps_the_name_and_docstring(student):
     """keeps the decorated function's name and docstring (functools.wraps)"""
 
@@ -156,6 +172,7 @@ def test_keeps_the_name_and_docstring(student):
 
 
 @CORO
+@pytest.mark.contract("creates the generator, advances it")
 def test_each_call_gives_a_new_generator(student):
     """gives a fresh, independent generator on every call"""
 
@@ -190,6 +207,7 @@ LINES = [
 
 @GREP
 @pytest.mark.weight(2)
+@pytest.mark.contract("`grep` is a generator coroutine", "other lines are dropped")
 def test_sends_matching_lines_in_order(student):
     """passes on exactly the lines that contain the pattern, unchanged and in order"""
     sink = Sink()
@@ -202,6 +220,7 @@ def test_sends_matching_lines_in_order(student):
 
 
 @GREP
+@pytest.mark.contract("before `g.send(line)` returns")
 def test_passes_each_line_on_at_once(student):
     """passes a matching line to the target before send() returns"""
     sink = Sink()
@@ -218,6 +237,9 @@ def test_passes_each_line_on_at_once(student):
 
 @GREP
 @pytest.mark.weight(2)
+@pytest.mark.contract(
+    "Closing `g` closes `target` exactly once", "Nothing closes `target` before that"
+)
 def test_closing_grep_closes_the_target_once(student):
     """closing grep closes its target, exactly once, and not before"""
     sink = Sink()
@@ -232,6 +254,7 @@ def test_closing_grep_closes_the_target_once(student):
 
 
 @GREP
+@pytest.mark.contract("Closing `g` closes `target` exactly once")
 def test_closes_a_generator_target(student):
     """works with a generator coroutine as its target, and closes it"""
     items, events = [], []
@@ -244,6 +267,7 @@ def test_closes_a_generator_target(student):
 
 
 @GREP
+@pytest.mark.contract("A line matches when `pattern in line`")
 def test_pattern_is_plain_text(student):
     """matches the pattern as plain text anywhere in the line (`pattern in line`)"""
     sink = Sink()
@@ -256,12 +280,44 @@ def test_pattern_is_plain_text(student):
     )
 
 
+@GREP
+@pytest.mark.contract("passed, unchanged", "A line matches when `pattern in line`")
+def test_lines_pass_unchanged_with_their_whitespace(student):
+    """passes lines on unchanged: newlines, tabs and leading spaces included"""
+    sink = Sink()
+    g = student.grep("err", sink)
+    lines = ["  err: indented\n", "\terr\tx\n", "\n", "no match \n", "err", " err "]
+    for line in lines:
+        _send(g, line, "grep")
+    expected = [line for line in lines if "err" in line]
+    assert same(sink.items, expected), (
+        f"the target got {safe_repr(sink.items)}, expected {safe_repr(expected)}: pass each "
+        "matching line on exactly as it came, without stripping or splitting it"
+    )
+
+
+@GREP
+@pytest.mark.contract("A line matches when `pattern in line`")
+def test_pattern_with_spaces_and_an_empty_line(student):
+    """matches a pattern that holds spaces, and tests the whole line, blanks and all"""
+    sink = Sink()
+    g = student.grep(" to ", sink)
+    lines = ["go to bed", "to be", "  to  ", "", "onto it", "back to\n"]
+    for line in lines:
+        _send(g, line, "grep")
+    expected = [line for line in lines if " to " in line]
+    assert same(sink.items, expected), (
+        f"with pattern ' to ' the target got {safe_repr(sink.items)}, expected {safe_repr(expected)}"
+    )
+
+
 # --------------------------------------------------------------------------
 # broadcast
 
 
 @BCAST
 @pytest.mark.weight(2)
+@pytest.mark.contract("`broadcast` is a generator coroutine", "Each item is sent to every target")
 def test_every_target_gets_every_item(student):
     """sends every item to every target, in order"""
     sinks = [Sink(f"t{i}") for i in range(3)]
@@ -274,6 +330,7 @@ def test_every_target_gets_every_item(student):
 
 
 @BCAST
+@pytest.mark.contract("in the order of `targets`")
 def test_targets_are_served_in_list_order(student):
     """for each item, serves the targets in list order before taking the next item"""
     log = []
@@ -289,6 +346,9 @@ def test_targets_are_served_in_list_order(student):
 
 @BCAST
 @pytest.mark.weight(2)
+@pytest.mark.contract(
+    "Closing `b` closes every target exactly once", "Nothing closes a target before that"
+)
 def test_closing_broadcast_closes_every_target_once(student):
     """closing broadcast closes every target exactly once, and not before"""
     sinks = [Sink(f"t{i}") for i in range(3)]
@@ -303,6 +363,7 @@ def test_closing_broadcast_closes_every_target_once(student):
 
 
 @BCAST
+@pytest.mark.contract("`targets` is any iterable of targets")
 def test_accepts_any_iterable_of_targets(student):
     """accepts any iterable of targets, e.g. a generator expression, and reads it once"""
     sinks = [Sink(f"t{i}") for i in range(2)]
@@ -319,6 +380,7 @@ def test_accepts_any_iterable_of_targets(student):
 
 
 @BCAST
+@pytest.mark.contract("Closing `b` closes every target exactly once")
 def test_mixes_generator_and_object_targets(student):
     """works with generator coroutines and send/close objects side by side"""
     items, events = [], []
@@ -409,6 +471,7 @@ class Crowd:
 
 @GATHER
 @pytest.mark.weight(2)
+@pytest.mark.contract("`gather_limited` is an `async def` function", "in the order of `factories`")
 async def test_results_come_back_in_input_order(student):
     """returns the results in input order, even when later calls finish first"""
     gather_limited = _check_async(student, "gather_limited")
@@ -438,6 +501,7 @@ async def test_results_come_back_in_input_order(student):
 
 @GATHER
 @pytest.mark.weight(2)
+@pytest.mark.contract("At most `limit` calls run at the same time")
 async def test_never_more_than_limit_at_once(student):
     """never runs more than `limit` calls at the same time"""
     gather_limited = _check_async(student, "gather_limited")
@@ -451,6 +515,7 @@ async def test_never_more_than_limit_at_once(student):
 
 @GATHER
 @pytest.mark.weight(2)
+@pytest.mark.contract("that many do run at the same time")
 async def test_reaches_the_limit(student):
     """really runs `limit` calls at the same time when there are enough of them"""
     gather_limited = _check_async(student, "gather_limited")
@@ -466,6 +531,7 @@ async def test_reaches_the_limit(student):
 
 @GATHER
 @pytest.mark.weight(2)
+@pytest.mark.contract("after cancelling every other call")
 async def test_failure_propagates_and_cancels_the_rest(student):
     """raises a failing call's exception itself, and cancels every other call first"""
     gather_limited = _check_async(student, "gather_limited")
@@ -518,6 +584,9 @@ async def test_failure_propagates_and_cancels_the_rest(student):
 
 
 @GATHER
+@pytest.mark.contract(
+    "the first one to be raised, in time", "an `async def` function with no parameters"
+)
 async def test_raises_the_first_failure_in_time(student):
     """raises the exception of the call that failed first in time"""
     gather_limited = _check_async(student, "gather_limited")
@@ -545,11 +614,102 @@ async def test_raises_the_first_failure_in_time(student):
 
 
 @GATHER
+@pytest.mark.contract("no factories give `[]`")
 async def test_no_calls_gives_an_empty_list(student):
     """returns [] for no factories"""
     gather_limited = _check_async(student, "gather_limited")
     results = await _within(gather_limited([], 2), 1.0, "gather_limited")
     assert same(results, []), f"no factories should give [], not {safe_repr(results)}"
+
+
+@GATHER
+@pytest.mark.weight(2)
+@pytest.mark.contract("frees its slot for the next factory at once")
+async def test_starts_the_next_call_as_soon_as_any_finishes(student):
+    """starts the next call as soon as any call finishes, not when a whole batch has"""
+    gather_limited = _check_async(student, "gather_limited")
+    fourth_started = asyncio.Event()
+    log = []
+
+    async def slow():
+        # Finishes only once call 3 has started: a batch of three would wait here in vain.
+        try:
+            await asyncio.wait_for(fourth_started.wait(), 1.5)
+        except TimeoutError:
+            log.append("gave up")
+        log.append("slow done")
+        return "slow"
+
+    async def quick(i):
+        if i == 3:
+            fourth_started.set()
+        log.append(f"quick {i}")
+        await asyncio.sleep(0)
+        return i
+
+    factories = [slow] + [lambda i=i: quick(i) for i in range(1, 6)]
+    results = await _within(gather_limited(factories, 3), 3.0, "gather_limited")
+    assert same(results, ["slow", 1, 2, 3, 4, 5]), f"wrong results: {safe_repr(results)}"
+    assert "gave up" not in log, (
+        "with limit=3, call 3 did not start while call 0 was still running, though calls 1 and 2 "
+        "had finished: a free slot must be used at once (a Semaphore around each call, or a pool "
+        "of workers), not only when the whole batch is done"
+    )
+
+
+@GATHER
+@pytest.mark.weight(2)
+@pytest.mark.contract(
+    "A factory is called only when a slot is free", "held to the limit too", "called at most once"
+)
+async def test_factories_that_start_at_once_are_limited_too(student):
+    """calls a factory only when a slot is free, so factories returning tasks are limited too"""
+    gather_limited = _check_async(student, "gather_limited")
+    limit, n = 3, 10
+    calls = [0] * n
+    state = {"called": 0, "finished": 0, "worst": 0}
+
+    async def work(i):
+        await asyncio.sleep(0.005 * (i % 3))
+        state["finished"] += 1
+        return None if i % 2 else i
+
+    def factory(i):
+        calls[i] += 1
+        state["called"] += 1
+        state["worst"] = max(state["worst"], state["called"] - state["finished"])
+        return asyncio.ensure_future(work(i))  # the work starts now, not when awaited
+
+    results = await _within(
+        gather_limited([lambda i=i: factory(i) for i in range(n)], limit), 2.5, "gather_limited"
+    )
+    assert calls == [1] * n, f"the factories were called {calls} times; each should be called once"
+    assert same(results, [None if i % 2 else i for i in range(n)]), (
+        f"wrong results: {safe_repr(results)}"
+    )
+    assert state["worst"] <= limit, (
+        f"{state['worst']} calls were under way at once with limit={limit}: a factory may start "
+        "its work as soon as it is called (it may return a Task), so call it only once a slot "
+        "is free, not all of them up front"
+    )
+
+
+@GATHER
+@pytest.mark.contract("It returns a list of the results")
+async def test_falsy_results_come_back_as_they_are(student):
+    """returns every result as it is: None, 0, '' and False included, in a real list"""
+    gather_limited = _check_async(student, "gather_limited")
+    values = [None, 0, "", False, [], 7]
+
+    async def give(v):
+        await asyncio.sleep(0)
+        return v
+
+    results = await _within(
+        gather_limited([lambda v=v: give(v) for v in values], 2), 2.0, "gather_limited"
+    )
+    _results(results, "gather_limited")
+    assert same(results, values), f"expected {values}, got {safe_repr(results)}"
 
 
 # --------------------------------------------------------------------------
@@ -570,11 +730,16 @@ def _recording_handle(delay=0.0):
 
 @PC
 @pytest.mark.weight(2)
+@pytest.mark.contract(
+    "`producer_consumer` is an `async def` function",
+    "Every item is handled exactly once",
+    "`None` included",
+)
 async def test_handles_every_item_exactly_once(student):
     """passes every item (None included) to handle exactly once, and returns every result"""
     producer_consumer = _check_async(student, "producer_consumer")
     handle, seen = _recording_handle()
-    items = [*range(25), None, "x", None]
+    items = [*range(25), None, "x", None, "", False, 0.0]
     results = await _within(producer_consumer(items, handle, 3), 2.5, "producer_consumer")
     # Compared by exact type and value, in any order; nothing of the student's is hashed.
     assert same_items(seen, items), (
@@ -589,6 +754,7 @@ async def test_handles_every_item_exactly_once(student):
 
 @PC
 @pytest.mark.weight(2)
+@pytest.mark.contract("`n_consumers` consumer tasks take items")
 async def test_runs_n_consumers_at_once(student):
     """runs exactly n_consumers calls of handle at the same time"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -604,6 +770,7 @@ async def test_runs_n_consumers_at_once(student):
 
 @PC
 @pytest.mark.weight(2)
+@pytest.mark.contract("It shuts down cleanly")
 async def test_leaves_no_task_pending(student):
     """has finished every task it started when it returns"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -619,6 +786,7 @@ async def test_leaves_no_task_pending(student):
 
 
 @PC
+@pytest.mark.contract("it reads `items` only as fast", "it may be a generator")
 async def test_reads_items_lazily(student):
     """takes items only as consumers make room: a bounded queue, not a race ahead"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -650,6 +818,7 @@ async def test_reads_items_lazily(student):
 
 @PC
 @pytest.mark.weight(2)
+@pytest.mark.contract("If `handle` raises")
 async def test_exception_in_handle_propagates_and_shuts_down(student):
     """raises the exception from handle itself, and leaves no task pending"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -688,6 +857,7 @@ async def test_exception_in_handle_propagates_and_shuts_down(student):
 
 
 @PC
+@pytest.mark.contract("It shuts down cleanly")
 async def test_no_items(student):
     """returns [] for no items, without leaving tasks behind"""
     producer_consumer = _check_async(student, "producer_consumer")
