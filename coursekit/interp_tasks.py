@@ -53,13 +53,31 @@ def meet(arg):
     return tag
 
 
-def timed_countdown(n):
-    """Count n down; return (start, end) by time.perf_counter() and this thread's CPU time.
+def _voluntary_switches():
+    """Return how often this thread gave up its core by waiting (Linux), or -1."""
+    try:
+        with open("/proc/thread-self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
 
-    perf_counter is one clock for the whole process, so calls in different interpreters
-    can be compared: did they overlap, and was each on a core while it ran?
+
+def timed_countdown(n):
+    """Count n down; return (start, end, CPU seconds, times this thread waited).
+
+    start and end come from time.perf_counter(), one clock for the whole process, so
+    calls in different interpreters can be compared: did they overlap? The CPU time is
+    this thread's (time.thread_time()). The last number counts the thread's voluntary
+    context switches (-1 where /proc is missing): a pure-Python loop never waits, unless
+    it has to wait for a GIL that another thread holds.
     """
+    waits = _voluntary_switches()
     start, cpu = time.perf_counter(), time.thread_time()
     while n > 0:
         n -= 1
-    return (start, time.perf_counter(), time.thread_time() - cpu)
+    end, cpu = time.perf_counter(), time.thread_time() - cpu
+    after = _voluntary_switches()
+    return (start, end, cpu, after - waits if waits >= 0 and after >= 0 else -1)
