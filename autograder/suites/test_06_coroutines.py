@@ -30,6 +30,16 @@ UNTESTED = {
             "a promise of what is not tested: there is nothing for a test to check"
         ),
     },
+    "wallet": {
+        "You may assume that the wallet is used by tasks of one event loop": (
+            "an assumption granted to the student: every test uses one loop and plain audits"
+        ),
+    },
+    "borrow": {
+        "The tests don't cover a `pool.release` that raises.": (
+            "a promise of what is not tested: there is nothing for a test to check"
+        ),
+    },
     "async_producer_consumer": {
         "`handle` is an `async def` function of one argument.": (
             "an assumption granted to the student: every test passes such a function"
@@ -866,3 +876,456 @@ async def test_no_items(student):
     results = await _within(producer_consumer([], handle, 3), 1.0, "producer_consumer")
     assert same(results, []) and seen == [], f"no items should give [], got {safe_repr(results)}"
     assert not _new_tasks(before), "tasks were still pending after returning"
+
+
+# --------------------------------------------------------------------------
+# Wallet
+
+
+WALLET = pytest.mark.exercise("wallet")
+
+
+def _wallet(student, balance):
+    cls = student.Wallet
+    assert type(cls) is type, "Wallet should be a class"
+    return cls(balance)
+
+
+def _balance(wallet):
+    value = wallet.balance
+    assert type(value) is int, f"balance should be an int, not {type_name(value)}"
+    return value
+
+
+async def _withdraw(wallet, amount, audit, seconds=2.0):
+    return await _within(wallet.withdraw(amount, audit), seconds, "withdraw")
+
+
+@WALLET
+@pytest.mark.contract(
+    "makes a wallet whose attribute `balance`",
+    "it awaits `audit(amount)`",
+    "Otherwise it returns `False` without calling `audit`",
+)
+async def test_withdraw_takes_what_fits_and_refuses_the_rest(student):
+    """takes the amount off when it fits (audit first), and refuses it otherwise"""
+    wallet = _wallet(student, 50)
+    audited = []
+
+    async def audit(amount):
+        await asyncio.sleep(0)
+        audited.append(amount)
+
+    assert _balance(wallet) == 50, "Wallet(50).balance should be 50"
+    got = await _withdraw(wallet, 20, audit)
+    assert got is True and _balance(wallet) == 30 and audited == [20], (
+        f"withdraw(20) from 50 gave {safe_repr(got)}, balance {safe_repr(wallet.balance)}, "
+        f"audits {audited}; expected True, 30 and one audit of 20"
+    )
+    got = await _withdraw(wallet, 40, audit)
+    assert got is False and _balance(wallet) == 30 and audited == [20], (
+        f"withdraw(40) from 30 gave {safe_repr(got)}, balance {safe_repr(wallet.balance)}, "
+        f"audits {audited}; expected False, no change and no audit"
+    )
+    got = await _withdraw(wallet, 30, audit)
+    assert got is True and _balance(wallet) == 0, (
+        f"withdraw(30) from 30 gave {safe_repr(got)}: an amount equal to the balance fits"
+    )
+
+
+@WALLET
+@pytest.mark.weight(2)
+@pytest.mark.contract("the balance never goes below zero", "take effect one at a time")
+async def test_two_withdrawals_cannot_both_pass_the_check(student):
+    """never lets two withdrawals both pass the check while the first one's audit awaits"""
+    wallet = _wallet(student, 100)
+    audits = []
+    second_audit = asyncio.Event()
+
+    async def audit(amount):
+        audits.append(amount)
+        if len(audits) > 1:
+            second_audit.set()
+            return
+        # The first audit waits for a second one: it comes at once if the check races.
+        try:
+            await asyncio.wait_for(second_audit.wait(), 0.3)
+        except TimeoutError:
+            pass
+
+    first = asyncio.ensure_future(wallet.withdraw(70, audit))
+    second = asyncio.ensure_future(wallet.withdraw(70, audit))
+    outcomes = await _within(asyncio.gather(first, second), 2.0, "two withdrawals")
+    balance = _balance(wallet)
+    assert len(audits) == 1 and balance == 30 and sorted(outcomes) == [False, True], (
+        f"two withdrawals of 70 from 100 gave {safe_repr(outcomes)}, {len(audits)} audit(s) and "
+        f"a balance of {balance}: the second one checked the balance while the first was still "
+        "awaiting its audit. Make the check, the audit and the update one step (an asyncio.Lock)"
+    )
+
+
+@WALLET
+@pytest.mark.weight(2)
+@pytest.mark.contract("If `audit` raises", "looks at the balance only after every earlier")
+async def test_a_failed_audit_changes_nothing_and_frees_the_wallet(student):
+    """after an audit raises, the balance is unchanged and the next withdrawal goes ahead"""
+    wallet = _wallet(student, 100)
+    go = asyncio.Event()
+    raised = []
+
+    async def failing_audit(amount):
+        await asyncio.wait_for(go.wait(), 2.0)
+        raised.append(ValueError("audit refused"))
+        raise raised[-1]
+
+    async def ok_audit(amount):
+        await asyncio.sleep(0)
+
+    first = asyncio.ensure_future(wallet.withdraw(70, failing_audit))
+    for _ in range(5):
+        await asyncio.sleep(0)  # the first withdrawal is now inside its audit
+    second = asyncio.ensure_future(wallet.withdraw(70, ok_audit))
+    for _ in range(5):
+        await asyncio.sleep(0)  # the second one has come as far as it may
+    go.set()
+    caught = None
+    try:
+        await _within(first, 2.0, "withdraw with a failing audit")
+    except ValueError as exc:
+        caught = exc
+    if caught is None:
+        pytest.fail("the audit raised ValueError, but withdraw did not", pytrace=False)
+    assert raised and caught is raised[0], (
+        f"expected the audit's ValueError, got {safe_repr(caught)}"
+    )
+    got = await _within(second, 2.0, "the withdrawal after a failed audit")
+    balance = _balance(wallet)
+    assert got is True and balance == 30, (
+        f"the first withdrawal's audit failed, so the second withdrawal of 70 from 100 should "
+        f"succeed, but it gave {safe_repr(got)} and the balance is {balance}: check the balance "
+        "only once the earlier withdrawal has finished, and leave it unchanged when audit raises"
+    )
+
+
+@WALLET
+@pytest.mark.contract("goes on working for the withdrawals that follow")
+async def test_a_cancelled_withdrawal_frees_the_wallet(student):
+    """a withdrawal cancelled during its audit changes nothing and doesn't block the wallet"""
+    wallet = _wallet(student, 100)
+    in_audit = asyncio.Event()
+
+    async def endless_audit(amount):
+        in_audit.set()
+        await asyncio.sleep(10)
+
+    async def ok_audit(amount):
+        await asyncio.sleep(0)
+
+    task = asyncio.ensure_future(wallet.withdraw(60, endless_audit))
+    await _within(in_audit.wait(), 1.0, "the audit")
+    task.cancel()
+    await asyncio.wait({task}, timeout=1.0)
+    assert task.done(), "withdraw did not stop when its task was cancelled"
+    assert _balance(wallet) == 100, "a cancelled withdrawal changed the balance"
+    got = await _withdraw(wallet, 60, ok_audit, 1.5)
+    assert got is True and _balance(wallet) == 40, (
+        f"after a cancelled withdrawal, withdraw(60) from 100 gave {safe_repr(got)}: "
+        "release the lock however the audit ends (async with, not acquire() and release())"
+    )
+
+
+@WALLET
+@pytest.mark.deadline(4)
+@pytest.mark.contract("Different wallets don't wait for each other")
+async def test_wallets_do_not_wait_for_each_other(student):
+    """one wallet's slow audit does not hold up a withdrawal from another wallet"""
+    a, b = _wallet(student, 10), _wallet(student, 10)
+    b_audit = asyncio.Event()
+    log = []
+
+    async def audit_a(amount):
+        try:
+            await asyncio.wait_for(b_audit.wait(), 1.5)
+        except TimeoutError:
+            log.append("gave up")
+
+    async def audit_b(amount):
+        b_audit.set()
+
+    results = await _within(
+        asyncio.gather(a.withdraw(5, audit_a), b.withdraw(5, audit_b)), 3.0, "two wallets"
+    )
+    assert same(list(results), [True, True]), f"the withdrawals gave {safe_repr(results)}"
+    assert not log, (
+        "wallet b's withdrawal waited until wallet a's audit had finished: give each wallet "
+        "its own lock (made in __init__), not one shared by the class"
+    )
+
+
+# --------------------------------------------------------------------------
+# borrow
+
+
+BORROW = pytest.mark.exercise("borrow")
+
+
+class Resource:
+    """A borrowed resource; identity is what matters."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __repr__(self):
+        return f"<resource {self.n}>"
+
+
+class Pool:
+    """A pool whose acquire and release await; the test can hold either at a gate."""
+
+    def __init__(self, acquire_gate=None, release_gate=None):
+        self.acquire_gate, self.release_gate = acquire_gate, release_gate
+        self.acquired, self.released = [], []
+        self.interrupted = 0
+        self.release_calls = 0
+        self.release_started = asyncio.Event()
+        self.acquire_started = asyncio.Event()
+
+    async def acquire(self):
+        self.acquire_started.set()
+        if self.acquire_gate is not None:
+            await asyncio.wait_for(self.acquire_gate.wait(), 2.0)
+        await asyncio.sleep(0)
+        res = Resource(len(self.acquired) + 1)
+        self.acquired.append(res)
+        return res
+
+    async def release(self, res):
+        self.release_calls += 1
+        self.release_started.set()
+        try:
+            if self.release_gate is not None:
+                await asyncio.wait_for(self.release_gate.wait(), 2.0)
+            else:
+                await asyncio.sleep(0.01)
+        except asyncio.CancelledError:
+            self.interrupted += 1
+            raise
+        self.released.append(res)
+
+
+def _borrow(student):
+    return _check_async(student, "borrow")
+
+
+def _released_once(pool, what):
+    assert pool.interrupted == 0, (
+        f"{what}, the release was interrupted by the cancellation, so the resource never went "
+        "back: run pool.release(res) where the cancellation can't reach it (asyncio.shield)"
+    )
+    assert len(pool.acquired) == 1 and len(pool.released) == 1, (
+        f"{what}, {len(pool.acquired)} resource(s) were acquired and {len(pool.released)} "
+        f"release(s) finished ({pool.release_calls} started); expected one of each"
+    )
+    assert pool.released[0] is pool.acquired[0], "the resource released is not the one acquired"
+
+
+@BORROW
+@pytest.mark.contract(
+    "`borrow` is an `async def` function",
+    "It awaits `pool.acquire()` once",
+    "When `borrow` returns or raises",
+)
+async def test_returns_the_result_and_releases(student):
+    """returns work's result, having released the resource it lent to work"""
+    borrow = _borrow(student)
+    pool = Pool()
+    given = []
+    answer = object()
+
+    async def work(res):
+        given.append(res)
+        await asyncio.sleep(0)
+        return answer
+
+    got = await _within(borrow(pool, work), 2.0, "borrow")
+    assert got is answer, f"borrow returned {safe_repr(got)}, not what work returned"
+    assert len(given) == 1 and pool.acquired and given[0] is pool.acquired[0], (
+        "work should be called once, with the resource from pool.acquire()"
+    )
+    _released_once(pool, "when borrow returned")
+
+
+@BORROW
+@pytest.mark.contract("If `work` raises")
+async def test_work_that_raises(student):
+    """raises work's exception itself, after releasing the resource"""
+    borrow = _borrow(student)
+    pool = Pool()
+    raised = []
+
+    async def work(res):
+        await asyncio.sleep(0)
+        raised.append(KeyError("no such row"))
+        raise raised[-1]
+
+    caught = None
+    try:
+        await _within(borrow(pool, work), 2.0, "borrow")
+    except KeyError as exc:
+        caught = exc
+    if caught is None:
+        pytest.fail("work raised KeyError, but borrow did not", pytrace=False)
+    assert caught is raised[0], f"expected work's KeyError, got {safe_repr(caught)}"
+    _released_once(pool, "when borrow raised")
+
+
+async def _cancelled(task, what):
+    """Await a task that should end with CancelledError; fail with words otherwise."""
+    await asyncio.wait({task}, timeout=2.0)
+    if not task.done():
+        task.cancel()
+        pytest.fail(f"{what}: borrow did not finish within 2 s", pytrace=False)
+    if not task.cancelled():
+        exc = task.exception()
+        if exc is None:
+            pytest.fail(
+                f"{what}: borrow returned normally; it swallowed the CancelledError, so "
+                "timeouts and task groups can't work. Re-raise it once the release is done",
+                pytrace=False,
+            )
+        fail_for(exc, f"borrow ({what})")
+
+
+@BORROW
+@pytest.mark.contract("exactly once, whether `work` returns, raises, or the task is cancelled")
+async def test_cancelled_while_working(student):
+    """releases the resource when the task is cancelled while work runs, and stays cancelled"""
+    borrow = _borrow(student)
+    pool = Pool()
+    started = asyncio.Event()
+
+    async def work(res):
+        started.set()
+        await asyncio.sleep(10)
+
+    task = asyncio.ensure_future(borrow(pool, work))
+    await _within(started.wait(), 1.0, "work")
+    task.cancel()
+    await _cancelled(task, "cancelled while work ran")
+    _released_once(pool, "after a cancellation during work")
+
+
+@BORROW
+@pytest.mark.weight(2)
+@pytest.mark.deadline(4)
+@pytest.mark.contract(
+    "even if it is cancelled more than once", "the release has finished, not merely started"
+)
+async def test_cancelled_twice_while_releasing(student):
+    """finishes the release even when cancelled (twice) during it, and only then raises"""
+    borrow = _borrow(student)
+    gate = asyncio.Event()
+    pool = Pool(release_gate=gate)
+
+    async def work(res):
+        await asyncio.sleep(0)
+        return "done"
+
+    task = asyncio.ensure_future(borrow(pool, work))
+    await _within(pool.release_started.wait(), 1.0, "pool.release")
+    task.cancel()
+    await asyncio.sleep(0.02)
+    if not task.done():
+        task.cancel()  # and once more, while the release is still running
+    await asyncio.wait({task}, timeout=0.3)
+    early = task.done() and not pool.released
+    gate.set()
+    await _cancelled(task, "cancelled while releasing")
+    _released_once(pool, "after two cancellations during the release")
+    assert not early, (
+        "borrow ended before the release had finished: after shielding the release, wait for "
+        "it to be done before raising"
+    )
+
+
+@BORROW
+@pytest.mark.contract("so `asyncio.timeout` still raises `TimeoutError`")
+async def test_timeout_during_the_release(student):
+    """under asyncio.timeout, finishes the release and lets the TimeoutError through"""
+    borrow = _borrow(student)
+    gate = asyncio.Event()
+    pool = Pool(release_gate=gate)
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, gate.set)  # the release takes 0.3 s; the timeout fires first
+
+    async def work(res):
+        return "done"
+
+    try:
+        async with asyncio.timeout(0.1):
+            await _within(borrow(pool, work), 2.0, "borrow")
+    except TimeoutError:
+        pass
+    else:
+        pytest.fail(
+            "asyncio.timeout(0.1) expired during the release, but no TimeoutError came out: "
+            "borrow must re-raise the CancelledError once the release is done",
+            pytrace=False,
+        )
+    _released_once(pool, "after the timeout")
+
+
+@BORROW
+@pytest.mark.contract("a `TaskGroup` still reports its real error")
+async def test_task_group_cancels_it_during_work(student):
+    """inside a TaskGroup whose other task fails, releases and lets the group report the error"""
+    borrow = _borrow(student)
+    pool = Pool()
+    started = asyncio.Event()
+    raised = []
+
+    async def work(res):
+        started.set()
+        await asyncio.sleep(10)
+
+    async def sibling():
+        await asyncio.wait_for(started.wait(), 1.0)
+        raised.append(ValueError("the other task failed"))
+        raise raised[-1]
+
+    reported = []
+    try:
+        async with asyncio.timeout(2.0):
+            async with asyncio.TaskGroup() as group:
+                group.create_task(borrow(pool, work))
+                group.create_task(sibling())
+    except BaseExceptionGroup as errors:
+        reported.extend(errors.exceptions)
+    except TimeoutError:
+        pytest.fail("the TaskGroup did not finish within 2 s", pytrace=False)
+    assert len(reported) == 1 and raised and reported[0] is raised[0], (
+        f"the TaskGroup reported {safe_repr(reported)}; expected only the other task's ValueError"
+    )
+    _released_once(pool, "after the TaskGroup cancelled borrow")
+
+
+@BORROW
+@pytest.mark.contract("while `pool.acquire()` runs, there is nothing to release")
+async def test_cancelled_while_acquiring(student):
+    """cancelled during acquire: raises CancelledError, calls neither work nor release"""
+    borrow = _borrow(student)
+    gate = asyncio.Event()
+    pool = Pool(acquire_gate=gate)
+    worked = []
+
+    async def work(res):
+        worked.append(res)
+
+    task = asyncio.ensure_future(borrow(pool, work))
+    await _within(pool.acquire_started.wait(), 1.0, "pool.acquire")
+    task.cancel()
+    await _cancelled(task, "cancelled while acquiring")
+    assert not worked and pool.release_calls == 0, (
+        f"after a cancellation during acquire, work ran {len(worked)} time(s) and release "
+        f"{pool.release_calls} time(s): nothing was lent, so there is nothing to do"
+    )
