@@ -1,7 +1,8 @@
 """The Python version matrix: `make matrix`, or `nox` in the repository root.
 
 For each of Python 3.11, 3.12 and 3.13 one session builds its own virtual environment
-from requirements.txt with constraints.txt, makes the course importable in it, then runs
+from requirements.txt with constraints.txt (on 3.13 also the subinterpreter backport
+interpreters-pep-734, which lesson 09 uses), makes the course importable in it, then runs
 
 - every lesson and master notebook under nbval (AUTOGRADER_STRICT=1, MPLBACKEND=Agg), and
 - the autograder's own tests: the reference and the known-wrong solutions of every
@@ -10,6 +11,11 @@ from requirements.txt with constraints.txt, makes the course importable in it, t
 Interpreters come from PATH (`python3.12`), or else from pyenv ($PYENV_ROOT/versions);
 none is ever downloaded. A missing interpreter fails its session. One version:
 `nox -s "matrix-3.12"`. The environments are kept in .nox/ and reused.
+
+Two more sessions, `matrix-3.13t` and `matrix-3.14t`, run the same checks on a
+free-threaded build when one is found (python3.13t / python3.14t on PATH, or a pyenv
+version such as 3.14.0t; scripts/pick_python.py looks). When none is found the session
+is reported as skipped, with the reason, and counted in nox's summary.
 """
 
 from __future__ import annotations
@@ -19,15 +25,22 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
 from nox.command import CommandFailed
 
 PYTHONS = ["3.11", "3.12", "3.13"]
+FREE_THREADED = ["3.13t", "3.14t"]
 ROOT = Path(__file__).resolve().parent
+#: Installed on top of requirements.txt where the version needs it (lesson 09).
+EXTRA = {"3.13": ["interpreters-pep-734==0.5.0"]}
 
-nox.options.sessions = ["matrix"]
+sys.path.insert(0, str(ROOT / "scripts"))
+from pick_python import pick  # noqa: E402 - scripts/ is not a package
+
+nox.options.sessions = ["matrix", *(f"matrix-{v}" for v in FREE_THREADED)]
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 nox.options.error_on_missing_interpreters = True
@@ -86,7 +99,41 @@ _PTH = (
 @nox.session(python=PYTHONS)
 def matrix(session: nox.Session) -> None:
     """Run the notebooks and the autograder's own tests on one Python version."""
+    _checks(session)
+
+
+def _free_threaded_session(version: str):
+    """Return a session on free-threaded Python `version` ("3.14t"), or one that skips."""
+    found = pick([version[:-1]], free_threaded=True)
+    if found is not None:
+        os.environ["PATH"] = str(Path(found[0]).parent) + os.pathsep + os.environ["PATH"]
+
+        def run(session: nox.Session) -> None:
+            _checks(session)
+
+        run.__doc__ = f"Run the matrix checks on free-threaded Python {version}."
+        return nox.session(name=f"matrix-{version}", python=version)(run)
+
+    def skip(session: nox.Session) -> None:
+        session.skip(
+            f"no free-threaded Python {version} (python{version}) on PATH or in pyenv; "
+            f"get one with `uv python install {version}`, the python.org installer, or "
+            "conda-forge's python-freethreading"
+        )
+
+    skip.__doc__ = f"Free-threaded Python {version}: skipped when none is found."
+    return nox.session(name=f"matrix-{version}", python=False)(skip)
+
+
+for _version in FREE_THREADED:
+    _free_threaded_session(_version)
+
+
+def _checks(session: nox.Session) -> None:
     session.install("-r", "requirements.txt", "-c", "constraints.txt")
+    extra = EXTRA.get(str(session.python), [])
+    if extra:
+        session.install(*extra)
     session.run("python", "-c", _PTH, str(ROOT), silent=True)
     session.run("python", "--version")
 
