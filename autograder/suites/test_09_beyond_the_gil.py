@@ -590,7 +590,7 @@ def _meet(student, workers):
 @pytest.mark.deadline(40)
 @pytest.mark.contract("so that `workers` calls run at the same time")
 def test_cores_are_busy_at_once(student, api):
-    """on 3.13+, two subinterpreters keep two cores busy (CPU time / wall time, loose)"""
+    """on 3.13+, two subinterpreters run at once and never wait for each other's GIL"""
     if not REAL or (os.cpu_count() or 1) < 2:
         return  # a stand-in made of threads cannot run in parallel: checked on 3.13+ only
     from coursekit.bench import calibrate_countdown
