@@ -5,7 +5,11 @@ so that close() is called while items are still queued; work functions wait
 until more than the allowed number of calls are inside (with a fallback
 deadline), so an implementation without a limit shows its peak at once; a
 stage of the pipeline waits until the next stage has handled an item, which
-only happens if the stages really run side by side.
+only happens if the stages really run side by side. A consumer that is held
+in send() while close() or send() is called shows a stop flag or a bounded
+queue every time; one slow call among quick ones shows batches; a generator
+that sleeps (and so lets other threads run) inside next() shows an iterator
+shared by several workers without a lock.
 """
 
 import threading
@@ -28,15 +32,29 @@ CONSUMER = pytest.mark.exercise("consumer_thread")
 PMAP = pytest.mark.exercise("parallel_map")
 PIPE = pytest.mark.exercise("pipeline")
 
+UNTESTED = {
+    "pipeline": {
+        "It may skip the work on the remaining items": "a permission granted to the student: "
+        "doing the remaining work and skipping it are both correct",
+    },
+}
+
+#: Items that are false or None: a sentinel `None` or an `if item:` loses them.
+FALSY = [None, 0, "", False, 0.0, (), None]
+
+
+class Halt(BaseException):
+    """An exception that is not an Exception: `except Exception` lets it through."""
+
 
 class Recorder:
     """A consumer (send/close) that records what happens to it, and from which thread.
 
-    `gate`, if given, holds the first send() until it is set (or 0.5 s pass);
+    `gate`, if given, holds the first send() until it is set (or `gate_timeout` s pass);
     `slow_close` makes close() take that many seconds before it counts as done.
     """
 
-    def __init__(self, gate=None, slow_close=0.0):
+    def __init__(self, gate=None, slow_close=0.0, gate_timeout=0.5, fail_on=()):
         self.lock = threading.Lock()
         self.items = []
         #: id(thread) -> thread (kept, so ids stay unique): a Thread subclass may fake
@@ -48,11 +66,24 @@ class Recorder:
         self.closes_started = 0
         self.closes_done = 0
         self.gate = gate
+        self.gate_timeout = gate_timeout
         self.slow_close = slow_close
+        #: Items whose send() raises (compared by identity); the exceptions raised.
+        self.fail_on = fail_on
+        self.raised = []
+        #: Set when send() is first entered (before the gate).
+        self.entered = threading.Event()
 
     def send(self, item):
+        self.entered.set()
         if self.gate is not None and not self.items:
-            self.gate.wait(0.5)
+            self.gate.wait(self.gate_timeout)
+        if any(item is bad for bad in self.fail_on):
+            exc = RuntimeError(f"the consumer cannot take {item!r}")
+            with self.lock:
+                self.events.append("raise")
+                self.raised.append(exc)
+            raise exc
         with self.lock:
             self.items.append(item)
             me = threading.current_thread()
@@ -92,6 +123,22 @@ def _close(ct, timeout=2.0):
     fail_for(value, "close()")
 
 
+def _close_while_busy(ct, gate, hold=0.2, timeout=3.0):
+    """Call ct.close() while the consumer is held in its first send(); free it `hold` s later.
+
+    A thread that stops on a flag instead of a sentinel then finds the flag set
+    when it comes back from that send, every time, with the other items still queued.
+    """
+    opener = threading.Timer(hold, gate.set)
+    opener.daemon = True
+    opener.start()
+    try:
+        _close(ct, timeout)
+    finally:
+        gate.set()
+        opener.cancel()
+
+
 def _ints(values, what):
     """Fail unless `values` is a list of exact ints; return it.
 
@@ -125,13 +172,19 @@ def _cpu_clock(ident):
 
 @CONSUMER
 @pytest.mark.weight(2)
+@pytest.mark.contract(
+    "`ConsumerThread` subclasses `threading.Thread`",
+    "in the order they were queued",
+    "Only the thread itself calls",
+)
 def test_delivers_every_item_in_order_from_its_own_thread(student):
     """passes every item to consumer.send in the order sent, from the consumer thread"""
-    rec = Recorder()
+    gate = threading.Event()
+    rec = Recorder(gate=gate, gate_timeout=2.0)
     ct = _started_consumer(student, rec)
     for i in range(50):
         ct.send(i)
-    _close(ct)
+    _close_while_busy(ct, gate)
     assert same(rec.items, list(range(50))), (
         f"the consumer received {safe_repr(rec.items)} instead of 0, 1, 2, ..., 49 in order"
     )
@@ -144,6 +197,7 @@ def test_delivers_every_item_in_order_from_its_own_thread(student):
 
 @CONSUMER
 @pytest.mark.weight(2)
+@pytest.mark.contract("returns only when every item queued before it")
 def test_close_waits_until_every_queued_item_is_delivered(student):
     """close() returns only after every queued item has reached the consumer"""
     gate = threading.Event()
@@ -175,9 +229,11 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
 
 @CONSUMER
 @pytest.mark.weight(2)
+@pytest.mark.contract("returns only when every item queued before it")
 def test_closes_the_consumer_once_after_the_last_item(student):
     """calls consumer.close() exactly once, after the last send, before close() returns"""
-    rec = Recorder(slow_close=0.2)
+    gate = threading.Event()
+    rec = Recorder(gate=gate, slow_close=0.2, gate_timeout=2.0)
     ct = _started_consumer(student, rec)
     for i in range(3):
         ct.send(i)
@@ -186,7 +242,15 @@ def test_closes_the_consumer_once_after_the_last_item(student):
         ct.close()
         return rec.closes_done, thread_alive(ct)
 
-    finished, value = call_with_deadline(close_and_look, timeout=2.5)
+    # Free the first send() only once close() has been called.
+    opener = threading.Timer(0.2, gate.set)
+    opener.daemon = True
+    opener.start()
+    try:
+        finished, value = call_with_deadline(close_and_look, timeout=3.0)
+    finally:
+        gate.set()
+        opener.cancel()
     if not finished:
         pytest.fail("close() did not return within 2.5 s", pytrace=False)
     fail_for(value, "close()")
@@ -204,9 +268,13 @@ def test_closes_the_consumer_once_after_the_last_item(student):
 
 
 @CONSUMER
+@pytest.mark.contract(
+    "The caller calls `start()`, then any number of `send(item)` (from any threads)"
+)
 def test_items_sent_from_many_threads_all_arrive(student):
     """delivers every item exactly once when several threads send at the same time"""
-    rec = Recorder()
+    gate = threading.Event()
+    rec = Recorder(gate=gate, gate_timeout=2.0)
     ct = _started_consumer(student, rec)
     barrier = threading.Barrier(4, timeout=2)
 
@@ -220,7 +288,7 @@ def test_items_sent_from_many_threads_all_arrive(student):
         p.start()
     for p in producers:
         p.join(2)
-    _close(ct)
+    _close_while_busy(ct, gate)
     expected = Counter(k * 1000 + i for k in range(4) for i in range(100))
     got = Counter(_ints(rec.items, "what the consumer received"))
     assert got == expected, (
@@ -233,6 +301,7 @@ def test_items_sent_from_many_threads_all_arrive(student):
 
 
 @CONSUMER
+@pytest.mark.contract("it blocks on the queue")
 def test_waits_for_items_without_busy_waiting(student):
     """an idle ConsumerThread blocks on its queue instead of spinning (uses no CPU)"""
     rec = Recorder()
@@ -256,6 +325,7 @@ def test_waits_for_items_without_busy_waiting(student):
 
 
 @CONSUMER
+@pytest.mark.contract("An item sent to an idle thread is delivered at once")
 def test_delivers_an_item_promptly(student):
     """an item sent to an idle ConsumerThread reaches the consumer within a fraction of a second"""
     rec = Recorder()
@@ -269,6 +339,92 @@ def test_delivers_an_item_promptly(student):
     assert arrived, (
         "an item took more than 0.5 s to reach the consumer: "
         "don't poll with time.sleep, block in queue.get()"
+    )
+
+
+@CONSUMER
+@pytest.mark.deadline(6)
+@pytest.mark.contract("returns without waiting for the consumer")
+def test_send_returns_while_the_consumer_is_busy(student):
+    """send() returns at once even while the consumer is still busy with an earlier item"""
+    gate = threading.Event()
+    rec = Recorder(gate=gate, gate_timeout=3.0)
+    ct = _started_consumer(student, rec)
+    try:
+        ct.send(0)
+        assert rec.entered.wait(2.0), "the first item never reached the consumer"
+
+        def send_more():
+            for i in range(1, 6):
+                ct.send(i)
+
+        # The consumer is held in send(0) for the whole watch.
+        finished, value = call_with_deadline(send_more, timeout=1.5)
+    finally:
+        gate.set()
+    if finished:
+        fail_for(value, "send()")
+    _close(ct, timeout=2.5)
+    assert finished, (
+        "send() waited while the consumer was busy with an earlier item: "
+        "put the item on an unbounded queue.Queue and return"
+    )
+    assert same(rec.items, list(range(6))), f"the consumer received {safe_repr(rec.items)}"
+
+
+@CONSUMER
+@pytest.mark.contract("Any object can be an item")
+def test_false_items_are_delivered_like_any_other(student):
+    """delivers None, 0, "", False and other false items like any other item"""
+    rec = Recorder()
+    ct = _started_consumer(student, rec)
+    items = [*FALSY, "last"]
+    for item in items:
+        ct.send(item)
+    _close(ct)
+    got = rec.items
+    assert len(got) == len(items) and all(a is b for a, b in zip(got, items, strict=False)), (
+        f"sent {safe_repr(items)} but the consumer received {safe_repr(got)}: "
+        "a sentinel must be an object no caller can send (not None), and no test like `if item:`"
+    )
+
+
+@CONSUMER
+@pytest.mark.weight(2)
+@pytest.mark.contract("If `consumer.send(item)` raises")
+def test_an_exception_in_the_consumer_reaches_close(student):
+    """after consumer.send raises, close() closes the consumer once and raises that exception"""
+    bad = object()
+    rec = Recorder(fail_on=(bad,))
+    ct = _started_consumer(student, rec)
+    for item in [1, 2, bad, 3, 4]:
+        ct.send(item)
+
+    def close_and_look():
+        try:
+            ct.close()
+        except Exception as exc:  # noqa: BLE001 - which exception is checked below
+            return exc, rec.closes_done, thread_alive(ct)
+        return None, rec.closes_done, thread_alive(ct)
+
+    finished, value = call_with_deadline(close_and_look, timeout=2.5)
+    if not finished:
+        pytest.fail("close() did not return within 2.5 s after consumer.send raised", pytrace=False)
+    fail_for(value, "close()")
+    exc, closes_done, alive = value
+    assert rec.raised, "the consumer never got the item that makes it raise"
+    assert exc is rec.raised[0], (
+        f"close() should raise the RuntimeError that consumer.send raised, but it "
+        f"{'returned normally' if exc is None else 'raised ' + safe_repr(exc)}: keep the "
+        "exception in the thread and raise it in close()"
+    )
+    assert closes_done == 1, (
+        f"consumer.close() had been called {closes_done} times when close() returned; "
+        "close the consumer once, even after an error (try/finally)"
+    )
+    assert not alive, "the thread was still running when close() raised"
+    assert rec.events == ["send", "send", "raise", "close"], (
+        f"the consumer saw {rec.events}: after send raises, no later item may be delivered"
     )
 
 
@@ -294,6 +450,7 @@ def _limit_probe(max_workers):
 
 @PMAP
 @pytest.mark.weight(2)
+@pytest.mark.contract("The result is a list of the results in input order")
 def test_results_come_back_in_input_order(student):
     """returns a list of results in input order, even when later calls finish first"""
     n = 6
@@ -318,6 +475,7 @@ def test_results_come_back_in_input_order(student):
 
 @PMAP
 @pytest.mark.weight(2)
+@pytest.mark.contract("Never more than `max_workers` calls run at the same time")
 def test_never_more_than_max_workers_at_once(student):
     """never runs more than max_workers calls at the same time"""
     func, probe = _limit_probe(3)
@@ -330,6 +488,7 @@ def test_never_more_than_max_workers_at_once(student):
 
 @PMAP
 @pytest.mark.weight(2)
+@pytest.mark.contract("Never more than `max_workers` calls run at the same time")
 def test_reaches_max_workers(student):
     """really runs max_workers calls at the same time when there are enough items"""
     func, probe = _limit_probe(3)
@@ -343,6 +502,7 @@ def test_reaches_max_workers(student):
 
 @PMAP
 @pytest.mark.weight(2)
+@pytest.mark.contract("raises the exception of the first failing item in input order")
 def test_first_exception_in_input_order_propagates(student):
     """raises the exception of the first failing item in input order"""
     later_failed = threading.Event()
@@ -373,6 +533,7 @@ def test_first_exception_in_input_order_propagates(student):
 
 
 @PMAP
+@pytest.mark.contract("raises the exception of the first failing item in input order")
 def test_waits_for_running_calls_before_raising(student):
     """raises only after the calls that had started have finished"""
     lock = threading.Lock()
@@ -403,14 +564,154 @@ def test_waits_for_running_calls_before_raising(student):
 
 
 @PMAP
+@pytest.mark.deadline(5)
+@pytest.mark.contract("`items` is any iterable", "No items give `[]`")
 def test_accepts_any_iterable(student):
-    """accepts any iterable, including a generator, and gives [] for no items"""
-    results = student.parallel_map(abs, (x for x in [-1, -2, 3]), 2)
-    assert same(results, [1, 2, 3]), (
-        f"parallel_map(abs, a generator of -1, -2, 3, 2) gave {safe_repr(results)}"
+    """accepts any iterable, including a slow generator, and gives [] for no items"""
+
+    def slowly(values):
+        # The sleep lets other threads run while the generator is inside next():
+        # a second thread calling next() then gets "generator already executing".
+        for x in values:
+            time.sleep(0.02)
+            yield x
+
+    values = [-1, -2, 3, -4, 5, -6, 7, -8]
+    try:
+        results = student.parallel_map(abs, slowly(values), 4)
+    except ValueError as exc:
+        pytest.fail(
+            f"parallel_map raised {safe_repr(exc)} on a generator: only one thread at a time "
+            "may take items from it (read it in one thread, or hold a lock around next())",
+            pytrace=False,
+        )
+    assert same(results, [abs(x) for x in values]), (
+        f"parallel_map(abs, a generator of {values}, 4) gave {safe_repr(results)}"
     )
     empty = student.parallel_map(abs, [], 2)
     assert same(empty, []), f"no items should give [], not {safe_repr(empty)}"
+
+
+class GuardedIterator:
+    """An iterator that is not safe to share: it notices two threads inside __next__ at once.
+
+    The first __next__ waits (releasing the GIL) for a second caller to arrive, so
+    workers that all take items straight from it are caught every time; a single
+    reader, or readers behind a lock, never get there and only cost that wait.
+    """
+
+    def __init__(self, values):
+        self.values = list(values)
+        self.probe = ConcurrencyProbe()
+        self.calls = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        with self.probe:
+            self.calls += 1
+            if self.calls == 1:
+                wait_until(lambda: self.probe.active > 1, 0.3)
+            time.sleep(0.005)
+            if not self.values:
+                raise StopIteration
+            return self.values.pop(0)
+
+
+@PMAP
+@pytest.mark.contract("take items from it in one thread at a time")
+def test_takes_items_from_one_thread_at_a_time(student):
+    """never calls next() on the items from two threads at the same time"""
+    values = list(range(8))
+    items = GuardedIterator(values)
+    finished, results = call_with_deadline(student.parallel_map, abs, items, 4, timeout=2.5)
+    assert finished, "parallel_map did not return within 2.5 s"
+    assert items.probe.peak <= 1, (
+        f"{items.probe.peak} threads were inside next() on the items at the same time: an "
+        "iterator (a generator, for one) may not be shared by threads; read it in one thread, "
+        "or hold a lock around next()"
+    )
+    fail_for(results, "parallel_map")
+    assert same(results, values), f"parallel_map(abs, 0..7, 4) gave {safe_repr(results)}"
+
+
+@PMAP
+@pytest.mark.contract("Items and results can be any objects")
+def test_false_items_and_results_are_kept(student):
+    """passes None, 0, "" and False on as items and keeps them as results"""
+    results = student.parallel_map(lambda x: x, list(FALSY), 3)
+    if type(results) is not list:
+        pytest.fail(f"parallel_map should return a list, not {type_name(results)}", pytrace=False)
+    assert len(results) == len(FALSY) and all(
+        a is b for a, b in zip(results, FALSY, strict=False)
+    ), f"parallel_map(identity, {safe_repr(FALSY)}, 3) gave {safe_repr(results)}"
+    nones = student.parallel_map(lambda x: None, range(5), 2)
+    assert same(nones, [None] * 5), (
+        f"a function that returns None for 5 items should give five Nones, not {safe_repr(nones)}"
+    )
+
+
+@PMAP
+@pytest.mark.contract("If `max_workers` is below 1")
+def test_max_workers_below_one_is_refused(student):
+    """raises ValueError for max_workers below 1, without calling func"""
+    calls = []
+    for bad in (0, -1):
+        finished, value = call_with_deadline(
+            student.parallel_map, calls.append, [1, 2], bad, timeout=1.0
+        )
+        assert finished, f"parallel_map(func, [1, 2], {bad}) hung instead of raising ValueError"
+        assert issubclass(type(value), ValueError), (
+            f"parallel_map(func, [1, 2], {bad}) should raise ValueError, "
+            f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
+        )
+    assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
+
+
+@PMAP
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract("A call that takes long holds up no other item")
+def test_a_slow_call_holds_up_no_other_item(student):
+    """while one call is slow, the other workers go on with the next items (no batches)"""
+    n = 8
+    started = [threading.Event() for _ in range(n)]
+    saw_last = []
+
+    def func(i):
+        started[i].set()
+        if i == 0:
+            # With max_workers=2, the other worker alone should get through items 1..7.
+            saw_last.append(started[n - 1].wait(1.5))
+        return i
+
+    results = student.parallel_map(func, range(n), 2)
+    assert same(results, list(range(n))), f"wrong results: {safe_repr(results)}"
+    assert saw_last == [True], (
+        "while the call for item 0 was slow, the last item never started: "
+        "a worker that finishes should take the next item at once, not wait for a whole batch"
+    )
+
+
+@PMAP
+@pytest.mark.contract("raises the exception of the first failing item in input order")
+def test_an_exception_that_is_not_an_exception_propagates(student):
+    """raises an exception derived only from BaseException, like any other"""
+    raised = []
+
+    def func(i):
+        if i == 2:
+            raised.append(Halt("item 2"))
+            raise raised[-1]
+        return i
+
+    finished, value = call_with_deadline(student.parallel_map, func, range(5), 3, timeout=2.0)
+    assert finished, "parallel_map hung after a call raised a BaseException"
+    assert raised and value is raised[0], (
+        "a call raised Halt (a BaseException, not an Exception), and parallel_map should raise "
+        f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
 
 
 # --------------------------------------------------------------------------
@@ -438,6 +739,11 @@ class Stage:
 
 @PIPE
 @pytest.mark.weight(2)
+@pytest.mark.contract(
+    "An item `x` becomes",
+    "Every input is processed exactly once",
+    "The result is the list of outputs of the last stage",
+)
 def test_every_input_goes_through_every_stage_once(student):
     """passes every input through every stage exactly once and returns the last outputs"""
     add, times = Stage(lambda x: x + 1), Stage(lambda x: x * 10)
@@ -457,6 +763,7 @@ def test_every_input_goes_through_every_stage_once(student):
 @PIPE
 @pytest.mark.weight(2)
 @pytest.mark.deadline(5)
+@pytest.mark.contract("Each stage has `workers_per_stage` worker threads")
 def test_each_stage_runs_workers_per_stage_threads(student):
     """runs exactly workers_per_stage calls of each stage at the same time"""
     workers = 3
@@ -485,6 +792,7 @@ def test_each_stage_runs_workers_per_stage_threads(student):
 
 @PIPE
 @pytest.mark.deadline(5)
+@pytest.mark.contract("Each stage has `workers_per_stage` worker threads")
 def test_stages_run_at_the_same_time(student):
     """lets later stages work while earlier stages are still busy (a pipeline, not batches)"""
     second_started = threading.Event()
@@ -510,6 +818,7 @@ def test_stages_run_at_the_same_time(student):
 
 
 @PIPE
+@pytest.mark.contract("no thread it started is still running")
 def test_no_thread_left_running(student):
     """leaves no thread running when it returns"""
     watch = ThreadWatch()
@@ -524,6 +833,7 @@ def test_no_thread_left_running(student):
 
 @PIPE
 @pytest.mark.weight(2)
+@pytest.mark.contract("If a stage raises")
 def test_an_exception_in_a_stage_reaches_the_caller(student):
     """re-raises an exception from a stage, and still shuts every thread down"""
     watch = ThreadWatch()
@@ -547,6 +857,7 @@ def test_an_exception_in_a_stage_reaches_the_caller(student):
 
 @PIPE
 @pytest.mark.weight(2)
+@pytest.mark.contract("If a stage raises")
 def test_shuts_down_when_every_call_of_a_stage_fails(student):
     """shuts down cleanly even when every call of the first stage raises"""
     watch = ThreadWatch()
@@ -569,6 +880,7 @@ def test_shuts_down_when_every_call_of_a_stage_fails(student):
 
 
 @PIPE
+@pytest.mark.contract("`stages` is a non-empty list", "The result is the list of outputs")
 def test_empty_input_and_a_single_stage(student):
     """handles no items (returns []) and a pipeline of one stage"""
     watch = ThreadWatch()
@@ -578,3 +890,97 @@ def test_empty_input_and_a_single_stage(student):
     assert sorted(out) == [1, 2, 3], f"abs of -3, 1, -2 gave {safe_repr(sorted(out))}"
     left = watch.settle(0.3)
     assert not left, f"{len(left)} thread(s) still running"
+
+
+@PIPE
+@pytest.mark.contract("Items and the outputs of every stage can be any objects")
+def test_false_items_and_outputs_flow_through(student):
+    """passes None, 0, "" and False through the stages like any other value"""
+
+    def key(x):
+        return (type(x).__name__, x)
+
+    out = _run_pipeline(student, list(FALSY), [lambda x: x, lambda x: x], 2)
+    if type(out) is not list:
+        pytest.fail(f"run_pipeline should return a list, not {type_name(out)}", pytrace=False)
+    plain = (type(None), int, str, bool, float, tuple)
+    assert all(type(x) in plain for x in out) and Counter(map(key, out)) == Counter(
+        map(key, FALSY)
+    ), f"the inputs {safe_repr(FALSY)} came out as {safe_repr(out)} (in any order)"
+    nones = _run_pipeline(student, range(4), [lambda x: None, lambda x: x], 2)
+    assert same(nones, [None] * 4), (
+        f"a first stage that returns None should give four Nones, not {safe_repr(nones)}: "
+        "a sentinel must be an object no stage can return"
+    )
+
+
+@PIPE
+@pytest.mark.contract("If `workers_per_stage` is below 1")
+def test_workers_per_stage_below_one_is_refused(student):
+    """raises ValueError for workers_per_stage below 1, without starting a thread"""
+    for bad in (0, -2):
+        watch = ThreadWatch()
+        called = []
+        finished, value = call_with_deadline(
+            student.run_pipeline, [1, 2], [called.append], bad, timeout=1.0
+        )
+        assert finished, f"run_pipeline(items, stages, {bad}) hung instead of raising ValueError"
+        assert issubclass(type(value), ValueError), (
+            f"run_pipeline([1, 2], [f], {bad}) should raise ValueError, "
+            f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
+        )
+        assert not called, "a stage ran although workers_per_stage was below 1"
+        left = watch.settle(0.3)
+        assert not left, f"{len(left)} thread(s) left running by run_pipeline(..., {bad})"
+
+
+@PIPE
+@pytest.mark.deadline(5)
+@pytest.mark.contract("Stages are connected by `queue.Queue`s, fed in input order")
+def test_one_worker_per_stage_takes_the_items_in_input_order(student):
+    """with one worker per stage, every stage sees the items in input order"""
+    all_fed = threading.Event()
+
+    def items():
+        yield from range(12)
+        all_fed.set()
+
+    def first(x):
+        if type(x) is int and x == 0:
+            all_fed.wait(1.0)  # let every item queue up behind item 0
+        return x
+
+    one, two = Stage(first), Stage(lambda x: x)
+    out = _ints(_run_pipeline(student, items(), [one, two], 1), "the result")
+    assert sorted(out) == list(range(12)), f"wrong outputs: {safe_repr(sorted(out))}"
+    for name, stage in (("first", one), ("second", two)):
+        seen = _ints(stage.seen, f"what the {name} stage was given")
+        assert seen == list(range(12)), (
+            f"with one worker per stage the {name} stage took the items in the order {seen}: "
+            "connect the stages with first-in, first-out queue.Queues"
+        )
+
+
+@PIPE
+@pytest.mark.contract("If a stage raises")
+def test_a_base_exception_in_a_stage_reaches_the_caller(student):
+    """re-raises an exception derived only from BaseException, and shuts every thread down"""
+    watch = ThreadWatch()
+    raised = []
+
+    def halting(x):
+        if type(x) is int and x == 4:
+            raised.append(Halt("four"))
+            raise raised[-1]
+        return x
+
+    finished, value = call_with_deadline(
+        student.run_pipeline, range(10), [lambda x: x, halting], 2, timeout=2.0
+    )
+    assert finished, "run_pipeline hung after a stage raised a BaseException"
+    assert raised and value is raised[0], (
+        "a stage raised Halt (a BaseException, not an Exception), and run_pipeline should raise "
+        f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
+    left = watch.settle(0.3)
+    assert not left, f"{len(left)} thread(s) still running after the exception"
