@@ -590,9 +590,9 @@ def _meet(student, workers):
 @pytest.mark.deadline(40)
 @pytest.mark.contract("so that `workers` calls run at the same time")
 def test_cores_are_busy_at_once(student, api):
-    """on 3.13+, two subinterpreters run at once and never wait for each other's GIL"""
-    if not REAL or (os.cpu_count() or 1) < 2:
-        return  # a stand-in made of threads cannot run in parallel: checked on 3.13+ only
+    """two calls overlap in time; on 3.13+ they never wait for each other's GIL"""
+    # A stand-in made of threads (3.11, 3.12) shares one GIL: there only the overlap counts.
+    only_overlap = not REAL or (os.cpu_count() or 1) < 2
     from coursekit.bench import calibrate_countdown
 
     n = calibrate_countdown(0.3)
@@ -615,7 +615,9 @@ def test_cores_are_busy_at_once(student, api):
         union = max(e1, e2) - min(s1, s2)
         overlap = max(0.0, min(e1, e2) - max(s1, s2)) / max(min(e1 - s1, e2 - s2), 1e-9)
         busy = (c1 + c2) / max(union, 1e-9)  # cores busy at once, on average
-        if w1 >= 0 and w2 >= 0:
+        if only_overlap:
+            parallel = overlap >= 0.5
+        elif w1 >= 0 and w2 >= 0:
             # Two threads sharing one GIL hand it over every few milliseconds, and each
             # hand-over is a wait (a voluntary context switch): dozens in 0.3 s. With a GIL
             # per interpreter the loops never wait, however loaded the machine is.
