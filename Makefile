@@ -1,5 +1,9 @@
 # Every target creates .venv on first use, so a fresh clone needs only Python 3.11+ and make.
-PYTHON ?= python3
+# The Python that builds .venv: the newest CPython from 3.14 down to PYTHON_CEILING, on PATH
+# or in pyenv (scripts/pick_python.py runs each candidate and says which it picked).
+# `PYTHON=python3.11 make ...` chooses one yourself. An existing .venv is kept as it is.
+PYTHON_CEILING ?= 3.11
+PYTHON ?= $(shell python3 scripts/pick_python.py --ceiling $(PYTHON_CEILING) || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -19,7 +23,9 @@ help:
 	@echo "make release       regenerate release/ from source/"
 	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
 	@echo "make grade ASSIGNMENT=01_threads JOBS=4   autograde submitted/ in parallel into the gradebook"
-	@echo "make matrix        notebooks and autograder tests on Python 3.11, 3.12, 3.13 (nox)"
+	@echo "make matrix        notebooks and autograder tests on Python 3.11, 3.12, 3.13 (nox),"
+	@echo "                   and on free-threaded 3.13t/3.14t when found (else skipped, with the reason)"
+	@echo "make venv          build .venv with the newest CPython 3.14..3.11 found (PYTHON=python3.11 to choose)"
 
 venv: $(STAMP)
 
