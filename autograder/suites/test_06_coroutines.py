@@ -1261,12 +1261,17 @@ async def test_timeout_during_the_release(student):
     async def work(res):
         return "done"
 
-    try:
-        async with asyncio.timeout(0.1):
-            await _within(borrow(pool, work), 2.0, "borrow")
-    except TimeoutError:
-        pass
-    else:
+    async def attempt():
+        # borrow is awaited directly: a wait_for between them would hide a swallowed cancel.
+        try:
+            async with asyncio.timeout(0.1):
+                await borrow(pool, work)
+        except TimeoutError:
+            return "timed out"
+        return "no TimeoutError"
+
+    outcome = await _within(attempt(), 2.0, "borrow under asyncio.timeout(0.1)")
+    if outcome != "timed out":
         pytest.fail(
             "asyncio.timeout(0.1) expired during the release, but no TimeoutError came out: "
             "borrow must re-raise the CancelledError once the release is done",
