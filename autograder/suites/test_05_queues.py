@@ -123,20 +123,35 @@ def _close(ct, timeout=2.0):
     fail_for(value, "close()")
 
 
-def _close_while_busy(ct, gate, hold=0.2, timeout=3.0):
+def _close_while_busy(ct, rec, gate, hold=0.2, timeout=3.0):
     """Call ct.close() while the consumer is held in its first send(); free it `hold` s later.
 
-    A thread that stops on a flag instead of a sentinel then finds the flag set
-    when it comes back from that send, every time, with the other items still queued.
+    Return what the consumer had received the moment close() returned. A thread
+    that stops on a flag instead of a sentinel finds the flag set when it comes
+    back from that send, every time, with the other items still queued; a close()
+    that does not wait returns while the consumer is still held, every time.
     """
+
+    def close_and_look():
+        ct.close()
+        with rec.lock:
+            return list(rec.items)
+
     opener = threading.Timer(hold, gate.set)
     opener.daemon = True
     opener.start()
     try:
-        _close(ct, timeout)
+        finished, value = call_with_deadline(close_and_look, timeout=timeout)
     finally:
         gate.set()
         opener.cancel()
+    if not finished:
+        pytest.fail(
+            f"close() did not return within {timeout:g} s: did the thread get its sentinel?",
+            pytrace=False,
+        )
+    fail_for(value, "close()")
+    return value
 
 
 def _ints(values, what):
@@ -184,9 +199,10 @@ def test_delivers_every_item_in_order_from_its_own_thread(student):
     ct = _started_consumer(student, rec)
     for i in range(50):
         ct.send(i)
-    _close_while_busy(ct, gate)
-    assert same(rec.items, list(range(50))), (
-        f"the consumer received {safe_repr(rec.items)} instead of 0, 1, 2, ..., 49 in order"
+    items = _close_while_busy(ct, rec, gate)
+    assert same(items, list(range(50))), (
+        f"when close() returned the consumer had received {safe_repr(items)} instead of "
+        "0, 1, 2, ..., 49 in order"
     )
     others = {thread_name(t) for t in rec.threads.values() if t is not ct}
     assert not others, (
@@ -288,19 +304,20 @@ def test_items_sent_from_many_threads_all_arrive(student):
         p.start()
     for p in producers:
         p.join(2)
-    _close_while_busy(ct, gate)
+    items = _close_while_busy(ct, rec, gate)
     expected = Counter(k * 1000 + i for k in range(4) for i in range(100))
-    got = Counter(_ints(rec.items, "what the consumer received"))
+    got = Counter(_ints(items, "what the consumer received"))
     assert got == expected, (
         f"{sum((expected - got).values())} items were lost and "
         f"{sum((got - expected).values())} delivered twice"
     )
     for k in range(4):
-        mine = [x for x in rec.items if k * 1000 <= x < (k + 1) * 1000]
+        mine = [x for x in items if k * 1000 <= x < (k + 1) * 1000]
         assert mine == sorted(mine), "items from one sender arrived out of order"
 
 
 @CONSUMER
+@pytest.mark.deadline(5)
 @pytest.mark.contract("it blocks on the queue")
 def test_waits_for_items_without_busy_waiting(student):
     """an idle ConsumerThread blocks on its queue instead of spinning (uses no CPU)"""
@@ -308,7 +325,7 @@ def test_waits_for_items_without_busy_waiting(student):
     ct = _started_consumer(student, rec)
     try:
         ct.send("warm-up")
-        assert wait_until(lambda: rec.items, 1.0), "the first item never reached the consumer"
+        assert wait_until(lambda: rec.items, 2.0), "the first item never reached the consumer"
         # The thread that really delivered the item, not whatever ct.ident claims.
         cpu = _cpu_clock(rec.first_ident)
         before_cpu, before = cpu(), time.perf_counter()
@@ -369,20 +386,19 @@ def test_send_returns_while_the_consumer_is_busy(student):
         "send() waited while the consumer was busy with an earlier item: "
         "put the item on an unbounded queue.Queue and return"
     )
-    assert same(rec.items, list(range(6))), f"the consumer received {safe_repr(rec.items)}"
 
 
 @CONSUMER
 @pytest.mark.contract("Any object can be an item")
 def test_false_items_are_delivered_like_any_other(student):
     """delivers None, 0, "", False and other false items like any other item"""
-    rec = Recorder()
+    gate = threading.Event()
+    rec = Recorder(gate=gate, gate_timeout=2.0)
     ct = _started_consumer(student, rec)
-    items = [*FALSY, "last"]
+    items = ["first", *FALSY, "last"]
     for item in items:
         ct.send(item)
-    _close(ct)
-    got = rec.items
+    got = _close_while_busy(ct, rec, gate)
     assert len(got) == len(items) and all(a is b for a, b in zip(got, items, strict=False)), (
         f"sent {safe_repr(items)} but the consumer received {safe_repr(got)}: "
         "a sentinel must be an object no caller can send (not None), and no test like `if item:`"
@@ -984,3 +1000,179 @@ def test_a_base_exception_in_a_stage_reaches_the_caller(student):
     )
     left = watch.settle(0.3)
     assert not left, f"{len(left)} thread(s) still running after the exception"
+
+
+# --------------------------------------------------------------------------
+# fail_fast_map
+
+FAST = pytest.mark.exercise("fail_fast_map")
+
+
+class Starts:
+    """Record which calls started and finished (by item), under a lock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.started = set()
+        self.finished = set()
+
+    def start(self, i):
+        with self.lock:
+            self.started.add(i)
+
+    def finish(self, i):
+        with self.lock:
+            self.finished.add(i)
+
+    def running(self):
+        with self.lock:
+            return sorted(self.started - self.finished)
+
+
+@FAST
+@pytest.mark.contract(
+    "the result is a list of the results in input order", "`items` is any iterable", "No items give"
+)
+def test_fail_fast_results_in_input_order(student):
+    """returns the results in input order, false ones included, when no call raises"""
+    values = [*FALSY, 7]
+    n = len(values)
+
+    def func(i):
+        time.sleep(0.02 * (n - i))  # the later items finish first
+        return values[i]
+
+    results = student.fail_fast_map(func, range(n), n)
+    if type(results) is not list:
+        pytest.fail(f"fail_fast_map should return a list, not {type_name(results)}", pytrace=False)
+    assert len(results) == n and all(a is b for a, b in zip(results, values, strict=False)), (
+        f"expected {safe_repr(values)} in input order, got {safe_repr(results)}"
+    )
+    empty = student.fail_fast_map(abs, iter([]), 2)
+    assert same(empty, []), f"no items should give [], not {safe_repr(empty)}"
+
+
+@FAST
+@pytest.mark.contract("never more than `max_workers` at the same time")
+def test_fail_fast_limit_holds_and_is_reached(student):
+    """runs exactly max_workers calls at the same time when there are enough items"""
+    func, probe = _limit_probe(3)
+    results = student.fail_fast_map(func, range(7), 3)
+    assert same(results, [x * 10 for x in range(7)]), f"wrong results: {safe_repr(results)}"
+    assert probe.peak == 3, (
+        f"{probe.peak} calls ran at the same time with max_workers=3: "
+        "submit the calls before waiting, and keep to the limit"
+    )
+    assert probe.threads - {threading.get_ident()}, "every call ran in the calling thread"
+
+
+@FAST
+@pytest.mark.contract("If `max_workers` is below 1, `fail_fast_map` raises `ValueError`")
+def test_fail_fast_max_workers_below_one_is_refused(student):
+    """raises ValueError for max_workers below 1, without calling func"""
+    calls = []
+    for bad in (0, -3):
+        finished, value = call_with_deadline(
+            student.fail_fast_map, calls.append, [1, 2], bad, timeout=1.0
+        )
+        assert finished, f"fail_fast_map(func, [1, 2], {bad}) hung instead of raising ValueError"
+        assert issubclass(type(value), ValueError), (
+            f"fail_fast_map(func, [1, 2], {bad}) should raise ValueError, not "
+            f"{'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
+        )
+    assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
+
+
+@FAST
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract(
+    "a call that had not started when `fail_fast_map` saw the failure never starts",
+    "only after every call that had started has finished",
+)
+def test_fail_fast_withdraws_the_queued_calls(student):
+    """after a failure no queued call starts, and the running ones are waited for"""
+    calls = Starts()
+    raised = []
+
+    def func(i):
+        calls.start(i)
+        try:
+            if i == 1:
+                raised.append(KeyError("item 1"))
+                raise raised[-1]
+            # Item 0 runs long; the other worker moves on to item 2 and is busy with it
+            # long after the failure: item 3 and later can start only if nobody cancels.
+            time.sleep(0.8 if i == 0 else 0.3)
+            return i
+        finally:
+            calls.finish(i)
+
+    def call_and_look():
+        try:
+            student.fail_fast_map(func, range(10), 2)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            return exc, calls.running()
+        return None, calls.running()
+
+    finished, value = call_with_deadline(call_and_look, timeout=4.0)
+    assert finished, "fail_fast_map did not return within 4 s after a call raised"
+    exc, running = value
+    assert raised and exc is raised[0], (
+        f"expected the KeyError of item 1, but fail_fast_map "
+        f"{'returned normally' if exc is None else 'raised ' + safe_repr(exc)}"
+    )
+    assert not running, (
+        f"raised while call(s) {running} were still running: wait for the calls that had "
+        "started before the exception leaves"
+    )
+    late = sorted(calls.started - {0, 1, 2})
+    assert not late, (
+        f"item(s) {late} started after item 1 had failed: cancel the calls that have not "
+        "started as soon as a call raises (wait until the first exception, then cancel)"
+    )
+
+
+@FAST
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract("It then raises the exception of the call that failed first in time")
+def test_fail_fast_raises_the_first_failure_in_time(student):
+    """raises the exception that happened first, not the first in input order"""
+    later_failed = threading.Event()
+    raised = {}
+
+    def func(i):
+        if i == 0:
+            later_failed.wait(1.0)  # item 2 fails first in time
+            time.sleep(0.3)
+            raised[0] = ValueError("item 0")
+            raise raised[0]
+        if i == 2:
+            try:
+                raised[2] = LookupError("item 2")
+                raise raised[2]
+            finally:
+                later_failed.set()
+        return i
+
+    finished, value = call_with_deadline(student.fail_fast_map, func, range(4), 4, timeout=3.0)
+    assert finished, "fail_fast_map did not return within 3 s"
+    assert value is raised.get(2), (
+        "expected the LookupError of item 2, which failed first in time, but fail_fast_map "
+        f"{'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
+    halted = []
+
+    def halting(i):
+        if i == 1:
+            halted.append(Halt("item 1"))
+            raise halted[-1]
+        return i
+
+    finished, value = call_with_deadline(student.fail_fast_map, halting, range(4), 2, timeout=2.0)
+    assert finished, "fail_fast_map hung after a call raised a BaseException"
+    assert halted and value is halted[0], (
+        "a call raised Halt (a BaseException, not an Exception), and fail_fast_map should "
+        f"raise it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
