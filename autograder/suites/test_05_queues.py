@@ -42,6 +42,14 @@ UNTESTED = {
 #: Items that are false or None: a sentinel `None` or an `if item:` loses them.
 FALSY = [None, 0, "", False, 0.0, (), None]
 
+#: The exact types of FALSY: only values of these types may be counted with _key.
+PLAIN = (type(None), int, str, bool, float, tuple)
+
+
+def _key(x):
+    """Tell 0, 0.0 and False apart (they are equal and hash alike); only for PLAIN values."""
+    return (type(x).__name__, x)
+
 
 class Halt(BaseException):
     """An exception that is not an Exception: `except Exception` lets it through."""
@@ -495,8 +503,9 @@ def test_results_come_back_in_input_order(student):
 def test_never_more_than_max_workers_at_once(student):
     """never runs more than max_workers calls at the same time"""
     func, probe = _limit_probe(3)
-    results = student.parallel_map(func, range(9), 3)
-    assert same(results, [x * 10 for x in range(9)]), f"wrong results: {safe_repr(results)}"
+    results = _ints(student.parallel_map(func, range(9), 3), "parallel_map's result")
+    # Sorted: the order is another test's business, and here it is left to chance.
+    assert sorted(results) == [x * 10 for x in range(9)], f"wrong results: {safe_repr(results)}"
     assert probe.peak <= 3, (
         f"{probe.peak} calls ran at the same time with max_workers=3: respect the limit"
     )
@@ -594,14 +603,14 @@ def test_accepts_any_iterable(student):
 
     values = [-1, -2, 3, -4, 5, -6, 7, -8]
     try:
-        results = student.parallel_map(abs, slowly(values), 4)
+        results = _ints(student.parallel_map(abs, slowly(values), 4), "parallel_map's result")
     except ValueError as exc:
         pytest.fail(
             f"parallel_map raised {safe_repr(exc)} on a generator: only one thread at a time "
             "may take items from it (read it in one thread, or hold a lock around next())",
             pytrace=False,
         )
-    assert same(results, [abs(x) for x in values]), (
+    assert sorted(results) == sorted(abs(x) for x in values), (
         f"parallel_map(abs, a generator of {values}, 4) gave {safe_repr(results)}"
     )
     empty = student.parallel_map(abs, [], 2)
@@ -649,7 +658,8 @@ def test_takes_items_from_one_thread_at_a_time(student):
         "or hold a lock around next()"
     )
     fail_for(results, "parallel_map")
-    assert same(results, values), f"parallel_map(abs, 0..7, 4) gave {safe_repr(results)}"
+    results = _ints(results, "parallel_map's result")
+    assert sorted(results) == values, f"parallel_map(abs, 0..7, 4) gave {safe_repr(results)}"
 
 
 @PMAP
@@ -659,8 +669,9 @@ def test_false_items_and_results_are_kept(student):
     results = student.parallel_map(lambda x: x, list(FALSY), 3)
     if type(results) is not list:
         pytest.fail(f"parallel_map should return a list, not {type_name(results)}", pytrace=False)
-    assert len(results) == len(FALSY) and all(
-        a is b for a, b in zip(results, FALSY, strict=False)
+    # In any order: the order is another test's business, and here it is left to chance.
+    assert all(type(x) in PLAIN for x in results) and Counter(map(_key, results)) == Counter(
+        map(_key, FALSY)
     ), f"parallel_map(identity, {safe_repr(FALSY)}, 3) gave {safe_repr(results)}"
     nones = student.parallel_map(lambda x: None, range(5), 2)
     assert same(nones, [None] * 5), (
@@ -913,15 +924,11 @@ def test_empty_input_and_a_single_stage(student):
 def test_false_items_and_outputs_flow_through(student):
     """passes None, 0, "" and False through the stages like any other value"""
 
-    def key(x):
-        return (type(x).__name__, x)
-
     out = _run_pipeline(student, list(FALSY), [lambda x: x, lambda x: x], 2)
     if type(out) is not list:
         pytest.fail(f"run_pipeline should return a list, not {type_name(out)}", pytrace=False)
-    plain = (type(None), int, str, bool, float, tuple)
-    assert all(type(x) in plain for x in out) and Counter(map(key, out)) == Counter(
-        map(key, FALSY)
+    assert all(type(x) in PLAIN for x in out) and Counter(map(_key, out)) == Counter(
+        map(_key, FALSY)
     ), f"the inputs {safe_repr(FALSY)} came out as {safe_repr(out)} (in any order)"
     nones = _run_pipeline(student, range(4), [lambda x: None, lambda x: x], 2)
     assert same(nones, [None] * 4), (
@@ -1039,7 +1046,7 @@ def test_fail_fast_results_in_input_order(student):
     n = len(values)
 
     def func(i):
-        time.sleep(0.02 * (n - i))  # the later items finish first
+        time.sleep(0.04 * (n - i))  # the later items finish first
         return values[i]
 
     results = student.fail_fast_map(func, range(n), n)
@@ -1057,8 +1064,9 @@ def test_fail_fast_results_in_input_order(student):
 def test_fail_fast_limit_holds_and_is_reached(student):
     """runs exactly max_workers calls at the same time when there are enough items"""
     func, probe = _limit_probe(3)
-    results = student.fail_fast_map(func, range(7), 3)
-    assert same(results, [x * 10 for x in range(7)]), f"wrong results: {safe_repr(results)}"
+    results = _ints(student.fail_fast_map(func, range(7), 3), "fail_fast_map's result")
+    # Sorted: the order is another test's business, and here it is left to chance.
+    assert sorted(results) == [x * 10 for x in range(7)], f"wrong results: {safe_repr(results)}"
     assert probe.peak == 3, (
         f"{probe.peak} calls ran at the same time with max_workers=3: "
         "submit the calls before waiting, and keep to the limit"
