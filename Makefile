@@ -2,7 +2,7 @@
 # The Python that builds .venv: the newest CPython from 3.14 down to PYTHON_CEILING, on PATH
 # or in pyenv (scripts/pick_python.py runs each candidate and says which it picked).
 # `PYTHON=python3.11 make ...` chooses one yourself. An existing .venv is kept as it is.
-PYTHON_CEILING ?= 3.11
+PYTHON_CEILING ?= 3.14
 PYTHON ?= $(shell python3 scripts/pick_python.py --ceiling $(PYTHON_CEILING) || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
