@@ -272,7 +272,12 @@ def test_the_run_finishes_and_records_everyone(attack):
     assert proc.returncode == 1, proc.stderr[-3000:]  # crash_twice and the malformed ones
     students = {p.name for p in (attack["course"] / "submitted").iterdir()}
     assert set(records) == students
-    assert all(r["max_score"] == 14 for r in records.values()), {
+    total = sum(
+        float(c.metadata.get("nbgrader", {}).get("points", 0))
+        for c in read_notebook(ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    )
+    assert all(r["max_score"] == total for r in records.values()), {
         s: r["max_score"] for s, r in records.items()
     }
 

@@ -131,9 +131,15 @@ def sqlite_url(course: Path) -> str:
     return f"sqlite:///{course / 'gradebook.db'}"
 
 
+#: The exercises of 01_threads that these tests (and the attack corpus) are about: the
+#: sample and hostile submissions name their answers; any other exercise gets the
+#: reference answer, so it says nothing about the grader.
+STUDIED = ("run_in_threads", "heartbeat")
+
+
 def scores(rows: dict, student: str, assignment: str = ASSIGNMENT) -> dict[str, float]:
-    """Auto scores of one student's test cells, by exercise name."""
-    return {
+    """Auto scores of one student's test cells, by exercise name (01: the studied ones)."""
+    out = {
         key[2].removesuffix("_tests"): value[0]
         for key, value in rows.items()
         if key[0] == assignment
@@ -141,6 +147,9 @@ def scores(rows: dict, student: str, assignment: str = ASSIGNMENT) -> dict[str, 
         and key[2].endswith("_tests")
         and not key[2].startswith("comment:")
     }
+    if assignment == "01_threads":
+        out = {k: v for k, v in out.items() if k in STUDIED}
+    return out
 
 
 def leaked_kernel_processes() -> list[str]:
