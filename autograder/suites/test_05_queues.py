@@ -131,7 +131,7 @@ def _close(ct, timeout=2.0):
     fail_for(value, "close()")
 
 
-def _close_while_busy(ct, rec, gate, hold=0.2, timeout=3.0):
+def _close_while_busy(ct, rec, gate, hold=0.5, timeout=3.0):
     """Call ct.close() while the consumer is held in its first send(); free it `hold` s later.
 
     Return what the consumer had received the moment close() returned. A thread
@@ -140,14 +140,15 @@ def _close_while_busy(ct, rec, gate, hold=0.2, timeout=3.0):
     that does not wait returns while the consumer is still held, every time.
     """
 
+    opener = threading.Timer(hold, gate.set)
+    opener.daemon = True
+
     def close_and_look():
+        opener.start()  # counted from the call of close(), in the thread that makes it
         ct.close()
         with rec.lock:
             return list(rec.items)
 
-    opener = threading.Timer(hold, gate.set)
-    opener.daemon = True
-    opener.start()
     try:
         finished, value = call_with_deadline(close_and_look, timeout=timeout)
     finally:
@@ -262,14 +263,15 @@ def test_closes_the_consumer_once_after_the_last_item(student):
     for i in range(3):
         ct.send(i)
 
+    # Free the first send() only once close() has been called.
+    opener = threading.Timer(0.5, gate.set)
+    opener.daemon = True
+
     def close_and_look():
+        opener.start()
         ct.close()
         return rec.closes_done, thread_alive(ct)
 
-    # Free the first send() only once close() has been called.
-    opener = threading.Timer(0.2, gate.set)
-    opener.daemon = True
-    opener.start()
     try:
         finished, value = call_with_deadline(close_and_look, timeout=3.0)
     finally:
