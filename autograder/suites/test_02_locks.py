@@ -11,6 +11,20 @@ passes an unlocked counter. These tests make the race happen instead:
   locks taken in argument order deadlock every time, and the cycle is named;
 * every read and write of a balance checks that the transferring thread holds
   both accounts' locks.
+
+Issue 12 added suite-local instruments (built on the objects the suite hands to
+student code, since the shared `instruments` module is not ours to change):
+
+* `AccessRendezvous` pairs reads *and* writes of any watched attribute, so a
+  write after the lock is released, or a lock made lazily on first use, meets
+  another thread in the window;
+* a counter's thread is held inside its critical section for 2 s while
+  another thread increments: the count must stay still meanwhile;
+* `SwitchingLock` pauses a thread right after it releases an account's lock
+  until another thread has acquired that lock, which forces a switch between two
+  critical sections of one transfer;
+* a transfer between two accounts is held inside its critical section while a
+  transfer between two other accounts must finish.
 """
 
 import random
@@ -32,22 +46,57 @@ from autograder.testing import call_with_deadline
 COUNTER = pytest.mark.exercise("safe_counter")
 TRANSFER = pytest.mark.exercise("transfer")
 
+UNTESTED = {
+    "transfer": {
+        "You may assume `src is not dst`": "an assumption granted to the student: nothing to check",
+    },
+}
+
+
+class AccessRendezvous:
+    """A hook for `hook_attributes`: each read or write waits until another thread
+    reads or writes a watched attribute too (or `timeout` passes).
+
+    Under one lock held from the read to the write, no other thread can touch the
+    attributes, so the waits just time out. A write made after the lock is
+    released, or a lock made lazily by each of two first callers, lets the other
+    thread read in the window, and an update is lost every time.
+    """
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.enabled = True
+        self.accesses = 0
+        self._cond = threading.Condition()
+
+    def __call__(self, kind, obj, name, value):
+        if not self.enabled:
+            return
+        with self._cond:
+            self.accesses += 1
+            mine = self.accesses
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self.accesses > mine, self.timeout)
+
 
 # --------------------------------------------------------------------------
 # safe_counter
 
 
-def _slow_counter(student, timeout):
-    """Build a SafeCounter whose int attributes wait for a second reader on every read."""
+def _slow_counter(student, timeout, every_attribute=False):
+    """Build a SafeCounter whose int attributes (or all its instance attributes)
+    wait for a second thread on every read and write."""
     counter = student.SafeCounter()
-    names = [n for n, v in instance_attributes(counter).items() if type(v) is int]
-    if not names:
+    names = [
+        n for n, v in instance_attributes(counter).items() if every_attribute or type(v) is int
+    ]
+    if not any(type(v) is int for v in instance_attributes(counter).values()):
         pytest.fail(
             "a new SafeCounter has no int attribute: keep the count in an int attribute "
             "(`value`, or e.g. `_value` behind a `value` property), as the exercise asks",
             pytrace=False,
         )
-    rendezvous = ReadRendezvous(timeout)
+    rendezvous = AccessRendezvous(timeout)
     try:
         hook_attributes(counter, names, rendezvous)
     except TypeError as exc:
@@ -78,6 +127,7 @@ def _increment_together(counter, threads, times):
 
 
 @COUNTER
+@pytest.mark.contract("a new counter starts at 0")
 def test_starts_at_zero_and_counts_each_increment(student):
     """starts at 0 and counts each increment, as an int"""
     counter = student.SafeCounter()
@@ -91,6 +141,7 @@ def test_starts_at_zero_and_counts_each_increment(student):
 
 @COUNTER
 @pytest.mark.weight(3)
+@pytest.mark.contract("from any number of threads")
 def test_no_update_is_lost_when_reads_are_slow(student):
     """loses no update when two threads increment at once and every read is slow"""
     # Each read waits up to 60 ms for the other thread to read too: ten chances to collide.
@@ -106,6 +157,7 @@ def test_no_update_is_lost_when_reads_are_slow(student):
 
 
 @COUNTER
+@pytest.mark.contract("from any number of threads")
 def test_exact_under_a_plain_stress_test(student):
     """stays exact with 8 threads x 500 increments"""
     counter = student.SafeCounter()
@@ -115,6 +167,7 @@ def test_exact_under_a_plain_stress_test(student):
 
 
 @COUNTER
+@pytest.mark.contract("Each counter is independent")
 def test_counters_are_independent(student):
     """keeps each counter's count separate"""
     one, two = student.SafeCounter(), student.SafeCounter()
@@ -143,7 +196,7 @@ class Bank:
         self.problems: list[str] = []
         self.rendezvous: ReadRendezvous | None = None
         for acct in self.accounts:
-            hook_attributes(acct, [self._balance_name(acct)], self._watch)
+            hook_attributes(acct, [self._balance_name(acct)], lambda *event: self._watch(*event))
 
     def _open(self, label, balance):
         acct = self.student.Account(balance)
@@ -210,6 +263,9 @@ def _finish(registry, workers, timeout):
 
 
 @TRANSFER
+@pytest.mark.contract(
+    "Transferring the whole balance is fine", "The total of all balances is always conserved"
+)
 def test_moves_the_amount(student):
     """moves the amount from src to dst, including a whole balance"""
     bank = Bank(student, Registry(), 100, 50)
@@ -227,6 +283,7 @@ def test_moves_the_amount(student):
 
 
 @TRANSFER
+@pytest.mark.contract("raise `ValueError` and change nothing")
 def test_insufficient_funds_raise_and_change_nothing(student):
     """raises ValueError on insufficient funds, changes nothing, and releases both locks"""
     registry = Registry()
@@ -255,6 +312,7 @@ def test_insufficient_funds_raise_and_change_nothing(student):
 @TRANSFER
 @pytest.mark.weight(2)
 @pytest.mark.deadline(8)
+@pytest.mark.contract("It never deadlocks")
 def test_transfers_in_opposite_directions_never_deadlock(student):
     """never deadlocks, even when every thread dawdles after taking its first lock"""
     # Round 1: A->B against B->A. Round 2: a cycle A->B, B->C, C->A.
@@ -283,6 +341,7 @@ def test_transfers_in_opposite_directions_never_deadlock(student):
 
 @TRANSFER
 @pytest.mark.weight(2)
+@pytest.mark.contract("The transfer is atomic")
 def test_holds_both_locks_whenever_it_touches_a_balance(student):
     """reads and changes balances only while holding both accounts' locks"""
     bank = Bank(student, Registry(), 100, 100)
@@ -301,6 +360,7 @@ def test_holds_both_locks_whenever_it_touches_a_balance(student):
 
 
 @TRANSFER
+@pytest.mark.contract("The transfer is atomic", "raise `ValueError` and change nothing")
 def test_two_overdrafts_at_once_cannot_both_succeed(student):
     """lets only one of two simultaneous transfers of 60 out of 100 succeed"""
     bank = Bank(student, Registry(), 100, 0, 0)
@@ -329,6 +389,7 @@ def test_two_overdrafts_at_once_cannot_both_succeed(student):
 
 @TRANSFER
 @pytest.mark.deadline(6)
+@pytest.mark.contract("It never deadlocks", "The total of all balances is always conserved")
 def test_many_transfers_both_ways_conserve_the_total(student):
     """conserves the total over many concurrent transfers both ways between three accounts"""
     threads, each = 6, 15
@@ -349,3 +410,226 @@ def test_many_transfers_both_ways_conserve_the_total(student):
     assert sum(bank.balances()) == 3000, (
         f"the total of the balances changed from 3000 to {safe_repr(sum(bank.balances()))}"
     )
+
+
+# --------------------------------------------------------------------------
+# issue 12: holes found by independent wrong solutions
+
+
+@COUNTER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+@pytest.mark.contract("from any number of threads")
+def test_first_calls_at_once_share_one_lock(student):
+    """loses no update when the very first two increments run at once and every access is slow"""
+    # Every instance attribute (the lock too) waits for another thread's access: a lock
+    # made on first use by each of two first callers is two locks, and an update is lost.
+    counter, rendezvous = _slow_counter(student, timeout=0.3, every_attribute=True)
+    _increment_together(counter, threads=2, times=1)
+    rendezvous.enabled = False
+    value = _value(counter, "after 2 increments")
+    assert value == 2, (
+        f"the first two increments, made at once, left value at {safe_repr(value)}. Both threads "
+        "got past the read before either wrote: make the lock in __init__ (or on the class), "
+        "not lazily on first use, and hold it from the read to the write."
+    )
+
+
+@COUNTER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+@pytest.mark.contract("from any number of threads")
+def test_count_stays_still_while_an_increment_holds_the_lock(student):
+    """makes a second increment wait, for 2 s, while the first is held inside its critical section"""
+    counter = student.SafeCounter()
+    names = [n for n, v in instance_attributes(counter).items() if type(v) is int]
+    if not names:
+        pytest.fail("a new SafeCounter has no int attribute", pytrace=False)
+    inside, go = threading.Event(), threading.Event()
+    holder: list[threading.Thread] = []
+
+    def hold(kind, obj, name, value):
+        # The holder's first touch of the count happens inside its critical section.
+        if holder and threading.current_thread() is holder[0] and not inside.is_set():
+            inside.set()
+            go.wait(5)
+
+    hook_attributes(counter, names, hold)
+    before = {n: getattr(counter, n) for n in names}  # the test's reads pass straight through
+    first = Worker(
+        lambda: (holder.append(threading.current_thread()), counter.increment()), name="held"
+    )
+    try:
+        if not inside.wait(3):
+            pytest.fail("increment() never read or wrote the count", pytrace=False)
+        second = Worker(counter.increment, name="second")
+        second_done = second.wait(2.0)
+        during = {n: getattr(counter, n) for n in names}
+    finally:
+        go.set()
+    assert first.wait(3) and second.wait(3), "an increment did not return once the first was let go"
+    fail_for(first.error, "increment()")
+    fail_for(second.error, "increment()")
+    assert not second_done and same(list(during.values()), list(before.values())), (
+        "while one increment was held for 2 s between its read and its write, a second "
+        f"increment {'returned' if second_done else 'ran'} and the count went from "
+        f"{safe_repr(before)} to {safe_repr(during)}: it must wait for the lock, however long "
+        "that takes (don't give up after a timeout)"
+    )
+    value = _value(counter, "after 2 increments")
+    assert value == 2, f"2 increments gave value {safe_repr(value)}"
+
+
+class SwitchingLock(TrackedLock):
+    """A TrackedLock that, right after a thread releases it, pauses that thread until
+    another thread has acquired it (or no other transfer is running, or 1 s passes).
+
+    Two critical sections of one transfer then always have another thread's
+    critical section in between.
+    """
+
+    def __init__(self, registry, name, inner, switch):
+        super().__init__(registry, name, inner)
+        self.switch = switch
+
+    def acquire(self, blocking=True, timeout=-1):
+        got = super().acquire(blocking, timeout)
+        if got:
+            self.switch.acquired(self)
+        return got
+
+    def release(self):
+        super().release()
+        self.switch.released(self)
+
+
+class Switch:
+    def __init__(self, transfers, pause=1.0):
+        self.pause = pause
+        #: Transfers not finished yet, counted from before any of them starts.
+        self.active = transfers
+        self.acquires: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self._cond = threading.Condition()
+
+    def leave(self):
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def acquired(self, lock):
+        with self._cond:
+            self.acquires[id(lock)] = self.acquires.get(id(lock), 0) + 1
+            self.last[id(lock)] = threading.get_ident()
+            self._cond.notify_all()
+
+    def released(self, lock):
+        me = threading.get_ident()
+        with self._cond:
+            seen = self.acquires.get(id(lock), 0)
+            self._cond.wait_for(
+                lambda: (
+                    self.active <= 1
+                    or (self.acquires.get(id(lock), 0) > seen and self.last.get(id(lock)) != me)
+                ),
+                self.pause,
+            )
+
+
+class SwitchingBank(Bank):
+    def __init__(self, student, registry, transfers, *balances):
+        self.switch = Switch(transfers)
+        super().__init__(student, registry, *balances)
+
+    def _open(self, label, balance):
+        acct = super()._open(label, balance)
+        tracked = acct.lock
+        switching = SwitchingLock(self.registry, tracked.name, tracked._inner, self.switch)
+        for name, value in instance_attributes(acct).items():
+            if value is tracked:
+                setattr(acct, name, switching)
+        return acct
+
+    def transfer(self, src, dst, amount):
+        try:
+            return super().transfer(src, dst, amount)
+        finally:
+            self.switch.leave()
+
+
+@TRANSFER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+@pytest.mark.contract("The transfer is atomic", "raise `ValueError` and change nothing")
+def test_funds_checked_and_moved_in_one_critical_section(student):
+    """lets one of two transfers of 60 out of 100 succeed when another thread runs at every lock release"""
+    bank = SwitchingBank(student, Registry(), 2, 100, 0, 0)
+    a, b, c = bank.accounts
+    start = threading.Barrier(2, timeout=2)
+
+    def move(dst):
+        start.wait()
+        return bank.transfer(a, dst, 60)
+
+    workers = [Worker(move, b, name="to-b"), Worker(move, c, name="to-c")]
+    _finish(bank.registry, workers, timeout=6)
+    refused = [w for w in workers if real_isinstance(w.error, ValueError)]
+    for w in workers:
+        if not real_isinstance(w.error, ValueError):
+            fail_for(w.error, "transfer()")
+    balances = bank.balances()
+    assert len(refused) == 1 and same(sorted(balances), [0, 40, 60]), (
+        f"two transfers of 60 from a balance of 100, with another thread let in at every lock "
+        f"release: {2 - len(refused)} succeeded and the balances are {safe_repr(balances)}. "
+        "Check the funds and move the money without releasing the locks in between."
+    )
+
+
+@TRANSFER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+@pytest.mark.contract("A transfer never waits for a transfer between two other accounts")
+def test_transfers_between_unrelated_accounts_run_at_once(student):
+    """finishes a transfer C -> D while a transfer A -> B is held inside its critical section"""
+    bank = Bank(student, Registry(), 100, 100, 100, 100)
+    a, b, c, d = bank.accounts
+    inside, go = threading.Event(), threading.Event()
+    watch = bank._watch
+
+    def held_watch(kind, obj, name, value):
+        watch(kind, obj, name, value)
+        pair = getattr(bank.local, "pair", None)
+        if pair is not None and pair[0] is a and not inside.is_set():
+            inside.set()
+            go.wait(5)
+
+    bank._watch = held_watch
+    first = Worker(bank.transfer, a, b, 10, name="A-to-B")
+    try:
+        if not inside.wait(3):
+            pytest.fail("transfer(A, B, 10) never read a balance", pytrace=False)
+        other = Worker(bank.transfer, c, d, 20, name="C-to-D")
+        other_done = other.wait(2)
+    finally:
+        go.set()
+    assert first.wait(3) and other.wait(3), "a transfer did not return once A -> B was let go"
+    fail_for(first.error, "transfer()")
+    fail_for(other.error, "transfer()")
+    assert other_done, (
+        "transfer(C, D) waited while transfer(A, B) was inside its critical section: the two "
+        "share no account, so they must not share a lock (take only src.lock and dst.lock)"
+    )
+    assert same(bank.balances(), [90, 110, 80, 120]), f"balances {safe_repr(bank.balances())}"
+
+
+@TRANSFER
+@pytest.mark.contract("raise `ValueError` and change nothing")
+def test_empty_account_refuses(student):
+    """refuses a transfer out of an empty account, then moves money into it"""
+    bank = Bank(student, Registry(), 0, 5)
+    a, b = bank.accounts
+    with pytest.raises(ValueError):  # noqa: PT011 - any message will do
+        bank.transfer(a, b, 1)
+    assert same(bank.balances(), [0, 5]), f"balances {safe_repr(bank.balances())}"
+    bank.transfer(b, a, 5)
+    assert same(bank.balances(), [5, 0]), f"balances {safe_repr(bank.balances())}"
