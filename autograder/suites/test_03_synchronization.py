@@ -39,6 +39,16 @@ DINE = pytest.mark.exercise("dining_philosophers")
 RW = pytest.mark.exercise("rw_lock")
 CHANNEL = pytest.mark.exercise("channel")
 
+#: Contract sentences that promise nothing a test could check.
+UNTESTED = {
+    "dining_philosophers": {
+        "`forks` is a list of `n >= 2`": "an assumption granted to the student: the tests always supply such forks",
+    },
+    "rw_lock": {
+        "A thread releases only what it acquired": "an assumption granted to the student: the tests never release what they did not acquire",
+    },
+}
+
 #: Seconds between spurious wake-ups, and how long a blocked thread is left alone meanwhile.
 SPURIOUS = 0.02
 LINGER = 0.15
@@ -239,6 +249,7 @@ def _fill(buf, items):
 
 
 @BUFFER
+@pytest.mark.contract("Items come out in the order they went in")
 def test_keeps_fifo_order_and_reports_its_length(student):
     """returns items oldest first and reports its length"""
     buf = student.BoundedBuffer(3)
@@ -253,6 +264,7 @@ def test_keeps_fifo_order_and_reports_its_length(student):
 
 
 @BUFFER
+@pytest.mark.contract("`put` blocks while the buffer is full", "not polling in a loop")
 def test_put_blocks_while_full(student):
     """put() blocks (without polling) while the buffer is full, and goes on once a get() makes room"""
     buf = student.BoundedBuffer(2)
@@ -270,6 +282,7 @@ def test_put_blocks_while_full(student):
 
 
 @BUFFER
+@pytest.mark.contract("`put` blocks while the buffer is full", "not polling in a loop")
 def test_get_blocks_while_empty(student):
     """get() blocks (without polling) while the buffer is empty, and returns the next item put"""
     buf = student.BoundedBuffer(2)
@@ -285,6 +298,7 @@ def test_get_blocks_while_empty(student):
 
 @BUFFER
 @pytest.mark.weight(2)
+@pytest.mark.contract("never leaves `0..capacity`")
 def test_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
     """a consumer woken with nothing to get goes back to waiting"""
     buf = student.BoundedBuffer(2)
@@ -301,6 +315,7 @@ def test_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
 
 
 @BUFFER
+@pytest.mark.contract("never leaves `0..capacity`")
 def test_spurious_wakeups_never_let_put_overfill(student):
     """a producer woken while the buffer is still full goes back to waiting"""
     buf = student.BoundedBuffer(1)
@@ -318,6 +333,7 @@ def test_spurious_wakeups_never_let_put_overfill(student):
 
 @BUFFER
 @pytest.mark.weight(2)
+@pytest.mark.contract("`put` blocks while the buffer is full")
 def test_a_get_wakes_the_producer_that_waits_for_room(student):
     """a get() that makes room wakes a waiting producer, even when consumers wait too"""
     # Capacity 1; two consumers wait on an empty buffer. A put wakes the first, which
@@ -348,6 +364,7 @@ def test_a_get_wakes_the_producer_that_waits_for_room(student):
 @BUFFER
 @pytest.mark.weight(2)
 @pytest.mark.deadline(6)
+@pytest.mark.contract("many producers and many consumers at once")
 def test_many_producers_and_consumers_deliver_every_item_once(student):
     """with 4 producers and 4 consumers, delivers every item once, in order, within capacity"""
     capacity, producers, each = 3, 4, 30
@@ -399,6 +416,7 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
 
 
 @BUFFER
+@pytest.mark.contract("Build it from a `collections.deque`", "Don't use `queue.Queue`")
 def test_is_built_from_threading_primitives(student):
     """is built from threading primitives, not from queue.Queue"""
     buf = student.BoundedBuffer(2)
@@ -480,6 +498,7 @@ class Table:
 
 
 @DINE
+@pytest.mark.contract("calls `eat(i)` exactly `meals` times")
 def test_each_philosopher_eats_exactly_meals_times(student):
     """feeds each philosopher exactly `meals` times, for 2, 3 and 5 philosophers"""
     for n, meals in [(5, 3), (3, 2), (2, 4), (4, 0)]:
@@ -491,6 +510,7 @@ def test_each_philosopher_eats_exactly_meals_times(student):
 @DINE
 @pytest.mark.weight(3)
 @pytest.mark.deadline(10)
+@pytest.mark.contract("It never deadlocks", "Use only `acquire(blocking=True")
 def test_never_deadlocks_when_every_philosopher_dawdles(student):
     """never deadlocks, even when every philosopher dawdles after picking up a fork"""
     # A philosopher dawdles up to 0.3 s after its first fork, until every philosopher
@@ -504,6 +524,7 @@ def test_never_deadlocks_when_every_philosopher_dawdles(student):
 
 @DINE
 @pytest.mark.weight(2)
+@pytest.mark.contract("calls `eat(i)` exactly `meals` times")
 def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
     """calls eat(i) only while holding forks i and i+1, never while a neighbour eats"""
     table = Table(5)
@@ -512,6 +533,7 @@ def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
 
 
 @DINE
+@pytest.mark.contract("Start one thread per philosopher", "`dine` returns once every philosopher")
 def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
     """runs each philosopher in a thread of its own, and returns once they have all finished"""
     table = Table(4)
@@ -533,6 +555,7 @@ def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
 
 @DINE
 @pytest.mark.weight(2)
+@pytest.mark.contract("Philosophers who are not neighbours can eat")
 def test_philosophers_who_are_not_neighbours_eat_together(student):
     """lets two philosophers who share no fork eat at the same time"""
     table = Table(4)
@@ -616,6 +639,7 @@ def _inside(room, name, timeout=PROMPT):
 
 @RW
 @pytest.mark.weight(2)
+@pytest.mark.contract("Any number of readers may hold")
 def test_readers_hold_it_together(student):
     """lets three readers hold the lock at the same time"""
     rw = student.ReadWriteLock()
@@ -638,6 +662,7 @@ def test_readers_hold_it_together(student):
 
 
 @RW
+@pytest.mark.contract("A writer holds it alone")
 def test_a_writer_waits_for_the_readers_to_leave(student):
     """makes a writer wait while a reader holds the lock, then lets it in"""
     rw = student.ReadWriteLock()
@@ -656,6 +681,7 @@ def test_a_writer_waits_for_the_readers_to_leave(student):
 
 
 @RW
+@pytest.mark.contract("A writer holds it alone")
 def test_readers_and_writers_wait_while_a_writer_holds_it(student):
     """keeps readers and other writers out while a writer holds the lock"""
     rw = student.ReadWriteLock()
@@ -677,6 +703,7 @@ def test_readers_and_writers_wait_while_a_writer_holds_it(student):
 
 @RW
 @pytest.mark.weight(2)
+@pytest.mark.contract("No writer starves", "Readers who already hold it finish normally")
 def test_new_readers_wait_behind_a_waiting_writer(student):
     """once a writer waits, new readers queue behind it, so writers never starve"""
     rw = student.ReadWriteLock()
@@ -708,6 +735,7 @@ def test_new_readers_wait_behind_a_waiting_writer(student):
 
 @RW
 @pytest.mark.weight(2)
+@pytest.mark.contract("When a writer releases the lock and no other writer")
 def test_a_writer_leaving_lets_all_waiting_readers_in_together(student):
     """when a writer releases the lock, all the waiting readers get in together"""
     rw = student.ReadWriteLock()
@@ -739,6 +767,7 @@ def test_a_writer_leaving_lets_all_waiting_readers_in_together(student):
 
 @RW
 @pytest.mark.weight(2)
+@pytest.mark.contract("A writer holds it alone")
 def test_spurious_wakeups_let_nobody_in(student):
     """a reader or writer woken while it must still wait goes back to waiting"""
     rw = student.ReadWriteLock()
@@ -770,6 +799,7 @@ def test_spurious_wakeups_let_nobody_in(student):
 
 @RW
 @pytest.mark.deadline(6)
+@pytest.mark.contract("Any number of readers may hold", "A writer holds it alone")
 def test_many_readers_and_writers_keep_the_rules(student):
     """with 6 readers and 3 writers at once, writers are always alone"""
     rw = student.ReadWriteLock()
@@ -787,6 +817,7 @@ def test_many_readers_and_writers_keep_the_rules(student):
 
 
 @RW
+@pytest.mark.contract("release the lock even when the body raises")
 def test_context_managers_release_even_on_errors(student):
     """reading() and writing() hold the lock for their body and release it on errors"""
     rw = student.ReadWriteLock()
@@ -833,6 +864,7 @@ def test_context_managers_release_even_on_errors(student):
 
 
 @CHANNEL
+@pytest.mark.contract("in the order that sender sent them")
 def test_delivers_one_senders_items_in_order(student):
     """delivers a sender's items to a receiver in the order sent"""
     ch = student.Channel()
@@ -843,6 +875,7 @@ def test_delivers_one_senders_items_in_order(student):
 
 
 @CHANNEL
+@pytest.mark.contract("`recv()` blocks until some thread sends")
 def test_recv_blocks_until_an_item_is_sent(student):
     """recv() blocks until an item is sent, then returns it"""
     ch = student.Channel()
@@ -857,6 +890,7 @@ def test_recv_blocks_until_an_item_is_sent(student):
 
 @CHANNEL
 @pytest.mark.weight(2)
+@pytest.mark.contract("`send(item)` blocks until a receiver")
 def test_send_blocks_until_a_receiver_takes_the_item(student):
     """send() blocks until a receiver has taken the item: the channel holds no buffer"""
     ch = student.Channel()
@@ -875,6 +909,7 @@ def test_send_blocks_until_a_receiver_takes_the_item(student):
 
 @CHANNEL
 @pytest.mark.weight(2)
+@pytest.mark.contract("`send(item)` blocks until a receiver")
 def test_send_returns_only_when_its_own_item_is_taken(student):
     """with two senders waiting, one recv() releases only the sender whose item it took"""
     ch = student.Channel()
@@ -904,6 +939,7 @@ def test_send_returns_only_when_its_own_item_is_taken(student):
 @CHANNEL
 @pytest.mark.weight(2)
 @pytest.mark.deadline(6)
+@pytest.mark.contract("every item is delivered exactly once")
 def test_many_senders_and_receivers_deliver_every_item_once(student):
     """with 4 senders and 4 receivers, delivers every item exactly once, each sender's in order"""
     ch = student.Channel()
@@ -940,6 +976,9 @@ def test_many_senders_and_receivers_deliver_every_item_once(student):
 
 
 @CHANNEL
+@pytest.mark.contract(
+    "`recv()` blocks until some thread sends", "`send(item)` blocks until a receiver"
+)
 def test_spurious_wakeups_deliver_nothing(student):
     """a receiver or sender woken with nothing to do goes back to waiting"""
     ch = student.Channel()
