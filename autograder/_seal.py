@@ -400,6 +400,43 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         _codes_of(code, hidden, set())
     import_hooks = (tuple(sys.meta_path), tuple(sys.path_hooks))
     full = _snapshot(watched) + helper_versions
+
+    # ---- subinterpreters. Audit hooks belong to one interpreter: code run in a
+    # subinterpreter is not seen by the guard below (there, ctypes could read or
+    # write this process's memory). Interpreter ids only ever grow, so the seal
+    # makes (and at once destroys) a probe interpreter now and at the start and
+    # end of every check: an id that skipped means that someone else made one.
+    try:
+        import _interpreters as _subint  # 3.13+
+    except ImportError:
+        try:
+            import _xxsubinterpreters as _subint  # 3.11, 3.12
+        except ImportError:
+            _subint = None
+
+    def interpreter_probe():
+        if _subint is None:
+            return None
+        try:
+            iid = _subint.create()
+            _subint.destroy(iid)
+            return int(iid)
+        except Exception:  # noqa: BLE001 - no probe, no check
+            return None
+
+    last_interpreter = [interpreter_probe()]
+
+    def interpreters_made() -> list:
+        """A subinterpreter made by someone else since the last probe?"""
+        before = last_interpreter[0]
+        now = interpreter_probe()
+        last_interpreter[0] = now
+        if before is None or now is None or now == before + 1:
+            return []
+        return [
+            f"{now - before - 1} subinterpreter(s) were made while grading (the grader's audit "
+            "hooks do not reach into a subinterpreter)"
+        ]
     fast = _snapshot(hot) + helper_versions
     # Classes whose attributes (methods) decide a grade: setting one is refused.
     ours_too = ours + tuple(helpers)
@@ -523,6 +560,7 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
     def begin(caller, args):
         assignment, exercise, points, box = args
         run.clear()
+        made = interpreters_made()
         if not (
             _type(assignment) is _str
             and _type(exercise) is _str
@@ -569,6 +607,10 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         # Their version tags are taken once the tests are collected (pytest may
         # write to the module while collecting); any later write is tampering.
         run["spaces"] = [(module.__dict__, "the hidden suite's namespace"), (private, "its builtins")]
+        # A suite whose exercise makes subinterpreters (09) says so; see the docs' threat model.
+        run["subinterpreters_allowed"] = module.__dict__.get("MAKES_SUBINTERPRETERS") is True
+        if made and not run["subinterpreters_allowed"]:
+            run["tampered"] = made
         declared = module.__dict__.get("LIBRARY_WRITES", ())
         if _type(declared) is _tuple:
             run["library_writes"] = _frozenset(n for n in declared if _type(n) is _str)
@@ -630,7 +672,12 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         (box,) = args
         if _type(box) is not _list or "check" not in run:
             return
-        reasons = _list(run["tampered"] or changed(full) or changed(run.get("suite", [])))
+        made = interpreters_made()
+        if run.get("subinterpreters_allowed"):
+            made = []
+        reasons = _list(
+            run["tampered"] or changed(full) or changed(run.get("suite", [])) or made
+        )
         tests = run["collected"] or {}
         total = got = 0.0
         for nodeid, weight in tests.items():

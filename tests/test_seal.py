@@ -352,3 +352,36 @@ def test_the_test_deadline_reaches_the_kernel_with_the_seal(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [7.5, 21.0]
+
+
+@pytest.mark.parametrize("when", ["before", "during"])
+def test_a_subinterpreter_made_while_grading_scores_zero(tmp_path, when):
+    """The guard's audit hooks do not reach into a subinterpreter, so making one is tampering."""
+    key, out = _play(
+        tmp_path,
+        f"""
+        import threading
+        try:
+            import _interpreters as subint
+        except ImportError:
+            import _xxsubinterpreters as subint
+
+        def make_one():
+            iid = subint.create()
+            subint.destroy(iid)
+
+        def answer(func, arglist):
+            if {when!r} == "during" and threading.current_thread().name == "hidden-test":
+                make_one()
+            return right(func, arglist)
+
+        if {when!r} == "before":
+            make_one()
+        print(json.dumps({{"out": run({{"run_in_threads": answer}}),
+                          "after": run({{"run_in_threads": right}})}}))
+        """,
+    )
+    assert _scores(key, out["out"]) == [0.0], out["out"][-800:]
+    assert "subinterpreter" in out["out"], out["out"][-800:]
+    # The next check, with nothing new made, is graded as usual.
+    assert _scores(key, out["after"]) == [6.0], out["after"][-800:]

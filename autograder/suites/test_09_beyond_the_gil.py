@@ -33,6 +33,10 @@ from autograder.testing import call_with_deadline
 #: The tests replace coursekit.interp.interpreters: the seal must not count that as tampering.
 LIBRARY_WRITES = ("coursekit.interp",)
 
+#: interpreter_map makes subinterpreters: the seal must not count that as tampering
+#: (docs/grading.md says what that leaves open in this assignment's kernels).
+MAKES_SUBINTERPRETERS = True
+
 ONCE = pytest.mark.exercise("once_per_key")
 IMAP = pytest.mark.exercise("interpreter_map")
 
