@@ -54,6 +54,11 @@ SPURIOUS = 0.02
 LINGER = 0.15
 #: Seconds a call may take when nothing should stop it (generous for a loaded machine).
 PROMPT = 0.5
+#: Seconds a blocked call is watched to prove it blocks, not waits with a timeout: longer
+#: than any timeout a student might pick (1 s is the usual one).
+LONG = 1.6
+#: Readers that must hold the RW lock together: more than the cores, more than a small cap.
+READERS = 12
 #: Seconds a stress test may go without any progress before it is reported stuck.
 STALL = 1.0
 
@@ -294,6 +299,35 @@ def test_get_blocks_while_empty(student):
         _fill(buf, ["x"])
         exact(_done(consumer, PROMPT, "get() after a put()"), "x", "get() after put('x')")
         assert _len(buf) == 0
+
+
+@BUFFER
+@pytest.mark.deadline(8)
+@pytest.mark.contract("`put` blocks while the buffer is full")
+def test_put_and_get_block_longer_than_any_timeout(student):
+    """put() on a full buffer and get() on an empty one stay blocked, with no time limit"""
+    full = student.BoundedBuffer(1)
+    _fill(full, ["a"])
+    empty = student.BoundedBuffer(1)
+    producer = Worker(full.put, "b", name="put-b")
+    consumer = Worker(empty.get, name="get")
+    if producer.wait(LONG):
+        pytest.fail(
+            f"put('b') into a full buffer gave up within {LONG:g} s: it must block until a "
+            "get() makes room, not wait with a timeout",
+            pytrace=False,
+        )
+    if consumer.wait(0.01):
+        pytest.fail(
+            f"get() from an empty buffer gave up within {LONG:g} s: it must block until a "
+            "put(), not wait with a timeout",
+            pytrace=False,
+        )
+    exact(_call(full.get), "a", "get() from the full buffer")
+    _done(producer, PROMPT, "put('b') after a get() made room")
+    _fill(empty, ["x"])
+    exact(_done(consumer, PROMPT, "get() after a put()"), "x", "get() after put('x')")
+    exact(_call(full.get), "b", "get() after put('b')")
 
 
 @BUFFER
@@ -554,6 +588,37 @@ def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
 
 
 @DINE
+@pytest.mark.deadline(8)
+@pytest.mark.contract("`dine` returns once every philosopher")
+def test_waits_for_a_long_meal(student):
+    """does not return while a philosopher is still eating, however long the meal"""
+    table = Table(3)
+    in_meal, finish = threading.Event(), threading.Event()
+
+    def eat(i):
+        if i == 0 and not in_meal.is_set():
+            in_meal.set()
+            finish.wait(LONG + 4.0)
+        table.eat(i)
+
+    with table.registry:
+        worker = Worker(student.dine, table.forks, 1, eat, name="dine")
+        if not in_meal.wait(2.0):
+            fail_for(worker.error, "dine()")
+            pytest.fail("philosopher 0 never started eating", pytrace=False)
+        returned = worker.wait(LONG)
+        finish.set()
+        _done(worker, 2.0, "dine() after the long meal ended")
+    if returned:
+        pytest.fail(
+            f"dine() returned while philosopher 0 was still eating ({LONG:g} s into the "
+            "meal): join the threads without a timeout",
+            pytrace=False,
+        )
+    table.check(1)
+
+
+@DINE
 @pytest.mark.weight(2)
 @pytest.mark.contract("Philosophers who are not neighbours can eat")
 def test_philosophers_who_are_not_neighbours_eat_together(student):
@@ -639,22 +704,24 @@ def _inside(room, name, timeout=PROMPT):
 
 @RW
 @pytest.mark.weight(2)
+@pytest.mark.deadline(8)
 @pytest.mark.contract("Any number of readers may hold")
 def test_readers_hold_it_together(student):
-    """lets three readers hold the lock at the same time"""
+    """lets twelve readers, more than there are cores, hold the lock at the same time"""
     rw = student.ReadWriteLock()
     room = Room()
-    barrier = threading.Barrier(3, timeout=PROMPT)
+    barrier = threading.Barrier(READERS, timeout=3.0)
     with _instrumented(rw):
         readers = [
             Worker(_holder(rw, room, "read", f"R{i}", barrier=barrier), name=f"reader-{i}")
-            for i in range(3)
+            for i in range(READERS)
         ]
         for r in readers:
-            r.wait(2.0)
+            r.wait(5.0)
     if any(real_isinstance(r.error, threading.BrokenBarrierError) for r in readers):
         pytest.fail(
-            f"three readers never held the lock together (at most {room.max_readers} did)",
+            f"{READERS} readers never held the lock together (at most {room.max_readers} did): "
+            "any number of readers may hold it",
             pytrace=False,
         )
     for r in readers:
@@ -886,6 +953,35 @@ def test_recv_blocks_until_an_item_is_sent(student):
         sender = Worker(ch.send, "x", name="send-x")
         exact(_done(receiver, PROMPT, "recv() after a send()"), "x", "recv() after send('x')")
         _done(sender, PROMPT, "send('x') after its item was received")
+
+
+@CHANNEL
+@pytest.mark.deadline(8)
+@pytest.mark.contract(
+    "`recv()` blocks until some thread sends", "`send(item)` blocks until a receiver"
+)
+def test_send_and_recv_block_longer_than_any_timeout(student):
+    """send() with no receiver and recv() with no sender stay blocked, with no time limit"""
+    out, into = student.Channel(), student.Channel()
+    sender = Worker(out.send, "x", name="send-x")
+    receiver = Worker(into.recv, name="recv")
+    if sender.wait(LONG):
+        pytest.fail(
+            f"send('x') with no receiver returned within {LONG:g} s: it must block until a "
+            "receiver takes the item, not wait with a timeout",
+            pytrace=False,
+        )
+    if receiver.wait(0.01):
+        pytest.fail(
+            f"recv() with no sender returned within {LONG:g} s: it must block until an item "
+            "is sent, not wait with a timeout",
+            pytrace=False,
+        )
+    exact(_call(out.recv), "x", "recv() of the waiting send('x')")
+    _done(sender, PROMPT, "send('x') after its item was received")
+    helper = Worker(into.send, "y", name="send-y")
+    exact(_done(receiver, PROMPT, "recv() after send('y')"), "y", "recv() after send('y')")
+    _done(helper, PROMPT, "send('y') after its item was received")
 
 
 @CHANNEL
