@@ -269,6 +269,18 @@ def test_keeps_fifo_order_and_reports_its_length(student):
 
 
 @BUFFER
+@pytest.mark.contract("Items come out in the order they went in")
+def test_buffer_carries_none_and_false_items(student):
+    """None, 0, '' and False are items like any other"""
+    buf = student.BoundedBuffer(2)
+    items = [None, 0, "", False, None]
+    producer = Worker(_fill, buf, items, name="producer")
+    got = [_call(buf.get, what="get() of a falsy item") for _ in items]
+    _done(producer, PROMPT, "the producer of falsy items")
+    exact(got, items, "five get() calls after putting None, 0, '', False, None")
+
+
+@BUFFER
 @pytest.mark.contract("`put` blocks while the buffer is full", "not polling in a loop")
 def test_put_blocks_while_full(student):
     """put() blocks (without polling) while the buffer is full, and goes on once a get() makes room"""
@@ -939,6 +951,18 @@ def test_delivers_one_senders_items_in_order(student):
     got = [_call(ch.recv) for _ in range(10)]
     _done(sender, PROMPT, "the sender")
     exact(got, list(range(10)), "ten recv() calls")
+
+
+@CHANNEL
+@pytest.mark.contract("`recv()` blocks until some thread sends")
+def test_channel_carries_none_and_false_items(student):
+    """None, 0, '' and False are items like any other"""
+    ch = student.Channel()
+    items = [None, 0, "", False, None]
+    sender = Worker(lambda: [ch.send(x) for x in items], name="sender")
+    got = [_call(ch.recv, what="recv() of a falsy item") for _ in items]
+    _done(sender, PROMPT, "the sender of falsy items")
+    exact(got, items, "five recv() calls after sending None, 0, '', False, None")
 
 
 @CHANNEL
