@@ -77,7 +77,13 @@ def _cmd_release(args) -> int:
 def _cmd_mutants(args) -> int:
     from ._mutants import main
 
-    return main(args.assignments, repeats=args.repeats, as_json=args.json, only=args.only)
+    return main(
+        args.assignments,
+        repeats=args.repeats,
+        as_json=args.json,
+        only=args.only,
+        exercise=args.exercise,
+    )
 
 
 def _cmd_demo(args) -> int:
@@ -146,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--only", default="", help="check only the solutions whose name contains this text"
     )
+    p.add_argument("--exercise", default="", help="check only this exercise's solutions")
     p.set_defaults(func=_cmd_mutants)
 
     p = sub.add_parser("demo", help="release and grade the sample submissions end to end")

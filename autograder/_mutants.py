@@ -34,16 +34,19 @@ class Verdict:
         return all(s < self.points for s in self.scores)
 
 
-def check_assignment(assignment: str, repeats: int = 1, only: str = "") -> list[Verdict]:
+def check_assignment(
+    assignment: str, repeats: int = 1, only: str = "", exercise: str = ""
+) -> list[Verdict]:
     """Run the reference and every mutant of `assignment` `repeats` times each.
 
-    `only` keeps the solutions whose name (``exercise__what``) contains it.
+    `only` keeps the solutions whose name (``exercise__what``) contains it;
+    `exercise` keeps one exercise's reference, alternatives and mutants.
     """
     nb = read_notebook(master_path(assignment))
     points = {ex.grade_id: ex.points for ex in exercises(nb)}
     verdicts = []
     for ex in exercises(nb):
-        if only not in ex.grade_id:
+        if only not in ex.grade_id or (exercise and ex.grade_id != exercise):
             continue
         v = Verdict(assignment, f"{ex.grade_id} (reference)", ex.grade_id, [], ex.points, True, [])
         for _ in range(repeats):
@@ -56,7 +59,7 @@ def check_assignment(assignment: str, repeats: int = 1, only: str = "") -> list[
         verdicts.append(v)
     # Correct answers written in other styles than the reference's: full marks, every time.
     for alt in mutants(assignment, "alternatives"):
-        if only not in alt.name:
+        if only not in alt.name or (exercise and alt.exercise != exercise):
             continue
         if alt.exercise not in points:
             raise LookupError(f"alternative {alt.name}: no exercise {alt.exercise!r} in {assignment}")
@@ -69,7 +72,7 @@ def check_assignment(assignment: str, repeats: int = 1, only: str = "") -> list[
             v.failures += [t.title for t in r.tests if not t.passed] + ([r.error] if r.error else [])
         verdicts.append(v)
     for m in mutants(assignment):
-        if only not in m.name:
+        if only not in m.name or (exercise and m.exercise != exercise):
             continue
         if m.exercise not in points:
             raise LookupError(f"mutant {m.name}: no exercise {m.exercise!r} in {assignment}")
@@ -84,11 +87,13 @@ def check_assignment(assignment: str, repeats: int = 1, only: str = "") -> list[
     return verdicts
 
 
-def main(names: list[str], repeats: int = 1, as_json: bool = False, only: str = "") -> int:
+def main(
+    names: list[str], repeats: int = 1, as_json: bool = False, only: str = "", exercise: str = ""
+) -> int:
     bad = 0
     rows = []
     for assignment in names or assignments():
-        for v in check_assignment(assignment, repeats, only):
+        for v in check_assignment(assignment, repeats, only, exercise):
             bad += not v.ok
             rows.append({**dataclasses.asdict(v), "ok": v.ok})
             if not as_json:

@@ -19,13 +19,15 @@ from conftest import ASSIGNMENTS, ROOT, run_cli
 from autograder._notebook import exercises, mutants, read_notebook
 
 REPEATS = int(os.environ.get("AUTOGRADER_REPEATS", "3"))
-CASES = [
-    (a, f"{ex.grade_id} (reference)")
-    for a in ASSIGNMENTS
-    for ex in exercises(read_notebook(ROOT / "source" / a / f"{a}.ipynb"))
-] + [(a, m.name) for a in ASSIGNMENTS for m in mutants(a)] + [
-    (a, f"{m.name} (correct)") for a in ASSIGNMENTS for m in mutants(a, "alternatives")
-]
+CASES = (
+    [
+        (a, f"{ex.grade_id} (reference)")
+        for a in ASSIGNMENTS
+        for ex in exercises(read_notebook(ROOT / "source" / a / f"{a}.ipynb"))
+    ]
+    + [(a, m.name) for a in ASSIGNMENTS for m in mutants(a)]
+    + [(a, f"{m.name} (correct)") for a in ASSIGNMENTS for m in mutants(a, "alternatives")]
+)
 
 
 pytestmark = pytest.mark.timeout(4 * 3600)
@@ -33,16 +35,36 @@ pytestmark = pytest.mark.timeout(4 * 3600)
 
 @pytest.fixture(scope="module")
 def verdicts():
-    def run(assignment):
-        proc = run_cli("mutants", assignment, "--repeats", str(REPEATS), "--json", timeout=3 * 3600)
+    def run(job):
+        assignment, exercise = job
+        proc = run_cli(
+            "mutants",
+            assignment,
+            "--exercise",
+            exercise,
+            "--repeats",
+            str(REPEATS),
+            "--json",
+            timeout=3 * 3600,
+        )
         rows = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else []
         return assignment, rows, proc.stderr
 
-    out = {}
-    # Three at a time: the suites mostly wait on events and deadlines, not the CPU.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        for assignment, rows, stderr in pool.map(run, ASSIGNMENTS):
-            out[assignment] = ({r["name"]: r for r in rows}, stderr)
+    # One process per exercise, so that the threads a deadlocking mutant leaves behind
+    # disturb nothing else, and the work spreads evenly. Four at a time: the suites
+    # mostly wait on events and deadlines, not the CPU, and their verdicts must not
+    # depend on the machine's load.
+    jobs = [
+        (a, ex.grade_id)
+        for a in ASSIGNMENTS
+        for ex in exercises(read_notebook(ROOT / "source" / a / f"{a}.ipynb"))
+    ]
+    out: dict = {a: ({}, "") for a in ASSIGNMENTS}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for assignment, rows, stderr in pool.map(run, jobs):
+            found, errors = out[assignment]
+            found.update({r["name"]: r for r in rows})
+            out[assignment] = (found, errors + stderr[-2000:])
     return out
 
 
