@@ -1,6 +1,7 @@
-"""Checks the funds under both locks, releases them, then takes them again to move the money."""
+"""Checks the funds under both locks, releases them to do other work, then takes them again to move the money."""
 
 import threading
+import time
 
 
 class Account:
@@ -14,6 +15,7 @@ def transfer(src, dst, amount):
     with first.lock, second.lock:
         if src.balance < amount:
             raise ValueError("insufficient funds")
+    time.sleep(0.1)  # other work (a log line, a fraud check) between the two sections
     with first.lock, second.lock:
         src.balance -= amount
         dst.balance += amount
