@@ -68,6 +68,19 @@ def verdicts():
     return out
 
 
+#: Known-wrong solutions that lose points on every run but not always the same number
+#: of them: open defects of their suites (issue 13, "the same submission always gets
+#: the same score"). Each still must lose points every time; its varying score is
+#: reported as an expected failure, so a fix shows as XPASS.
+KNOWN_UNSTABLE = {
+    "dining_philosophers__all_take_left_first": "only some tests use forks that dawdle, "
+    "so a left-fork-first table deadlocks in some runs and not others",
+    "dining_philosophers__spins_on_the_right_fork": "as all_take_left_first",
+    "rw_lock__writer_spins_holding_the_mutex": "scored [3, 2.5] in one run of two and "
+    "[3, 3, 3, 3] in the next; the cause is not found yet",
+}
+
+
 @pytest.mark.parametrize(("assignment", "name"), CASES, ids=[f"{a}:{n}" for a, n in CASES])
 def test_solution_is_told_apart(verdicts, assignment, name):
     rows, stderr = verdicts[assignment]
@@ -78,6 +91,12 @@ def test_solution_is_told_apart(verdicts, assignment, name):
             f"the reference scored {row['scores']} of {row['points']} in {REPEATS} runs; "
             f"failing: {sorted(set(row['failures']))}"
         )
+    elif name in KNOWN_UNSTABLE:
+        assert all(s < row["points"] for s in row["scores"]), (
+            f"the known-wrong solution scored full marks in some of {REPEATS} runs: {row['scores']}"
+        )
+        if len(set(row["scores"])) > 1:
+            pytest.xfail(f"open: {KNOWN_UNSTABLE[name]}: {row['scores']}")
     else:
         assert len(set(row["scores"])) <= 1, (
             f"the known-wrong solution got different scores in {REPEATS} runs: {row['scores']}"
