@@ -636,8 +636,8 @@ def _quantile(sorted_values: Sequence[float], q: float) -> float:
 def amdahl(p: float, n: float) -> float:
     """Return Amdahl's speedup on `n` workers for a job whose parallel fraction is `p`.
 
-    >>> amdahl(0.9, 10)
-    5.263157894736842
+    >>> round(amdahl(0.9, 10), 6)
+    5.263158
     """
     if not 0 <= p <= 1 or n < 1:
         raise ValueError("need 0 <= p <= 1 and n >= 1")

@@ -305,7 +305,17 @@ class Notebook:
         return [tuple(x) for x in self.page.evaluate(_ERROR_OUTPUTS)]
 
     def outputs_text(self, index: int) -> str:
-        return self.cell(index).locator(".jp-OutputArea").inner_text()
+        # JupyterLab renders only the cells near the viewport: bring this one in first.
+        cell = self.cell(index)
+        cell.scroll_into_view_if_needed()
+        area = cell.locator(".jp-OutputArea")
+        deadline = time.monotonic() + 10
+        text = area.inner_text()
+        while not text.strip() and time.monotonic() < deadline:
+            time.sleep(0.2)
+            cell.scroll_into_view_if_needed()
+            text = area.inner_text()
+        return text
 
     def type_into(self, index: int, text: str) -> None:
         """Replace a code cell's text with `text`, the way a paste does, and check it."""

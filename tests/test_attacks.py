@@ -74,17 +74,17 @@ MARK = f"corpusmark{uuid.uuid4().hex[:12]}"
 SECRETS = {"PGPASSWORD": "corpus-secret-123", "GITHUB_TOKEN": "corpus-secret-456"}
 CONFIG = """
 # tests: the attack corpus
-c.Execute.timeout = 15
+c.Execute.timeout = 40
 c.SafeExecute.memory_limit = "1G"
 c.SafeExecute.address_space_limit = "4G"
 c.SafeExecute.task_limit = 100
 c.SafeExecute.cpu_limit = 40
 c.SafeExecute.output_limit = "1M"
-c.SafeExecute.notebook_timeout = 60
+c.SafeExecute.notebook_timeout = 120
 """
 #: The wall-clock attack's cells each sleep this long; a notebook may take this long.
 SLEEP_CELL = 9
-NOTEBOOK_TIMEOUT = 60
+NOTEBOOK_TIMEOUT = 120
 #: What each run grades, and how: (path, attack runs it contains).
 MAIN_RUNS = {"parallel": "parallel", "serial": "serial"}
 SOLO_RUNS = {

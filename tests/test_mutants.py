@@ -76,6 +76,8 @@ KNOWN_UNSTABLE = {
     "dining_philosophers__all_take_left_first": "only some tests use forks that dawdle, "
     "so a left-fork-first table deadlocks in some runs and not others",
     "dining_philosophers__spins_on_the_right_fork": "as all_take_left_first",
+    "heartbeat__stop_does_not_join": "scored [4.0, 4.39] in one CI run on 3.13: whether the "
+    "thread is still alive when stop() returns depends on the timing",
     "rw_lock__writer_spins_holding_the_mutex": "scored [3, 2.5] in one run of two and "
     "[3, 3, 3, 3] in the next; the cause is not found yet",
 }
