@@ -78,6 +78,8 @@ KNOWN_UNSTABLE = {
     "dining_philosophers__spins_on_the_right_fork": "as all_take_left_first",
     "heartbeat__stop_does_not_join": "scored [4.0, 4.39] in one CI run on 3.13: whether the "
     "thread is still alive when stop() returns depends on the timing",
+    "channel__if_instead_of_while": "scored [1.77, 2.66] in one CI run on 3.13: the "
+    "channel's lost-notify test depends on the order in which waiters wake (issue 12)",
     "rw_lock__writer_spins_holding_the_mutex": "scored [3, 2.5] in one run of two and "
     "[3, 3, 3, 3] in the next; the cause is not found yet",
 }
