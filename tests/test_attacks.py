@@ -527,9 +527,7 @@ FORGERS = [(run, e["student"]) for run in MAIN_RUNS for e in entries_in(run) if 
 #: Attacks that still succeed, as found by the last full run. Each is an open
 #: defect (docs/grading.md, "The threat model"), kept visible here rather than
 #: dropped: the test runs, and reports XPASS once the defect is fixed.
-OPEN = {
-    "forge_lying_list": "the visible asserts compare with ==, so a lying list passes them",
-}
+OPEN: dict[str, str] = {}
 
 
 def _forger_params():
