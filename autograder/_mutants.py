@@ -19,6 +19,16 @@ class Verdict:
     points: float
     expect_full: bool
     failures: list[str]
+    #: the titles of the tests that failed, one sorted list per run
+    runs: list[list[str]] = dataclasses.field(default_factory=list)
+
+    @property
+    def flipping(self) -> list[str]:
+        """Tests that failed in some runs and passed in others: why a score varies."""
+        seen = [set(r) for r in self.runs]
+        if not seen:
+            return []
+        return sorted(set().union(*seen) - set.intersection(*seen))
 
     @property
     def stable(self) -> bool:
@@ -32,6 +42,13 @@ class Verdict:
         if self.expect_full:
             return all(s == self.points for s in self.scores)
         return all(s < self.points for s in self.scores)
+
+
+def _record(v: Verdict, r) -> None:
+    failed = sorted(t.title for t in r.tests if not t.passed) + ([r.error] if r.error else [])
+    v.scores.append(r.score)
+    v.failures += failed
+    v.runs.append(failed)
 
 
 def check_assignment(
@@ -52,10 +69,7 @@ def check_assignment(
         for _ in range(repeats):
             with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
                 r = run_suite(assignment, ex.grade_id, namespace_from(nb, workdir=tmp), ex.points)
-            v.scores.append(r.score)
-            v.failures += [t.title for t in r.tests if not t.passed] + (
-                [r.error] if r.error else []
-            )
+            _record(v, r)
         verdicts.append(v)
     # Correct answers written in other styles than the reference's: full marks, every time.
     for alt in mutants(assignment, "alternatives"):
@@ -68,8 +82,7 @@ def check_assignment(
             with tempfile.TemporaryDirectory(prefix="alternative-") as tmp:
                 ns = namespace_from(nb, {alt.exercise: alt.source}, workdir=tmp)
                 r = run_suite(assignment, alt.exercise, ns, v.points)
-            v.scores.append(r.score)
-            v.failures += [t.title for t in r.tests if not t.passed] + ([r.error] if r.error else [])
+            _record(v, r)
         verdicts.append(v)
     for m in mutants(assignment):
         if only not in m.name or (exercise and m.exercise != exercise):
@@ -82,7 +95,7 @@ def check_assignment(
             with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
                 ns = namespace_from(nb, {m.exercise: m.source}, workdir=tmp)
                 r = run_suite(assignment, m.exercise, ns, v.points)
-            v.scores.append(r.score)
+            _record(v, r)
         verdicts.append(v)
     return verdicts
 
@@ -95,11 +108,13 @@ def main(
     for assignment in names or assignments():
         for v in check_assignment(assignment, repeats, only, exercise):
             bad += not v.ok
-            rows.append({**dataclasses.asdict(v), "ok": v.ok})
+            rows.append({**dataclasses.asdict(v), "ok": v.ok, "flipping": v.flipping})
             if not as_json:
                 status = "ok " if v.ok else ("UNSTABLE" if not v.stable else "BAD")
                 scores = ", ".join(f"{s:g}" for s in v.scores)
                 print(f"{status} {v.assignment} {v.name:48} [{scores}] / {v.points:g}", flush=True)
+                for title in v.flipping:
+                    print(f"      varies: {title}", flush=True)
     if as_json:
         print(json.dumps(rows))
     else:
