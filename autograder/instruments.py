@@ -352,23 +352,48 @@ class TrackedLock:
         self.registry = registry
         self.name = name
         self._inner = threading.Lock() if inner is None else inner
+        #: Threads blocked in acquire(), in the order they came. A released lock goes
+        #: to the first of them, never to whichever the OS happens to wake, so which
+        #: waiter gets in first is the same on every run. (A real Lock promises no
+        #: order at all, so first-come-first-served is one of the schedules it allows.)
+        self._queue: collections.deque[int] = collections.deque()
+
+    def _turn(self, me: int, step: float) -> bool:
+        """One blocking step of a queued acquire: only the head of the queue may take the lock."""
+        reg = self.registry
+        with reg._cond:
+            first = self._queue[0] if self._queue else me
+            if first != me:
+                reg._cond.wait(step)
+                return False
+        return self._inner.acquire(True, step)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         reg = self.registry
         me = reg._touch()
         if not blocking and timeout != -1:
             raise ValueError("can't specify a timeout for a non-blocking call")
-        if self._inner.acquire(False):
+        with reg._cond:
+            # Nobody jumps the queue, except a thread re-entering an RLock it holds.
+            may_take = not self._queue or reg._holds.get(me, {}).get(self, 0) > 0
+        if may_take and self._inner.acquire(False):
             got = True
         elif not blocking:
             reg._check()  # a thread spinning on a lock after its test is over stops here
             reg._tried(me, self)
             return False
         else:
+            with reg._cond:
+                self._queue.append(me)
             reg._enter_wait(me, self, timed=timeout >= 0)
             try:
-                got = reg._block(self._inner.acquire, None if timeout < 0 else timeout)
+                got = reg._block(
+                    lambda _blocking, step: self._turn(me, step), None if timeout < 0 else timeout
+                )
             finally:
+                with reg._cond:
+                    self._queue.remove(me)
+                    reg._cond.notify_all()
                 reg._leave_wait(me)
         if got:
             reg._acquired(me, self)

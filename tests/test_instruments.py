@@ -1,0 +1,88 @@
+"""The instrumented primitives make schedules happen on purpose, the same way every run."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from autograder.instruments import Aborted, Registry, TrackedLock, Worker
+
+
+def _queue_up(registry: Registry, lock: TrackedLock, n: int, order: list[str]) -> list[Worker]:
+    """Start n threads that each wait for `lock` (held by the caller), one after another."""
+
+    def take(name):
+        with lock:
+            order.append(name)
+
+    workers = []
+    for i in range(n):
+        workers.append(Worker(take, f"t{i}", name=f"t{i}"))
+        assert registry.wait_blocked(workers[-1], timeout=5.0), f"t{i} did not block"
+    return workers
+
+
+@pytest.mark.parametrize("inner", [threading.Lock, threading.RLock])
+def test_a_released_lock_goes_to_the_waiters_in_the_order_they_came(inner):
+    for _ in range(10):
+        with Registry() as registry:
+            lock = TrackedLock(registry, "lock", inner())
+            order: list[str] = []
+            lock.acquire()
+            workers = _queue_up(registry, lock, 4, order)
+            lock.release()
+            assert all(w.wait(5.0) for w in workers)
+        assert order == ["t0", "t1", "t2", "t3"]
+
+
+def test_a_newcomer_does_not_jump_the_queue():
+    with Registry() as registry:
+        lock = TrackedLock(registry, "lock")
+        order: list[str] = []
+        lock.acquire()
+        workers = _queue_up(registry, lock, 1, order)
+        # The lock is held and t0 waits: a non-blocking try fails ...
+        assert lock.acquire(False) is False
+        lock.release()
+        assert workers[0].wait(5.0)
+        # ... and once t0 is done, the lock is free for anyone.
+        assert lock.acquire(False) is True
+        lock.release()
+    assert order == ["t0"]
+
+
+def test_an_rlock_holder_re_enters_while_others_wait():
+    with Registry() as registry:
+        lock = TrackedLock(registry, "rlock", threading.RLock())
+        order: list[str] = []
+        lock.acquire()
+        workers = _queue_up(registry, lock, 1, order)
+        assert lock.acquire(timeout=1.0) is True, "the holder of an RLock must re-enter it"
+        lock.release()
+        lock.release()
+        assert workers[0].wait(5.0)
+    assert order == ["t0"]
+
+
+def test_a_waiter_gives_up_at_its_timeout_and_leaves_the_queue():
+    with Registry() as registry:
+        lock = TrackedLock(registry, "lock")
+        lock.acquire()
+        late = Worker(lock.acquire, True, 0.2, name="late")
+        assert late.wait(5.0) and late.result is False
+        assert not lock._queue
+        lock.release()
+        assert lock.acquire(False) is True
+
+
+def test_abort_frees_every_queued_waiter():
+    registry = Registry()
+    lock = TrackedLock(registry, "lock")
+    lock.acquire()
+    order: list[str] = []
+    workers = _queue_up(registry, lock, 3, order)
+    registry.abort()
+    assert all(w.wait(5.0) for w in workers)
+    assert all(isinstance(w.error, Aborted) for w in workers)
+    assert order == [] and not lock._queue
