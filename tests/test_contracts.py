@@ -21,7 +21,6 @@ ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb")
 #: assignment from this set when its suite is done: the xfail is strict.
 PENDING: set[str] = {
     "07_multiprocessing",
-    "08_benchmarks",
 }
 
 
