@@ -20,7 +20,6 @@ ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb")
 #: Assignments whose suites do not map every sentence yet (issue 12). Remove an
 #: assignment from this set when its suite is done: the xfail is strict.
 PENDING: set[str] = {
-    "07_multiprocessing",
 }
 
 

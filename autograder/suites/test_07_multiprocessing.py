@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from autograder.suites._trust import safe_repr, same, type_name
-from coursekit.mp_probes import RecordingContext
+from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
     child_pids,
     child_stderr,
@@ -49,6 +49,17 @@ PRIMES = pytest.mark.exercise("count_primes_parallel")
 COUNTER = pytest.mark.exercise("shared_counter")
 COPROCESS = pytest.mark.exercise("coprocess")
 PINGPONG = pytest.mark.exercise("pipe_pingpong")
+
+#: Contract sentences that promise nothing a test could check.
+UNTESTED = {
+    "count_primes_parallel": {
+        "`limit` is an int `>= 0`; `workers` an int `>= 1`": "an assumption granted to the student",
+    },
+}
+
+#: Seconds a child stays alive after its function returns, unless the test lets it go
+#: sooner: it does once the parent waits in join() without a timeout (or a longer one).
+HOLD = 4.0
 
 #: Seconds of internal timeouts one exercise may spend before its other tests give up.
 TIMEOUT_BUDGET = 16.0
@@ -174,13 +185,13 @@ def _ending(ctx):
 
 @pytest.fixture
 def recording():
-    """Return a factory of RecordingContexts; whatever they recorded is ended afterwards."""
+    """Return a factory of CheckingContexts; whatever they recorded is ended afterwards."""
     made = []
 
     def make(method, **options):
         if method not in mp.get_all_start_methods():
             pytest.skip(f"the {method} start method is not available on this platform")
-        ctx = RecordingContext(method, **options)
+        ctx = CheckingContext(method, **options)
         made.append(ctx)
         return ctx
 
@@ -294,6 +305,44 @@ def _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stal
             budget["left"] -= time.monotonic() - began
 
 
+@contextlib.contextmanager
+def _as_default(ctx):
+    """Make `ctx` what multiprocessing.get_context() returns (the default context) for a while.
+
+    So a solution that uses the default when `context` is None is recorded
+    too, and one that picks a start method of its own is seen doing so.
+    """
+    default = mp.context._default_context
+    saved = default._actual_context
+    default._actual_context = ctx
+    try:
+        yield ctx
+    finally:
+        default._actual_context = saved
+
+
+@contextlib.contextmanager
+def _cores(n):
+    """Make os.cpu_count() (and os.process_cpu_count(), multiprocessing.cpu_count()) say n."""
+    names = [name for name in ("cpu_count", "process_cpu_count") if hasattr(os, name)]
+    saved = {name: getattr(os, name) for name in names}
+    for name in names:
+        setattr(os, name, lambda: n)
+    try:
+        yield
+    finally:
+        for name, func in saved.items():
+            setattr(os, name, func)
+
+
+def _other_method(method):
+    """Return a start method, other than `method`, that this platform offers (or None)."""
+    for other in ("fork", "spawn", "forkserver"):
+        if other != method and other in mp.get_all_start_methods():
+            return other
+    return None
+
+
 # --------------------------------------------------------------------------
 # count_primes_parallel
 
@@ -318,28 +367,36 @@ def _check_primes(student, method, recording, budget):
         assert got == EXPECTED, (
             f"under {method}: got {safe_repr(got)}, but there are {EXPECTED} primes below {LIMIT}"
         )
-        started = ctx.started
-        assert started, (
-            "no process was started through `context`: make your pool with context.Pool(...) "
-            "(or your processes with context.Process(...))"
-        )
-        assert len(started) == WORKERS, (
-            f"{len(started)} processes were started through `context`, but workers={WORKERS}"
-        )
-        alive = ctx.alive()
-        assert not alive, (
-            f"{len(alive)} worker processes were still running when it returned: close the pool "
-            "(`with context.Pool(...) as pool:`, or close() then join())"
-        )
-        unreleased = [p for p in ctx.pools if not p.released]
-        assert not unreleased, (
-            "a Pool was never closed or terminated: use `with context.Pool(...) as pool:`"
-        )
-        assert ctx.all_met, f"the {WORKERS} worker processes never ran at the same time"
+        _check_workers(ctx, WORKERS)
+
+
+def _check_workers(ctx, workers):
+    """Fail unless exactly `workers` processes, made through ctx, ran together and ended."""
+    started = ctx.started
+    assert started, (
+        "no process was started through `context`: make your pool with context.Pool(...) "
+        "(or your processes with context.Process(...))"
+    )
+    assert len(started) == workers, (
+        f"{len(started)} processes were started through `context`, but workers={workers}"
+    )
+    alive = ctx.alive()
+    assert not alive, (
+        f"{len(alive)} worker processes were still running when it returned: close the pool "
+        "(`with context.Pool(...) as pool:`, or close() then join())"
+    )
+    unreleased = [p for p in ctx.pools if not p.released]
+    assert not unreleased, (
+        "a Pool was never closed or terminated: use `with context.Pool(...) as pool:`"
+    )
+    assert ctx.all_met is not False, f"the {workers} worker processes never ran at the same time"
 
 
 @PRIMES
 @pytest.mark.deadline(16)
+@pytest.mark.contract(
+    "Return how many primes", "Use exactly `workers` worker processes", "no worker is left running"
+)
 def test_counts_with_workers_processes_under_fork(student, recording, budget):
     """under fork: the serial count, from `workers` processes that are all closed"""
     _check_primes(student, "fork", recording, budget)
@@ -348,6 +405,7 @@ def test_counts_with_workers_processes_under_fork(student, recording, budget):
 @PRIMES
 @pytest.mark.weight(2)
 @pytest.mark.deadline(16)
+@pytest.mark.contract("It works under every start method", "So the function that a worker runs")
 def test_counts_with_workers_processes_under_spawn(student, recording, budget):
     """under spawn (the macOS and Windows default): same, with importable worker code"""
     _check_primes(student, "spawn", recording, budget)
@@ -356,14 +414,16 @@ def test_counts_with_workers_processes_under_spawn(student, recording, budget):
 @PRIMES
 @pytest.mark.weight(2)
 @pytest.mark.deadline(16)
+@pytest.mark.contract("It works under every start method", "So the function that a worker runs")
 def test_counts_with_workers_processes_under_forkserver(student, recording, budget):
-    """under forkserver (the Linux default from Python 3.14): same"""
+    """under forkserver (the default on POSIX other than macOS from Python 3.14): same"""
     _check_primes(student, "forkserver", recording, budget)
 
 
 @PRIMES
 @pytest.mark.weight(2)
 @pytest.mark.deadline(16)
+@pytest.mark.contract("The counting happens in the workers", "at least `workers` pieces")
 def test_every_worker_counts_and_the_caller_does_not(student, recording, budget):
     """the counting happens in the workers, and each worker does a share of it"""
     method = _cheapest_method()
@@ -391,17 +451,18 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, budget)
         shares = ", ".join(f"{c:.3f}" for c in cpu)
         assert min(cpu) >= 0.1 * max(cpu), (
             f"the workers spent {shares} s of CPU each: one did (almost) all the work. "
-            "Split the range into several pieces so that every worker gets some"
+            "Split the range into at least `workers` pieces of about the same length"
         )
 
 
 @PRIMES
 @pytest.mark.deadline(16)
-def test_small_limits_and_more_workers_than_numbers(student, recording, budget):
-    """handles limits 0, 1, 2, 3, 10 and 97 with 3 workers"""
+@pytest.mark.contract("Return how many primes", "For example", "even when `workers` is more than")
+def test_more_workers_than_cores_and_small_limits(student, recording, budget):
+    """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3 and 10"""
     method = _cheapest_method()
-    for limit in (0, 1, 2, 3, 10, 97):
-        with _ending(recording(method)) as ctx:
+    for limit in (100, 0, 1, 2, 3, 10):
+        with _ending(recording(method, rendezvous=3 if limit >= 3 else 0)) as ctx, _cores(2):
             got, _ = _call(
                 student.count_primes_parallel,
                 limit,
@@ -409,29 +470,43 @@ def test_small_limits_and_more_workers_than_numbers(student, recording, budget):
                 ctx,
                 timeout=_timeout(method),
                 budget=budget,
-                what=f"count_primes_parallel({limit}, 3, <{method} context>)",
+                what=f"count_primes_parallel({limit}, 3, <{method} context>) with 2 cores",
             )
             expected = _primes_below(limit)
             _int(got, f"count_primes_parallel({limit}, 3)")
             assert got == expected, (
                 f"count_primes_parallel({limit}, 3) gave {safe_repr(got)}, not {expected}"
             )
+            if limit >= 3:
+                _check_workers(ctx, 3)
 
 
 @PRIMES
 @pytest.mark.deadline(16)
+@pytest.mark.contract("When `context` is `None`")
 def test_uses_the_default_context_when_none_is_given(student, budget):
-    """with context=None it uses the default start method"""
-    got, _ = _call(
-        student.count_primes_parallel,
-        30_000,
-        2,
-        timeout=12,
-        budget=budget,
-        what="count_primes_parallel(30000, 2)",
-    )
-    _int(got, "count_primes_parallel(30000, 2)")
-    assert got == 3245, f"count_primes_parallel(30000, 2) gave {safe_repr(got)}, not 3245"
+    """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
+    for method in ("fork", "spawn"):
+        if method not in mp.get_all_start_methods():
+            continue
+        ctx = CheckingContext(method, rendezvous=WORKERS)
+        with _ending(ctx), _as_default(ctx):
+            got, _ = _call(
+                student.count_primes_parallel,
+                30_000,
+                WORKERS,
+                timeout=_timeout(method),
+                budget=budget,
+                what=f"count_primes_parallel(30000, {WORKERS}) with {method} as the default",
+            )
+            _int(got, "count_primes_parallel(30000, 2)")
+            assert got == 3245, f"count_primes_parallel(30000, 2) gave {safe_repr(got)}, not 3245"
+            assert ctx.started, (
+                f"with context=None and {method} as the default start method, no process was "
+                "started through multiprocessing.get_context(): use the default context, do not "
+                "pick a start method of your own"
+            )
+            _check_workers(ctx, WORKERS)
 
 
 # --------------------------------------------------------------------------
@@ -443,44 +518,69 @@ N_EACH = 30
 
 def _check_counter(student, method, recording, budget):
     # Reads of the value pause 1 ms, and the children start together: any
-    # increment not done under the value's lock loses updates.
-    with _ending(recording(method, rendezvous=N_PROCS, racy_pause=0.001)) as ctx:
+    # increment not done under the value's lock loses updates. The value also
+    # counts each process's writes, and notes any write that is not "plus one".
+    options = {"rendezvous": N_PROCS, "racy_pause": 0.001, "steps": True, "hold": HOLD}
+    with _ending(recording(method, **options)) as ctx:
         got, _ = _call(
             student.increment_in_processes,
             N_PROCS,
             N_EACH,
             ctx,
-            timeout=_timeout(method),
+            timeout=_timeout(method) + HOLD,
+            stalled=_StuckInJoin(ctx, patience=None),
             budget=budget,
             what=f"increment_in_processes({N_PROCS}, {N_EACH}, <{method} context>)",
             hang_hint="Does a process wait for a lock that is never released?",
         )
-        assert ctx.values, "no shared value was made with context.Value(...)"
-        started = ctx.started
-        assert len(started) == N_PROCS, (
-            f"{len(started)} processes were started with context.Process, expected {N_PROCS}"
+        _check_counter_result(ctx, got, N_PROCS, N_EACH, method)
+
+
+def _check_counter_result(ctx, got, n_procs, n_each, method):
+    assert ctx.values, "no shared value was made with context.Value(...)"
+    started = ctx.started
+    assert len(started) == n_procs, (
+        f"{len(started)} processes were started with context.Process, expected {n_procs}"
+    )
+    running = [p for p in started if p.exitcode is None]
+    assert not running, (
+        f"it returned while {len(running)} of the processes were still running: join them all "
+        "before reading the total"
+    )
+    codes = [p.exitcode for p in started]
+    assert all(code == 0 for code in codes), f"the processes ended with exit codes {codes}"
+    total = n_procs * n_each
+    _int(got, "increment_in_processes")
+    if 0 <= got < total:
+        assert got == total, (
+            f"under {method}: {n_procs} processes adding 1 {n_each} times each gave {got}, "
+            f"not {total}: {total - got} increments were lost. `value += 1` reads, then "
+            "writes; another process can write in between. Hold counter.get_lock() around it"
         )
-        running = [p for p in started if p.exitcode is None]
-        assert not running, (
-            f"it returned while {len(running)} of the processes were still running: join them all "
-            "before reading the total"
-        )
-        codes = [p.exitcode for p in started]
-        assert all(code == 0 for code in codes), f"the processes ended with exit codes {codes}"
-        total = N_PROCS * N_EACH
-        _int(got, "increment_in_processes")
-        if 0 <= got < total:
-            assert got == total, (
-                f"under {method}: {N_PROCS} processes adding 1 {N_EACH} times each gave {got}, "
-                f"not {total}: {total - got} increments were lost. `value += 1` reads, then "
-                "writes; another process can write in between. Hold counter.get_lock() around it"
-            )
-        assert got == total, f"under {method}: expected {total}, got {safe_repr(got)}"
-        assert ctx.all_met, f"the {N_PROCS} processes never ran at the same time"
+    assert got == total, f"under {method}: expected {total}, got {safe_repr(got)}"
+    assert ctx.all_met is not False, (
+        f"the {n_procs} processes never ran at the same time: start them all before joining any"
+    )
+    value = ctx.values[0]
+    writes = value.writes()
+    per_child = [writes.get(p.pid, 0) for p in started]
+    assert per_child == [n_each] * n_procs, (
+        f"the processes wrote the shared value {per_child} times each, expected {n_each} "
+        "times each: every process adds 1, n_each times, one increment at a time"
+    )
+    assert value.every_write_added_one, (
+        "a process stored something other than the value it read plus one: add 1 at a time"
+    )
 
 
 @COUNTER
 @pytest.mark.deadline(16)
+@pytest.mark.contract(
+    "Make one shared integer",
+    "Start `n_procs` processes",
+    "one increment at a time",
+    "exactly `n_procs * n_each`",
+)
 def test_exact_total_under_fork(student, recording, budget):
     """under fork: no increment is lost, even when the processes race"""
     _check_counter(student, "fork", recording, budget)
@@ -488,6 +588,7 @@ def test_exact_total_under_fork(student, recording, budget):
 
 @COUNTER
 @pytest.mark.deadline(16)
+@pytest.mark.contract("one increment at a time", "exactly `n_procs * n_each`")
 def test_exact_total_under_spawn(student, recording, budget):
     """under spawn: no increment is lost, even when the processes race"""
     _check_counter(student, "spawn", recording, budget)
@@ -495,24 +596,27 @@ def test_exact_total_under_spawn(student, recording, budget):
 
 @COUNTER
 @pytest.mark.deadline(16)
+@pytest.mark.contract("one increment at a time", "exactly `n_procs * n_each`")
 def test_exact_total_under_forkserver(student, recording, budget):
     """under forkserver: no increment is lost, even when the processes race"""
     _check_counter(student, "forkserver", recording, budget)
 
 
 @COUNTER
-@pytest.mark.deadline(16)
+@pytest.mark.deadline(20)
+@pytest.mark.contract("exactly `n_procs * n_each`")
 def test_returns_a_plain_int(student, recording, budget):
     """returns the total as an int (not the shared Value), 0 when n_each is 0"""
     method = _cheapest_method()
     for n_each, total in ((0, 0), (5, 10)):
-        with _ending(recording(method)) as ctx:
+        with _ending(recording(method, hold=HOLD)) as ctx:
             got, _ = _call(
                 student.increment_in_processes,
                 2,
                 n_each,
                 ctx,
-                timeout=_timeout(method),
+                timeout=_timeout(method) + HOLD,
+                stalled=_StuckInJoin(ctx, patience=None),
                 budget=budget,
                 what=f"increment_in_processes(2, {n_each}, <{method} context>)",
             )
@@ -522,13 +626,49 @@ def test_returns_a_plain_int(student, recording, budget):
             assert got == total, (
                 f"increment_in_processes(2, {n_each}) gave {safe_repr(got)}, not {total}"
             )
+            assert len(ctx.started) == 2, (
+                f"{len(ctx.started)} processes were started with context.Process, expected 2"
+            )
+            running = [p for p in ctx.started if p.exitcode is None]
+            assert not running, (
+                f"it returned while {len(running)} of the processes were still running: join "
+                "them all before reading the total"
+            )
+
+
+@COUNTER
+@pytest.mark.deadline(20)
+@pytest.mark.contract("When `context` is `None`")
+def test_counter_uses_the_default_context_when_none_is_given(student, budget):
+    """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
+    for method in ("fork", "spawn"):
+        if method not in mp.get_all_start_methods():
+            continue
+        ctx = CheckingContext(method, rendezvous=2, racy_pause=0.001, steps=True, hold=HOLD)
+        with _ending(ctx), _as_default(ctx):
+            got, _ = _call(
+                student.increment_in_processes,
+                2,
+                10,
+                timeout=_timeout(method) + HOLD,
+                stalled=_StuckInJoin(ctx, patience=None),
+                budget=budget,
+                what=f"increment_in_processes(2, 10) with {method} as the default",
+            )
+            assert ctx.started, (
+                f"with context=None and {method} as the default start method, no process was "
+                "started through multiprocessing.get_context(): use the default context, do not "
+                "pick a start method of your own"
+            )
+            _check_counter_result(ctx, got, 2, 10, method)
 
 
 # --------------------------------------------------------------------------
 # coprocess
 
 ECHO = "coursekit.mp_workers:PickleEcho"
-OBJECTS = [1, 10, "two", [3.0, None], {"four": (4,)}, b"five\n\n", -6]
+# Falsy objects too: every one of them is an object to pass on, not the end of the stream.
+OBJECTS = [1, 0, None, "two", "", [3.0, None], [], {"four": (4,)}, False, b"", b"five\n\n", -6]
 
 
 def _coprocess_module(student):
@@ -666,6 +806,7 @@ def _load_all(data):
 
 
 @COPROCESS
+@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
 def test_send_writes_one_pickle_per_object_in_order(student):
     """send() writes each object as a pickle, in order"""
     stream = io.BytesIO()
@@ -683,6 +824,7 @@ def test_send_writes_one_pickle_per_object_in_order(student):
 
 
 @COPROCESS
+@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
 def test_send_flushes_each_object(student):
     """after send() returns, the object has left the stream's buffer"""
     raw = _RawSink()
@@ -701,6 +843,7 @@ def test_send_flushes_each_object(student):
 
 
 @COPROCESS
+@pytest.mark.contract("`close()` closes the stream")
 def test_close_closes_the_stream(student):
     """close() closes the stream, which is how the other side learns it is over"""
     stream = io.BytesIO()
@@ -711,6 +854,9 @@ def test_close_closes_the_stream(student):
 
 
 @COPROCESS
+@pytest.mark.contract(
+    "`serve(stream, consumer)` unpickles", "even a falsy one", "End-of-file is the normal end"
+)
 def test_serve_feeds_the_consumer_in_order_and_closes_it_at_eof(student):
     """serve() passes each object to consumer.send() in order, then calls close() once at EOF"""
     stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in OBJECTS))
@@ -748,6 +894,7 @@ def _call_quietly(func, *args, timeout=2.0):
 @COPROCESS
 @pytest.mark.weight(2)
 @pytest.mark.deadline(15)
+@pytest.mark.contract("The given `__main__` block makes the module a program", "even a falsy one")
 def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess):
     """a child running your module gets each object right after send(), in order"""
     child = coprocess()
@@ -766,6 +913,7 @@ def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess
 
 @COPROCESS
 @pytest.mark.deadline(15)
+@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
 def test_large_objects_arrive_whole(student, coprocess):
     """objects of several megabytes arrive whole, between small ones"""
     big = bytes(range(256)) * 8192  # 2 MiB, full of newline bytes
@@ -798,6 +946,7 @@ def test_large_objects_arrive_whole(student, coprocess):
 @COPROCESS
 @pytest.mark.weight(2)
 @pytest.mark.deadline(15)
+@pytest.mark.contract("So after `close()`, the child closes its consumer and exits with code 0")
 def test_close_makes_the_child_close_its_consumer_and_exit_0(student, coprocess):
     """after close() the child closes its consumer and exits with code 0"""
     child = coprocess()
@@ -826,10 +975,117 @@ def test_close_makes_the_child_close_its_consumer_and_exit_0(student, coprocess)
     )
 
 
+class _Failing(Exception):
+    """The error a test's stream or consumer raises: it must reach the caller unchanged."""
+
+
+class _FailingConsumer(_Recorder):
+    """A consumer whose send() raises on its third object."""
+
+    def send(self, item):
+        super().send(item)
+        if len(self.items) == 3:
+            raise _Failing("the consumer failed on its third object")
+
+
+class _FailingRaw(io.RawIOBase):
+    """A raw stream that gives `data` once, then fails as a broken disk or pipe would."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if not self.data:
+            raise _Failing("the stream failed after its first bytes")
+        n = min(len(b), len(self.data))
+        b[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+class _BrokenSink(io.RawIOBase):
+    """A raw stream whose writes fail, as writing to a child that has exited does."""
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def _run_catching(func, *args, timeout=1.5):
+    """Run func(*args) in a helper thread; return (finished, the exception it raised or None)."""
+    box = {}
+
+    def target():
+        try:
+            func(*args)
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="student-call")
+    thread.start()
+    thread.join(timeout)
+    return not thread.is_alive(), box.get("error")
+
+
+@COPROCESS
+@pytest.mark.contract("Any other error")
+def test_serve_lets_a_failing_consumer_raise(student):
+    """an exception from consumer.send() comes out of serve(), and no later object is sent"""
+    stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in OBJECTS))
+    consumer = _FailingConsumer()
+    finished, error = _run_catching(student.serve, stream, consumer)
+    assert finished, "serve() did not return within 1.5 s after its consumer raised"
+    assert type(error) is _Failing, (
+        f"the consumer raised an exception on its third object, but serve() "
+        f"{'returned normally' if error is None else 'raised ' + safe_repr(error)}: "
+        "let an error that is not end-of-file reach the caller"
+    )
+    assert same(consumer.items, OBJECTS[:3]), (
+        f"the consumer got {safe_repr(consumer.items)} before serve() stopped"
+    )
+
+
+@COPROCESS
+@pytest.mark.contract("Any other error")
+def test_serve_lets_a_failing_stream_raise(student):
+    """an exception from the stream (not end-of-file) comes out of serve()"""
+    data = b"".join(pickle.dumps(obj) for obj in OBJECTS[:4])
+    consumer = _Recorder()
+    finished, error = _run_catching(student.serve, io.BufferedReader(_FailingRaw(data)), consumer)
+    assert finished, "serve() did not return within 1.5 s after its stream failed"
+    assert type(error) is _Failing, (
+        "reading the stream failed (an error, not end-of-file), but serve() "
+        f"{'returned normally' if error is None else 'raised ' + safe_repr(error)}: "
+        "only EOFError is the normal end"
+    )
+    assert same(consumer.items, OBJECTS[:4]), (
+        f"the consumer got {safe_repr(consumer.items)} before the stream failed"
+    )
+
+
+@COPROCESS
+@pytest.mark.contract("Any other error")
+def test_send_lets_a_failing_stream_raise(student):
+    """when the stream cannot be written (the child has exited), send() raises"""
+    sender = student.CoprocessSender(io.BufferedWriter(_BrokenSink(), buffer_size=64))
+    finished, error = _run_catching(sender.send, b"x" * 1000)
+    assert finished, "send() did not return within 1.5 s"
+    assert isinstance(error, BrokenPipeError), (
+        "writing to the stream raised BrokenPipeError, but send() "
+        f"{'returned normally' if error is None else 'raised ' + safe_repr(error)}: "
+        "the caller must learn that the object never left"
+    )
+
+
 # --------------------------------------------------------------------------
 # pipe_pingpong
 
-ROUNDS = 5
+ROUNDS = 40
 PINGPONG_HANG = (
     "The child was probably still waiting in recv(). A pipe end reports end-of-file only "
     "when every copy of the other end is closed, in every process; a forked child inherits "
@@ -837,34 +1093,46 @@ PINGPONG_HANG = (
 )
 
 
-class _StuckInJoin:
-    """Tell when a thread has been waiting in Process.join() for longer than `patience`.
+def _join_timeout(thread):
+    """Return (True, timeout) if `thread` is waiting in Process.join(), else (False, None)."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "join" and code.co_filename.endswith(
+            os.path.join("multiprocessing", "process.py")
+        ):
+            timeout = frame.f_locals.get("timeout")
+            return True, timeout
+        frame = frame.f_back
+    return False, None
 
-    The children in these tests end 0.3 s after their function returns, so a
-    parent that has waited seconds in join() waits for a child that is itself
-    waiting: for a message, or for an end-of-file that never comes.
+
+class _StuckInJoin:
+    """Watch a thread that may wait in Process.join(); release held children; spot a hang.
+
+    The children in these tests stay alive after their function returns until
+    the parent waits for them in join() without a timeout (or with one of at
+    least HOLD seconds): then the test lets them end. A parent that stops
+    waiting sooner (join with a short timeout, or no join) sees a child that is
+    still running, every time. A parent that has waited `patience` seconds in
+    join() after that waits for a child that is itself waiting: for a message,
+    or for an end-of-file that never comes.
     """
 
-    def __init__(self, patience=2.0):
-        self.patience = patience
+    def __init__(self, ctx, patience=2.0):
+        self.ctx = ctx
+        self.patience = patience  # None: only release, never call it a hang
         self.since = None
 
     def __call__(self, thread):
-        frame = sys._current_frames().get(thread.ident)
-        joining = False
-        while frame is not None:
-            code = frame.f_code
-            if code.co_name == "join" and code.co_filename.endswith(
-                os.path.join("multiprocessing", "process.py")
-            ):
-                joining = True
-                break
-            frame = frame.f_back
+        joining, timeout = _join_timeout(thread)
         if not joining:
             self.since = None
             return None
+        if timeout is None or (type(timeout) in (int, float) and timeout >= HOLD):
+            self.ctx.release()
         self.since = self.since or time.monotonic()
-        if time.monotonic() - self.since < self.patience:
+        if self.patience is None or time.monotonic() - self.since < self.patience:
             return None
         return (
             f"has waited {self.patience:g} s in join() for a child that does not end. "
@@ -872,30 +1140,46 @@ class _StuckInJoin:
         )
 
 
-def _check_pingpong(student, method, recording, budget, rounds=ROUNDS):
-    # Each child lingers 0.3 s after its function returns: joined or not is then visible.
-    with _ending(recording(method, linger=0.3)) as ctx:
+def _check_pingpong(student, method, recording, budget, rounds=ROUNDS, default=False):
+    ctx = recording(method, hold=HOLD, watch_pipes=True)
+    args = (rounds,) if default else (rounds, ctx)
+    what = f"pingpong({rounds}" + (
+        f") with {method} as the default" if default else f", <{method} context>)"
+    )
+    with _ending(ctx), _as_default(ctx) if default else contextlib.nullcontext():
         got, _ = _call(
             student.pingpong,
-            rounds,
-            ctx,
-            timeout=_timeout(method),
+            *args,
+            timeout=_timeout(method) + HOLD,
             budget=budget,
-            what=f"pingpong({rounds}, <{method} context>)",
+            what=what,
             hang_hint=PINGPONG_HANG,
-            stalled=_StuckInJoin(),
+            stalled=_StuckInJoin(ctx),
         )
         started = ctx.started
+        if default:
+            assert started, (
+                f"with context=None and {method} as the default start method, no process was "
+                "started through multiprocessing.get_context(): use the default context, do not "
+                "pick a start method of your own"
+            )
         assert len(started) == 1, (
             f"{len(started)} processes were started with context.Process, expected exactly one"
         )
+        assert ctx.pipes, "no pipe was made with context.Pipe()"
         child = started[0]
+        code = child.exitcode
+        assert code is not None, (
+            "pingpong returned while the child was still running: join it (without a timeout "
+            "shorter than the child may need to end)"
+        )
         expected = [("pong", i, child.pid) for i in range(rounds)]
         # Exact types: the replies came through a pipe, as pickles, and a list subclass or
         # a tuple of look-alikes could make == say yes.
         assert same(got, expected), f"under {method}: got {safe_repr(got)}, expected {expected!r}"
-        code = child.exitcode
-        assert code is not None, "pingpong returned while the child was still running: join it"
+        assert not ctx.pipe_problems, (
+            f"{ctx.pipe_problems[0]}: send one ping, then wait for its reply before the next"
+        )
         assert code >= 0, (
             f"the child was killed by signal {-code}: do not terminate it. Close the parent's end; "
             "the child's recv() then raises EOFError, and it can return"
@@ -908,28 +1192,50 @@ def _check_pingpong(student, method, recording, budget, rounds=ROUNDS):
 
 @PINGPONG
 @pytest.mark.weight(2)
-@pytest.mark.deadline(14)
+@pytest.mark.deadline(20)
+@pytest.mark.contract(
+    "Make a pipe with `context.Pipe()`",
+    "one at a time; after each",
+    "After the last round the parent closes its end",
+    "That is the only signal the child gets",
+    "Do not `terminate()` it",
+    "returns the list of replies, after the child has exited",
+    "Remember that a pipe end reports end-of-file",
+)
 def test_plays_and_ends_cleanly_under_fork(student, recording, budget):
     """under fork: replies in order from the child, which then exits with code 0"""
     _check_pingpong(student, "fork", recording, budget)
 
 
 @PINGPONG
-@pytest.mark.deadline(14)
+@pytest.mark.deadline(20)
+@pytest.mark.contract("It works under every start method")
 def test_plays_and_ends_cleanly_under_spawn(student, recording, budget):
     """under spawn: replies in order from the child, which then exits with code 0"""
     _check_pingpong(student, "spawn", recording, budget)
 
 
 @PINGPONG
-@pytest.mark.deadline(14)
+@pytest.mark.deadline(20)
+@pytest.mark.contract("It works under every start method")
 def test_plays_and_ends_cleanly_under_forkserver(student, recording, budget):
     """under forkserver: replies in order from the child, which then exits with code 0"""
     _check_pingpong(student, "forkserver", recording, budget)
 
 
 @PINGPONG
-@pytest.mark.deadline(14)
+@pytest.mark.deadline(20)
+@pytest.mark.contract("`pingpong(0)` returns `[]`")
 def test_zero_rounds(student, recording, budget):
     """pingpong(0) returns [] and the child still ends cleanly"""
     _check_pingpong(student, _cheapest_method(), recording, budget, rounds=0)
+
+
+@PINGPONG
+@pytest.mark.deadline(20)
+@pytest.mark.contract("When `context` is `None`")
+def test_pingpong_uses_the_default_context_when_none_is_given(student, recording, budget):
+    """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
+    for method in ("fork", "spawn"):
+        if method in mp.get_all_start_methods():
+            _check_pingpong(student, method, recording, budget, rounds=3, default=True)

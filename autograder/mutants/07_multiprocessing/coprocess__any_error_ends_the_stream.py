@@ -1,0 +1,31 @@
+%%writefile my_coprocess.py
+"""serve() treats any error, from the stream or the consumer, as the end of the stream."""
+import pickle
+import sys
+
+
+class CoprocessSender:
+    def __init__(self, stream):
+        self.stream = stream
+
+    def send(self, obj):
+        pickle.dump(obj, self.stream)
+        self.stream.flush()
+
+    def close(self):
+        self.stream.close()
+
+
+def serve(stream, consumer):
+    while True:
+        try:
+            consumer.send(pickle.load(stream))
+        except Exception:
+            break
+    consumer.close()
+
+
+if __name__ == "__main__":
+    from coursekit.mp_tools import load_consumer
+
+    serve(sys.stdin.buffer, load_consumer(sys.argv[1]))

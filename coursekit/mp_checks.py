@@ -1,0 +1,232 @@
+"""More instruments for testing process code: held children, counted steps, watched pipes.
+
+`CheckingContext` is a `coursekit.mp_probes.RecordingContext` that can also:
+
+* hold each child alive after its target returns until the test releases it
+  (or `hold` seconds pass), so a parent that stops waiting for its child too
+  early is caught every time, not only when the child happens to be slow;
+* hand out shared values that count, per process, every write to ``.value``
+  and note any write that is not exactly "the current value plus one";
+* hand out pipes whose ends note when a ``("ping", i)`` is sent before the
+  reply to the previous ping was received on that end.
+
+Everything a child needs lives at module level, so that it can be pickled under
+the spawn and forkserver start methods.
+
+>>> ctx = CheckingContext("fork", hold=1.0)
+>>> p = ctx.Process(target=print, args=("hello",))
+>>> ctx.processes == [p]
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from multiprocessing.connection import reduce_connection
+from typing import Any
+
+from coursekit.mp_probes import ChildOptions, RacyValue, RecordingContext, run_child
+
+__all__ = ["CheckingContext", "HeldOptions", "StepValue", "WatchedConnection", "run_held_child"]
+
+
+@dataclasses.dataclass
+class HeldOptions:
+    """What `run_held_child` does around a child's target (picklable)."""
+
+    inner: ChildOptions
+    release: Any = None  # a multiprocessing Event: set by the test to let children end
+    hold: float = 0.0  # seconds a child waits for `release` after its target returns
+
+
+def run_held_child(options: HeldOptions, target, args: tuple, kwargs: dict) -> None:
+    """Run the target as `run_child` does, then stay alive until released (or `hold` s)."""
+    try:
+        run_child(options.inner, target, args, kwargs)
+    finally:
+        if options.release is not None and options.hold > 0:
+            options.release.wait(options.hold)
+
+
+class StepValue(RacyValue):
+    """A `RacyValue` that records, per process, each write made to ``.value``.
+
+    A write by a process other than the one that made the value is counted in
+    `counts` (pairs of pid and number of writes) and, unless it stores exactly
+    the stored value plus one, it sets `bad` to 1.
+    """
+
+    def __init__(self, inner, pause: float, counts, bad, owner: int) -> None:
+        super().__init__(inner, pause)
+        self._counts = counts
+        self._bad = bad
+        self._owner = owner
+
+    @property
+    def value(self):
+        return RacyValue.value.fget(self)
+
+    @value.setter
+    def value(self, new) -> None:
+        pid = os.getpid()
+        if pid != self._owner:
+            if new != self._inner.value + 1:
+                self._bad.value = 1
+            with self._counts.get_lock():
+                counts = self._counts
+                for i in range(0, len(counts), 2):
+                    if counts[i] in (0, pid):
+                        counts[i] = pid
+                        counts[i + 1] += 1
+                        break
+        self._inner.value = new
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("_inner", "_pause", "_counts", "_bad", "_owner"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    def __reduce__(self):
+        return (StepValue, (self._inner, self._pause, self._counts, self._bad, self._owner))
+
+    def writes(self) -> dict[int, int]:
+        """Map each process (pid) that wrote ``.value`` to how many writes it made."""
+        counts = self._counts
+        return {counts[i]: counts[i + 1] for i in range(0, len(counts), 2) if counts[i]}
+
+    @property
+    def every_write_added_one(self) -> bool:
+        return not self._bad.value
+
+
+def _message(data):
+    try:
+        return pickle.loads(data)
+    except Exception:  # noqa: BLE001 - not a pickle: nothing to watch
+        return None
+
+
+class WatchedConnection:
+    """One end of a Pipe, noting a ``("ping", i)`` sent before the last reply came back.
+
+    Behaves like the `multiprocessing.connection.Connection` it wraps. Pickled
+    (for a spawned child), it becomes that plain Connection again.
+    """
+
+    def __init__(self, inner, problems: list) -> None:
+        self._inner = inner
+        self._problems = problems
+        self._pings = 0
+        self._pongs = 0
+
+    def _sent(self, obj) -> None:
+        if type(obj) is tuple and obj[:1] == ("ping",):
+            if self._pongs < self._pings:
+                self._problems.append(
+                    f"{obj!r} was sent before the reply to ping {self._pongs} was received"
+                )
+            self._pings += 1
+
+    def _received(self, obj) -> None:
+        if type(obj) is tuple and obj[:1] == ("pong",):
+            self._pongs += 1
+
+    def send(self, obj) -> None:
+        self._sent(obj)
+        self._inner.send(obj)
+
+    def send_bytes(self, buf, offset=0, size=None) -> None:
+        data = bytes(
+            memoryview(buf)[offset:] if size is None else memoryview(buf)[offset : offset + size]
+        )
+        self._sent(_message(data))
+        self._inner.send_bytes(buf, offset, size)
+
+    def recv(self):
+        obj = self._inner.recv()
+        self._received(obj)
+        return obj
+
+    def recv_bytes(self, maxlength=None):
+        data = self._inner.recv_bytes(maxlength)
+        self._received(_message(data))
+        return data
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("_inner", "_problems", "_pings", "_pongs"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._inner.close()
+
+    def __reduce__(self):
+        return reduce_connection(self._inner)
+
+
+class CheckingContext(RecordingContext):
+    """A RecordingContext that can also hold children, count steps and watch pipes.
+
+    hold: if > 0, each child waits after its target returns until `release()`
+        is called, or for `hold` seconds.
+    steps: ``Value(...)`` returns a `StepValue` (pausing its reads `racy_pause` s).
+    watch_pipes: ``Pipe()`` returns `WatchedConnection` ends; see `pipe_problems`.
+    """
+
+    def __init__(self, method=None, *, hold=0.0, steps=False, watch_pipes=False, **options):
+        super().__init__(method, **options)
+        self._hold = hold
+        self._release = self.real.Event() if hold > 0 else None
+        self._steps = steps
+        self._watch_pipes = watch_pipes
+        self.pipe_problems: list[str] = []
+        self.pipes = 0
+
+    def release(self) -> None:
+        """Let every held child end."""
+        if self._release is not None:
+            self._release.set()
+
+    def Process(self, group=None, target=None, name=None, args=(), kwargs=None, *, daemon=None):  # noqa: N802 - mirrors the multiprocessing API
+        if not self._hold or target is None:
+            return super().Process(group, target, name, args, kwargs, daemon=daemon)
+        with self._lock:
+            slot = len(self.processes)
+            inner = ChildOptions(self._barrier, self._cpu, slot, self._linger)
+            options = HeldOptions(inner, self._release, self._hold)
+            process = self.real.Process(
+                group,
+                target=run_held_child,
+                name=name,
+                args=(options, target, tuple(args), dict(kwargs or {})),
+                daemon=daemon,
+            )
+            self.processes.append(process)
+        return process
+
+    def Value(self, typecode_or_type, *args, lock=True):  # noqa: N802
+        if not self._steps:
+            return super().Value(typecode_or_type, *args, lock=lock)
+        inner = self.real.Value(typecode_or_type, *args, lock=lock)
+        counts = self.real.Array("q", 64)
+        bad = self.real.Value("b", 0, lock=False)
+        value = StepValue(inner, self._racy_pause or 0.0, counts, bad, os.getpid())
+        with self._lock:
+            self.values.append(value)
+        return value
+
+    def Pipe(self, duplex=True):  # noqa: N802
+        a, b = self.real.Pipe(duplex)
+        if not self._watch_pipes:
+            return a, b
+        self.pipes += 1
+        return WatchedConnection(a, self.pipe_problems), WatchedConnection(b, self.pipe_problems)
+
+    def cleanup(self, timeout: float = 3.0) -> list[str]:
+        self.release()
+        return super().cleanup(timeout)
