@@ -7,6 +7,12 @@ much faster does my program get?" It times the same fixed job (strong scaling) o
 * a CPU-bound job: `countdown` loops in pure Python, holding the GIL;
 * an I/O-bound job: `io_wait` sleeps, which releases the GIL (like a socket read).
 
+The workers are threads, processes, asyncio coroutines or, where the Python has
+them, subinterpreters (PEP 734: `concurrent.interpreters` on 3.14, the
+`interpreters-pep-734` backport on 3.13), each with its own GIL. An executor
+that this Python cannot run is reported as unavailable, with the reason, and
+left out; it is not an error.
+
 How it keeps the numbers honest:
 
 * **warm-up**: the first round of every configuration is run and thrown away;
@@ -33,6 +39,7 @@ Use it from a notebook::
 or from a shell (writes results.json, table.md, speedup.png, efficiency.png, cores.png)::
 
     python -m coursekit.bench --quick --out build/bench
+    python -m coursekit.bench --quick --executors threads,processes,subinterpreters
 """
 
 from __future__ import annotations
@@ -62,9 +69,7 @@ __all__ = [
     "EXECUTORS",
     "FULL",
     "QUICK",
-    "REFERENCE",
     "Config",
-    "amdahl",
     "calibrate_countdown",
     "countdown",
     "environment",
@@ -73,7 +78,6 @@ __all__ = [
     "in_jupyter",
     "io_wait",
     "io_wait_async",
-    "karp_flatt",
     "load_results",
     "main",
     "markdown_table",
@@ -87,10 +91,11 @@ __all__ = [
     "speedup_table",
     "summarize",
     "time_parallel",
+    "unavailable_reason",
 ]
 
 SCHEMA = "coursekit.bench/1"
-EXECUTORS = ("threads", "processes", "asyncio")
+EXECUTORS = ("threads", "processes", "asyncio", "subinterpreters")
 #: Seconds a pool may take to show that all its workers are running.
 POOL_START_DEADLINE = 60.0
 
@@ -222,6 +227,125 @@ def _warm_pool(pool, workers: int) -> None:
         seen.update(pool.map(_whoami, [0.005] * workers))
 
 
+# --------------------------------------------------------------------------
+# Subinterpreters (PEP 734): one interpreter per worker, each with its own GIL
+
+
+def _interpreters_module() -> tuple[Any, str | None]:
+    """Return (the PEP 734 `interpreters` module, None), or (None, why there is none)."""
+    try:
+        from concurrent import interpreters  # Python 3.14 and newer
+
+        return interpreters, None
+    except ImportError:
+        pass
+    version = platform.python_version()
+    if sys.version_info >= (3, 13):
+        try:
+            from interpreters_backport import interpreters
+        except ImportError:
+            return None, (
+                f"Python {version} needs the PEP 734 backport for subinterpreters: "
+                "pip install interpreters-pep-734"
+            )
+        return interpreters, None
+    return None, (
+        f"Python {version} has no subinterpreters for Python code: they come with 3.14 "
+        "(concurrent.interpreters), or on 3.13 with the interpreters-pep-734 backport"
+    )
+
+
+def unavailable_reason(executor: str) -> str | None:
+    """Return why `executor` cannot run on this Python, or None if it can.
+
+    Only "subinterpreters" can be missing: it needs Python 3.14, or 3.13 with
+    the `interpreters-pep-734` package.
+
+    >>> unavailable_reason("threads") is None
+    True
+    """
+    if executor not in ("serial", *EXECUTORS):
+        raise ValueError(f"unknown executor {executor!r}: use serial, {', '.join(EXECUTORS)}")
+    if executor == "subinterpreters":
+        return _interpreters_module()[1]
+    return None
+
+
+def _import_line(func: Callable) -> tuple[str, str]:
+    """Return (an import statement that finds `func` by name, the name to call)."""
+    module, name = getattr(func, "__module__", None), getattr(func, "__qualname__", "")
+    if module == "__main__" and func in (countdown, io_wait):
+        module = "coursekit.bench"  # run as `python -m coursekit.bench`
+    if not module or module == "__main__" or "." in name or "<" in name:
+        raise ValueError(
+            "subinterpreters find the function by name: it must be defined at the top "
+            f"of an importable module, not {func!r}"
+        )
+    return f"from {module} import {name} as _bench_func", "_bench_func"
+
+
+def _measure_subinterpreters(func: Callable, args: list, workers: int) -> tuple[float, float]:
+    """Run func(arg) for every arg on `workers` subinterpreters; return (wall, CPU) seconds.
+
+    Each interpreter is driven by a thread of this process; the call runs in that
+    thread's OS thread, so `time.thread_time` there counts its CPU time. The
+    interpreters are created and import `func` before the clock starts.
+    """
+    interpreters, reason = _interpreters_module()
+    if interpreters is None:
+        raise RuntimeError(reason)
+    import_line, call = _import_line(func)
+    prelude = f"import sys\nsys.path[:] = {list(sys.path)!r}\n{import_line}\n"
+    pending = list(reversed(args))
+    lock = threading.Lock()
+    go = threading.Event()
+    cpu: list[float] = []
+    errors: list[BaseException] = []
+    pool = [interpreters.create() for _ in range(workers)]
+
+    def drive(interp) -> None:
+        used = 0.0
+        go.wait()
+        try:
+            while True:
+                with lock:
+                    if not pending:
+                        break
+                    arg = pending.pop()
+                start = time.thread_time()
+                interp.exec(f"{call}({arg!r})")
+                used += time.thread_time() - start
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            errors.append(exc)
+        with lock:
+            cpu.append(used)
+
+    try:
+        for interp in pool:
+            interp.exec(prelude)
+        threads = [
+            threading.Thread(target=drive, args=(i,), name="bench-interp", daemon=True)
+            for i in pool
+        ]
+        for t in threads:
+            t.start()
+        start = time.perf_counter()
+        go.set()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+    finally:
+        go.set()
+        for interp in pool:
+            try:
+                interp.close()
+            except Exception:  # noqa: BLE001, S110 - closing is best effort
+                pass
+    if errors:
+        raise errors[0]
+    return wall, sum(cpu)
+
+
 def time_parallel(
     func: Callable,
     args: Iterable,
@@ -232,13 +356,14 @@ def time_parallel(
 ) -> float:
     """Call func(arg) for every arg on `workers` workers; return the seconds it took.
 
-    `executor` is "serial" (a plain loop in this thread), "threads", "processes"
-    or "asyncio" (at most `workers` coroutines in flight; `func` should be a
-    coroutine function, and a plain function blocks the loop). The clock runs
+    `executor` is "serial" (a plain loop in this thread), "threads", "processes",
+    "asyncio" (at most `workers` coroutines in flight; `func` should be a
+    coroutine function, and a plain function blocks the loop) or
+    "subinterpreters" (see `unavailable_reason`). The clock runs
     only while the calls run: pools are started and warmed up before, and shut
-    down after. For processes, `func` must be importable (defined in a module,
-    not in a notebook cell), and `start_method` picks fork, spawn or forkserver
-    (default: the platform's).
+    down after. For processes and subinterpreters, `func` must be importable
+    (defined in a module, not in a notebook cell), and `start_method` picks
+    fork, spawn or forkserver for processes (default: the platform's).
 
     >>> time_parallel(io_wait, [0.05] * 4, "threads", 4) < 0.15
     True
@@ -271,6 +396,8 @@ def measure_parallel(
         return time.perf_counter() - start, time.thread_time() - cpu
     if executor == "asyncio":
         return _in_fresh_loop(lambda: _async_batch(func, args, workers))
+    if executor == "subinterpreters":
+        return _measure_subinterpreters(func, args, workers)
     if executor == "threads":
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bench")
     elif executor == "processes":
@@ -341,21 +468,9 @@ class Config:
                 )
 
 
-#: Published reference figures, quoted in the course's issue 4: CPython 3.12, 5 runs each,
-#: median, on a machine with at least 16 cores. The I/O figure is for 64 waits of 0.1 s.
-REFERENCE: dict[str, Any] = {
-    "label": "published (CPython 3.12, issue 4)",
-    "cpu": {
-        "threads": {1: 0.98, 2: 1.10, 4: 1.25, 8: 1.38, 16: 1.13},
-        "processes": {1: 1.04, 2: 2.02, 4: 4.06, 8: 7.67, 16: 16.1},
-    },
-    "io": {"threads": {32: 30.8}},
-    "io_tasks": 64,
-}
-
 #: About 20 s on an idle 2-core machine: what the lesson and CI run.
 QUICK = Config()
-#: For a real machine: the figures in the course's issue were taken like this.
+#: For a real machine with more cores: bigger jobs, more rounds, up to 32 workers.
 FULL = Config(
     mode="full",
     repeats=5,
@@ -554,7 +669,9 @@ def run_benchmark(
     in a shuffled order; the first `config.warmup` rounds are marked as warm-up
     and left out of the summaries. `workloads` picks "cpu", "io" or both.
     `countdown_n` fixes the size of the CPU-bound job instead of calibrating it.
-    `progress=True` shows a tqdm progress bar on stderr.
+    `progress=True` shows a tqdm progress bar on stderr. An executor this Python
+    cannot run (see `unavailable_reason`) is left out and named, with the
+    reason, in the result's "unavailable" entry.
     """
     config.validate()
     unknown = set(workloads) - {"cpu", "io"}
@@ -564,6 +681,13 @@ def run_benchmark(
     env = environment(start_method)
     all_workloads = _workloads(config, countdown_n if "cpu" in workloads else 1)
     chosen = {k: v for k, v in all_workloads.items() if k in workloads}
+    unavailable: dict[str, str] = {}
+    for wl in chosen.values():
+        for executor in wl["executors"]:
+            reason = unavailable_reason(executor)
+            if reason:
+                unavailable[executor] = reason
+        wl["executors"] = [ex for ex in wl["executors"] if ex not in unavailable]
     configs = _configurations(chosen)
     rounds = config.warmup + config.repeats
     rng = random.Random(config.seed)
@@ -598,6 +722,7 @@ def run_benchmark(
         "config": dataclasses.asdict(config),
         "environment": env,
         "workloads": chosen,
+        "unavailable": unavailable,
         "runs": runs,
         "started": started_at.isoformat(timespec="seconds"),
         "elapsed_s": round(time.perf_counter() - started, 3),
@@ -631,32 +756,6 @@ def _quantile(sorted_values: Sequence[float], q: float) -> float:
     pos = (len(sorted_values) - 1) * q
     lo, hi = math.floor(pos), math.ceil(pos)
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
-def amdahl(p: float, n: float) -> float:
-    """Return Amdahl's speedup on `n` workers for a job whose parallel fraction is `p`.
-
-    >>> round(amdahl(0.9, 10), 6)
-    5.263158
-    """
-    if not 0 <= p <= 1 or n < 1:
-        raise ValueError("need 0 <= p <= 1 and n >= 1")
-    return 1 / ((1 - p) + p / n)
-
-
-def karp_flatt(speedup: float, n: float) -> float:
-    """Estimate the serial fraction from a measured `speedup` on `n` > 1 workers.
-
-    e = (1/speedup - 1/n) / (1 - 1/n). A serial fraction that stays flat as n
-    grows is the job's own serial part; one that grows with n is overhead
-    (start-up, communication, too few cores).
-
-    >>> round(karp_flatt(amdahl(0.9, 8), 8), 12)
-    0.1
-    """
-    if n <= 1 or speedup <= 0:
-        raise ValueError("need n > 1 and a positive speedup")
-    return (1 / speedup - 1 / n) / (1 - 1 / n)
 
 
 def summarize(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -699,7 +798,6 @@ def summarize(results: dict[str, Any]) -> list[dict[str, Any]]:
             "speedup_q1": _quantile(speedups, 0.25),
             "speedup_q3": _quantile(speedups, 0.75),
             "efficiency": median / workers,
-            "karp_flatt": karp_flatt(median, workers) if workers > 1 else None,
             # CPU seconds per wall-clock second: how many cores the calls kept busy.
             "cores_busy": statistics.median(c for _, _, c in samples),
         }
@@ -728,6 +826,8 @@ def markdown_table(results: dict[str, Any]) -> str:
     ]
     for wl in results["workloads"].values():
         lines.append(f"- **{wl['label']}**: {wl['description']}.")
+    for executor, why in (results.get("unavailable") or {}).items():
+        lines.append(f"- **{executor}**: not measured: {why}.")
     lines += [
         "",
         f"Speedup = serial time / time on N workers, paired by round; median of "
@@ -753,8 +853,13 @@ def markdown_table(results: dict[str, Any]) -> str:
 # Plots
 
 
-_COLORS = {"threads": "tab:blue", "processes": "tab:orange", "asyncio": "tab:green"}
-_MARKERS = {"threads": "o", "processes": "s", "asyncio": "^"}
+_COLORS = {
+    "threads": "tab:blue",
+    "processes": "tab:orange",
+    "asyncio": "tab:green",
+    "subinterpreters": "tab:purple",
+}
+_MARKERS = {"threads": "o", "processes": "s", "asyncio": "^", "subinterpreters": "D"}
 
 
 def new_figure(figsize: tuple[float, float]):
@@ -787,19 +892,15 @@ def _plain_formatter():
 def plot_results(
     results: dict[str, Any],
     *,
-    amdahl_fractions: Sequence[float] = (0.5, 0.9, 0.99),
-    reference: bool = False,
     title: str | None = None,
 ):
     """Plot speedup against workers, one panel per workload; return the Figure.
 
     Markers are medians, error bars the interquartile range, the dashed black
-    line is ideal (linear) speedup, the dotted vertical line marks the number
-    of CPUs, and the grey curves on the CPU-bound panel are Amdahl's law for a
-    few parallel fractions. Both axes are logarithmic (base 2), so that 1x and
-    16x are equally readable. The environment is printed underneath. With
-    `reference`, the published figures in `REFERENCE` are drawn as hollow grey
-    markers where they fit the axes (the I/O figure only for the same job).
+    line is ideal (linear) speedup and the dotted vertical line marks the
+    number of CPUs. Both axes are logarithmic (base 2), so that 1x and 16x are
+    equally readable. The environment is printed underneath, and executors
+    that this Python could not run are named there.
     """
     rows = summarize(results)
     names = list(results["workloads"])
@@ -811,17 +912,6 @@ def plot_results(
         workers = sorted(set(wl["workers"]))
         lo, hi = min(workers), max(workers)
         ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="ideal (linear)")
-        if name == "cpu":
-            grid = [lo * (hi / lo) ** (i / 60) for i in range(61)] if hi > lo else [lo]
-            for k, p in enumerate(amdahl_fractions):
-                ax.plot(
-                    grid,
-                    [amdahl(p, n) for n in grid],
-                    color="0.55",
-                    lw=0.9,
-                    ls=(0, (1 + k, 2)),
-                    label=f"Amdahl, {p:.0%} parallel",
-                )
         top = hi
         for executor in wl["executors"]:
             mine = [r for r in rows if r["workload"] == name and r["executor"] == executor]
@@ -844,8 +934,6 @@ def plot_results(
                 lw=1.5,
                 label=executor,
             )
-        if reference:
-            top = max(top, _plot_reference(ax, name, wl, lo, hi))
         if cpus and lo <= cpus <= hi:
             ax.axvline(cpus, color="tab:red", ls=":", lw=1.2, label=f"{cpus} CPUs")
         ax.set_xscale("log", base=2)
@@ -869,8 +957,7 @@ def plot_results(
         -0.01,
         f"{environment_caption(results['environment'])}\n"
         f"median of {config['repeats']} interleaved runs after {config['warmup']} warm-up "
-        f"round(s); bars: interquartile range; {results['mode']} mode"
-        + (f"\nhollow grey markers: {REFERENCE['label']}" if reference else ""),
+        f"round(s); bars: interquartile range; {results['mode']} mode" + _unavailable_note(results),
         ha="center",
         va="top",
         fontsize=8,
@@ -879,28 +966,10 @@ def plot_results(
     return fig
 
 
-def _plot_reference(ax, name: str, workload: dict[str, Any], lo: int, hi: int) -> float:
-    """Draw the published figures that fit this panel; return the highest one drawn."""
-    if name == "io" and workload["tasks"] != REFERENCE["io_tasks"]:
-        return 0.0
-    top = 0.0
-    for executor, points in REFERENCE.get(name, {}).items():
-        xs = [n for n in sorted(points) if lo <= n <= hi]
-        if not xs:
-            continue
-        ys = [points[n] for n in xs]
-        top = max(top, *ys)
-        ax.plot(
-            xs,
-            ys,
-            ls="none",
-            marker=_MARKERS.get(executor, "o"),
-            mfc="none",
-            mec="0.4",
-            ms=8,
-            label=f"{executor}, published",
-        )
-    return top
+def _unavailable_note(results: dict[str, Any]) -> str:
+    """Return a caption line naming the executors left out, or ""."""
+    missing = results.get("unavailable") or {}
+    return "".join(f"\n{ex} not measured: {why}" for ex, why in missing.items())
 
 
 def plot_efficiency(results: dict[str, Any], *, title: str | None = None):
@@ -1041,6 +1110,14 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="comma-separated: cpu, io (default both)",
     )
     parser.add_argument(
+        "--executors",
+        help=(
+            "comma-separated executors for both jobs, from "
+            f"{', '.join(EXECUTORS)} (default: threads,processes for the CPU-bound job, "
+            "threads,processes,asyncio for the I/O-bound one)"
+        ),
+    )
+    parser.add_argument(
         "--scale",
         type=float,
         default=1.0,
@@ -1068,6 +1145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         changes["cpu_seconds"] = config.cpu_seconds * args.scale
         changes["io_wait"] = config.io_wait * args.scale
+    if args.executors is not None:
+        chosen = tuple(e.strip() for e in args.executors.split(",") if e.strip())
+        changes["cpu_executors"] = changes["io_executors"] = chosen
     config = config.replace(**changes)
     workloads = tuple(w.strip() for w in args.workloads.split(",") if w.strip())
     try:
@@ -1087,6 +1167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         plot_cores_busy(results).savefig(out / "cores.png", dpi=120, bbox_inches="tight")
         written += ["speedup.png", "efficiency.png", "cores.png"]
     print(table)
+    for executor, why in results["unavailable"].items():
+        print(f"note: {executor} not measured: {why}", file=sys.stderr)
     print(f"wrote {', '.join(str(out / w) for w in written)} in {results['elapsed_s']:.1f} s")
     return 0
 
