@@ -314,6 +314,38 @@ def _stop(hb, timeout=1.0, what="stop()"):
     fail_for(value, what)
 
 
+def _stop_while_held(hb, release, hold=0.3, look=lambda: None):
+    """Call hb.stop() from another thread while a callback is held on `release`.
+
+    The callback is let go once stop() has returned, or `hold` s after stop() was
+    called, whichever comes first. So a stop() that does not wait returns while
+    the callback is still held, every time, and a stop() that waits gets its
+    callback back. Return (outcome, thread alive when stop() returned, look()
+    at that moment), outcome as `_outcome` gives it.
+    """
+    calling, returned = threading.Event(), threading.Event()
+    box = {}
+
+    def stopper():
+        calling.set()
+        outcome = _outcome(hb.stop)
+        # Thread's own is_alive: a subclass could override it to say no.
+        box["seen"] = outcome, threading.Thread.is_alive(hb), look()
+        returned.set()
+
+    threading.Thread(target=stopper, daemon=True, name="test-stopper").start()
+    try:
+        assert calling.wait(2.0), "the test could not call stop()"
+        returned.wait(hold)
+    finally:
+        release.set()
+    if not returned.wait(2.0):
+        pytest.fail(
+            "stop() did not return within 2 s after the callback had returned", pytrace=False
+        )
+    return box["seen"]
+
+
 def _cleanup(hb):
     """Stop a heartbeat that a failed test left running, without waiting long."""
     with contextlib.suppress(BaseException):
@@ -437,19 +469,22 @@ def test_stop_waits_for_a_long_callback(student):
 @pytest.mark.contract("When `stop()` returns, the thread has ended")
 def test_thread_has_ended_when_stop_returns(student):
     """when stop() returns, the thread has ended, even if a callback was running"""
-    in_callback = threading.Event()
+    in_callback, release = threading.Event(), threading.Event()
 
-    def slow_callback():
+    def held_callback():
         in_callback.set()
-        time.sleep(0.15)
+        release.wait(10)  # let go by the test once stop() has returned (or 0.3 s later)
 
-    hb = _started(student, 0.01, slow_callback)
-    assert in_callback.wait(2.0), "callback was never called"
-    _stop(hb)
-    # Thread's own is_alive: a subclass could override it to say no.
-    assert not threading.Thread.is_alive(hb), (
-        "the thread was still running when stop() returned: join it"
-    )
+    hb = _started(student, 0.01, held_callback)
+    try:
+        assert in_callback.wait(2.0), "callback was never called"
+        (kind, value), alive, _ = _stop_while_held(hb, release)
+    finally:
+        release.set()
+        _cleanup(hb)
+    if kind == "raised":
+        fail_for(value, "stop()")
+    assert not alive, "the thread was still running when stop() returned: join it"
 
 
 @BEAT
@@ -457,11 +492,26 @@ def test_thread_has_ended_when_stop_returns(student):
 def test_no_calls_after_stop(student):
     """callback() is never called after stop() returns"""
     calls = []
-    hb = _started(student, 0.01, lambda: calls.append(1))
-    assert wait_until(lambda: calls, timeout=2.0), "callback was never called"
-    _stop(hb)
-    count = len(calls)
-    time.sleep(0.1)
+    held, release = threading.Event(), threading.Event()
+
+    def callback():
+        calls.append(1)
+        if len(calls) == 3:
+            # stop() is called while this call is held: the thread is at a known
+            # place, so the verdict does not depend on where it happened to be.
+            held.set()
+            release.wait(10)
+
+    hb = _started(student, 0.01, callback)
+    try:
+        assert held.wait(2.0), f"callback was called {len(calls)} times in 2 s, not 3"
+        (kind, value), _, count = _stop_while_held(hb, release, look=lambda: len(calls))
+        if kind == "raised":
+            fail_for(value, "stop()")
+        time.sleep(0.1)
+    finally:
+        release.set()
+        _cleanup(hb)
     assert len(calls) == count, f"callback was called {len(calls) - count} times after stop()"
 
 
