@@ -29,7 +29,14 @@ from typing import Any
 
 from coursekit.mp_probes import ChildOptions, RacyValue, RecordingContext, run_child
 
-__all__ = ["CheckingContext", "HeldOptions", "StepValue", "WatchedConnection", "run_held_child"]
+__all__ = [
+    "CheckingContext",
+    "HeldOptions",
+    "PingLog",
+    "StepValue",
+    "WatchedConnection",
+    "run_held_child",
+]
 
 
 @dataclasses.dataclass
@@ -108,54 +115,63 @@ def _message(data):
         return None
 
 
+class PingLog:
+    """What one process's watched pipe ends saw: pings sent, pongs received, and problems."""
+
+    def __init__(self) -> None:
+        self.pings = 0
+        self.pongs = 0
+        self.problems: list[str] = []
+
+    def sent(self, obj) -> None:
+        if type(obj) is tuple and obj[:1] == ("ping",):
+            if self.pongs < self.pings:
+                self.problems.append(
+                    f"{obj!r} was sent before the reply to ping {self.pongs} was received"
+                )
+            self.pings += 1
+
+    def received(self, obj) -> None:
+        if type(obj) is tuple and obj[:1] == ("pong",):
+            self.pongs += 1
+
+
 class WatchedConnection:
     """One end of a Pipe, noting a ``("ping", i)`` sent before the last reply came back.
 
-    Behaves like the `multiprocessing.connection.Connection` it wraps. Pickled
-    (for a spawned child), it becomes that plain Connection again.
+    Behaves like the `multiprocessing.connection.Connection` it wraps. The ends
+    made by one context share a `PingLog`, so two one-way pipes are watched as
+    one conversation. Pickled (for a spawned child), an end becomes the plain
+    Connection again.
     """
 
-    def __init__(self, inner, problems: list) -> None:
+    def __init__(self, inner, log: PingLog) -> None:
         self._inner = inner
-        self._problems = problems
-        self._pings = 0
-        self._pongs = 0
-
-    def _sent(self, obj) -> None:
-        if type(obj) is tuple and obj[:1] == ("ping",):
-            if self._pongs < self._pings:
-                self._problems.append(
-                    f"{obj!r} was sent before the reply to ping {self._pongs} was received"
-                )
-            self._pings += 1
-
-    def _received(self, obj) -> None:
-        if type(obj) is tuple and obj[:1] == ("pong",):
-            self._pongs += 1
+        self._log = log
 
     def send(self, obj) -> None:
-        self._sent(obj)
+        self._log.sent(obj)
         self._inner.send(obj)
 
     def send_bytes(self, buf, offset=0, size=None) -> None:
-        data = bytes(
-            memoryview(buf)[offset:] if size is None else memoryview(buf)[offset : offset + size]
+        view = memoryview(buf).cast("B")
+        self._log.sent(
+            _message(bytes(view[offset:] if size is None else view[offset : offset + size]))
         )
-        self._sent(_message(data))
         self._inner.send_bytes(buf, offset, size)
 
     def recv(self):
         obj = self._inner.recv()
-        self._received(obj)
+        self._log.received(obj)
         return obj
 
     def recv_bytes(self, maxlength=None):
         data = self._inner.recv_bytes(maxlength)
-        self._received(_message(data))
+        self._log.received(_message(data))
         return data
 
     def __getattr__(self, name: str):
-        if name.startswith("__") or name in ("_inner", "_problems", "_pings", "_pongs"):
+        if name.startswith("__") or name in ("_inner", "_log"):
             raise AttributeError(name)
         return getattr(self._inner, name)
 
@@ -184,7 +200,7 @@ class CheckingContext(RecordingContext):
         self._release = self.real.Event() if hold > 0 else None
         self._steps = steps
         self._watch_pipes = watch_pipes
-        self.pipe_problems: list[str] = []
+        self.ping_log = PingLog()
         self.pipes = 0
 
     def release(self) -> None:
@@ -225,7 +241,12 @@ class CheckingContext(RecordingContext):
         if not self._watch_pipes:
             return a, b
         self.pipes += 1
-        return WatchedConnection(a, self.pipe_problems), WatchedConnection(b, self.pipe_problems)
+        return WatchedConnection(a, self.ping_log), WatchedConnection(b, self.ping_log)
+
+    @property
+    def pipe_problems(self) -> list[str]:
+        """Pings this process sent through watched pipes before the previous reply came."""
+        return self.ping_log.problems
 
     def cleanup(self, timeout: float = 3.0) -> list[str]:
         self.release()
