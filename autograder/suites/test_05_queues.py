@@ -1,4 +1,4 @@
-"""Hidden tests for 05_queues: ConsumerThread, parallel_map and run_pipeline.
+"""Hidden tests for 05_queues: ConsumerThread, parallel_map, run_pipeline and fail_fast_map.
 
 Bad schedules are forced, not hoped for. A consumer's send() waits on a gate
 so that close() is called while items are still queued; work functions wait
@@ -59,10 +59,12 @@ class Recorder:
     """A consumer (send/close) that records what happens to it, and from which thread.
 
     `gate`, if given, holds the first send() until it is set (or `gate_timeout` s pass);
-    `slow_close` makes close() take that many seconds before it counts as done.
+    `close_gate`, if given, holds close() the same way (for `close_timeout` s) before it
+    counts as done, so a close() that does not wait for consumer.close() returns while
+    consumer.close() is still held, every time.
     """
 
-    def __init__(self, gate=None, slow_close=0.0, gate_timeout=0.5, fail_on=()):
+    def __init__(self, gate=None, gate_timeout=0.5, fail_on=(), close_gate=None, close_timeout=0.5):
         self.lock = threading.Lock()
         self.items = []
         #: id(thread) -> thread (kept, so ids stay unique): a Thread subclass may fake
@@ -75,7 +77,8 @@ class Recorder:
         self.closes_done = 0
         self.gate = gate
         self.gate_timeout = gate_timeout
-        self.slow_close = slow_close
+        self.close_gate = close_gate
+        self.close_timeout = close_timeout
         #: Items whose send() raises (compared by identity); the exceptions raised.
         self.fail_on = fail_on
         self.raised = []
@@ -105,8 +108,8 @@ class Recorder:
             self.closes_started += 1
             me = threading.current_thread()
             self.threads[id(me)] = me
-        if self.slow_close:
-            time.sleep(self.slow_close)
+        if self.close_gate is not None:
+            self.close_gate.wait(self.close_timeout)
         with self.lock:
             self.closes_done += 1
             self.events.append("close")
@@ -225,8 +228,10 @@ def test_delivers_every_item_in_order_from_its_own_thread(student):
 @pytest.mark.contract("returns only when every item queued before it")
 def test_close_waits_until_every_queued_item_is_delivered(student):
     """close() returns only after every queued item has reached the consumer"""
-    gate = threading.Event()
-    rec = Recorder(gate=gate)
+    gate, closing = threading.Event(), threading.Event()
+    # consumer.close() is held for 0.5 s: a close() that returns before the thread
+    # has ended finds it still held, every time.
+    rec = Recorder(gate=gate, close_gate=closing)
     ct = _started_consumer(student, rec)
     for i in range(5):
         ct.send(i)
@@ -240,6 +245,7 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
         finished, value = call_with_deadline(close_and_look, timeout=2.5)
     finally:
         gate.set()
+        closing.set()
     if not finished:
         pytest.fail("close() did not return within 2.5 s", pytrace=False)
     fail_for(value, "close()")
@@ -257,8 +263,9 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
 @pytest.mark.contract("returns only when every item queued before it")
 def test_closes_the_consumer_once_after_the_last_item(student):
     """calls consumer.close() exactly once, after the last send, before close() returns"""
-    gate = threading.Event()
-    rec = Recorder(gate=gate, slow_close=0.2, gate_timeout=2.0)
+    gate, closing = threading.Event(), threading.Event()
+    # consumer.close() is held for 0.5 s (see Recorder).
+    rec = Recorder(gate=gate, gate_timeout=2.0, close_gate=closing)
     ct = _started_consumer(student, rec)
     for i in range(3):
         ct.send(i)
@@ -276,9 +283,10 @@ def test_closes_the_consumer_once_after_the_last_item(student):
         finished, value = call_with_deadline(close_and_look, timeout=3.0)
     finally:
         gate.set()
+        closing.set()
         opener.cancel()
     if not finished:
-        pytest.fail("close() did not return within 2.5 s", pytrace=False)
+        pytest.fail("close() did not return within 3 s", pytrace=False)
     fail_for(value, "close()")
     closes_done, alive = value
     assert closes_done == 1, (
@@ -421,7 +429,9 @@ def test_false_items_are_delivered_like_any_other(student):
 def test_an_exception_in_the_consumer_reaches_close(student):
     """after consumer.send raises, close() closes the consumer once and raises that exception"""
     bad = object()
-    rec = Recorder(fail_on=(bad,))
+    closing = threading.Event()
+    # consumer.close() is held for 0.5 s (see Recorder).
+    rec = Recorder(fail_on=(bad,), close_gate=closing)
     ct = _started_consumer(student, rec)
     for item in [1, 2, bad, 3, 4]:
         ct.send(item)
@@ -433,7 +443,10 @@ def test_an_exception_in_the_consumer_reaches_close(student):
             return exc, rec.closes_done, thread_alive(ct)
         return None, rec.closes_done, thread_alive(ct)
 
-    finished, value = call_with_deadline(close_and_look, timeout=2.5)
+    try:
+        finished, value = call_with_deadline(close_and_look, timeout=2.5)
+    finally:
+        closing.set()
     if not finished:
         pytest.fail("close() did not return within 2.5 s after consumer.send raised", pytrace=False)
     fail_for(value, "close()")
@@ -522,7 +535,7 @@ def test_reaches_max_workers(student):
     student.parallel_map(func, range(6), 3)
     assert probe.peak >= 3, (
         f"at most {probe.peak} call(s) ran at the same time with max_workers=3: "
-        "submit the calls before waiting for their results"
+        "start the calls before waiting for their results"
     )
     assert probe.threads - {threading.get_ident()}, "every call ran in the calling thread"
 
@@ -565,7 +578,7 @@ def test_waits_for_running_calls_before_raising(student):
     """raises only after the calls that had started have finished"""
     lock = threading.Lock()
     started, finished = set(), set()
-    one_started = threading.Event()
+    one_started, release = threading.Event(), threading.Event()
 
     def func(i):
         with lock:
@@ -575,18 +588,23 @@ def test_waits_for_running_calls_before_raising(student):
             raise ValueError("item 0")
         if i == 1:
             one_started.set()
-        time.sleep(0.2)
+        # Held until parallel_map has raised (or 0.6 s): one that raises at once finds
+        # the other calls still held, every time.
+        release.wait(0.6)
         with lock:
             finished.add(i)
         return i
 
-    with pytest.raises(ValueError):  # noqa: PT011 - any ValueError from item 0
-        student.parallel_map(func, range(3), 3)
-    with lock:
-        running = sorted(started - finished - {0})
+    try:
+        with pytest.raises(ValueError):  # noqa: PT011 - any ValueError from item 0
+            student.parallel_map(func, range(3), 3)
+        with lock:
+            running = sorted(started - finished - {0})
+    finally:
+        release.set()
     assert not running, (
         f"raised while call(s) {running} were still running: "
-        "shut the executor down (a `with` block does) before the exception leaves"
+        "join every worker before the exception leaves"
     )
 
 
@@ -740,6 +758,44 @@ def test_an_exception_that_is_not_an_exception_propagates(student):
     assert raised and value is raised[0], (
         "a call raised Halt (a BaseException, not an Exception), and parallel_map should raise "
         f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
+
+
+def _pool_behind(thread):
+    """Name the ready-made pool whose worker `thread` is, or return None.
+
+    A concurrent.futures executor's workers run concurrent.futures.thread._worker,
+    and multiprocessing's ThreadPool runs multiprocessing.pool.worker in
+    DummyProcess threads. `_target` is read from the instance dict: a Thread
+    subclass cannot hide it behind a property.
+    """
+    target = vars(thread).get("_target")
+    module = getattr(target, "__module__", None)
+    for where in (module, type(thread).__module__):
+        if type(where) is str and where.startswith(("concurrent.futures", "multiprocessing")):
+            return where
+    return None
+
+
+@PMAP
+@pytest.mark.contract("Build the workers yourself from `threading` and `queue`")
+def test_runs_the_calls_in_threads_of_its_own(student):
+    """runs func in worker threads it starts itself, not in a ready-made pool"""
+    pools = []
+
+    def func(x):
+        where = _pool_behind(threading.current_thread())
+        if where is not None:
+            pools.append(where)
+        return x
+
+    finished, results = call_with_deadline(student.parallel_map, func, range(6), 3, timeout=2.0)
+    assert finished, "parallel_map(func, range(6), 3) did not return within 2 s"
+    fail_for(results, "parallel_map")
+    assert same(results, list(range(6))), f"wrong results: {safe_repr(results)}"
+    assert not pools, (
+        f"func ran in a worker of {pools[0]}: this part asks you to start the worker threads "
+        "yourself and feed them from a queue.Queue (the ready-made pool is Part 4's tool)"
     )
 
 

@@ -1,6 +1,32 @@
-"""Returns the executor's map iterator itself instead of a list."""
+"""Returns an iterator over the results instead of a list."""
 
 
 def parallel_map(func, items, max_workers):
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        return pool.map(func, items)  # Bug: a generator, not a list
+    if max_workers < 1:
+        raise ValueError(f"max_workers must be at least 1, not {max_workers}")
+    stop = object()
+    todo = queue.Queue()
+    results, errors = {}, {}
+
+    def worker():
+        while (task := todo.get()) is not stop:
+            index, item = task
+            if errors:
+                continue
+            try:
+                results[index] = func(item)
+            except BaseException as exc:
+                errors[index] = exc
+
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(max_workers)]
+    for w in workers:
+        w.start()
+    for index, item in enumerate(items):
+        todo.put((index, item))
+    for _ in workers:
+        todo.put(stop)
+    for w in workers:
+        w.join()
+    if errors:
+        raise errors[min(errors)]
+    return (results[i] for i in range(len(results)))  # Bug: a generator, not a list

@@ -1,11 +1,27 @@
-"""Runs the items in batches of max_workers and waits for each whole batch: one slow call holds up the rest."""
+"""Runs the items in batches of max_workers threads and waits for each whole batch: one slow call holds up the rest."""
 
 
 def parallel_map(func, items, max_workers):
+    if max_workers < 1:
+        raise ValueError(f"max_workers must be at least 1, not {max_workers}")
     items = list(items)
-    results = []
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        for start in range(0, len(items), max_workers):
-            batch = [pool.submit(func, x) for x in items[start : start + max_workers]]
-            results.extend(f.result() for f in batch)  # Bug: waits for the slowest of the batch
-    return results
+    results, errors = {}, {}
+
+    def call(index, item):
+        try:
+            results[index] = func(item)
+        except BaseException as exc:
+            errors[index] = exc
+
+    for start in range(0, len(items), max_workers):
+        batch = [
+            threading.Thread(target=call, args=(start + k, x), daemon=True)
+            for k, x in enumerate(items[start : start + max_workers])
+        ]
+        for t in batch:
+            t.start()
+        for t in batch:
+            t.join()  # Bug: waits for the slowest call of the batch
+        if errors:
+            raise errors[min(errors)]
+    return [results[i] for i in range(len(items))]
