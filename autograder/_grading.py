@@ -148,7 +148,7 @@ def grade_one(
         return scores, records[0]
 
 
-_VERDICT = re.compile(r"^\[autograder verdict v\d+ \S+ [0-9a-f]{64}\]$")
+_VERDICT = re.compile(r"^\[autograder verdict v\d+ \S+ [0-9a-f]{64}( tampered)?\]$")
 
 
 def hidden_reports(nb) -> dict[str, str]:

@@ -32,8 +32,13 @@ from pathlib import Path
 
 SUITES = Path(__file__).with_name("suites")
 #: The line the seal gives check() to print: the score and its signature.
+#: A verdict ends in " tampered" when the seal saw the grading machinery changed (the
+#: score is then 0); the flag is signed with the score, so it can be neither added nor
+#: removed, and the instructor's report reads it as data, not from the kernel's words.
 VERDICT = re.compile(
-    r"^\[autograder verdict v2 (?P<score>[0-9][0-9.e+-]*) (?P<mac>[0-9a-f]{64})\]\n?", re.M
+    r"^\[autograder verdict v2 (?P<score>[0-9][0-9.e+-]*) (?P<mac>[0-9a-f]{64})"
+    r"(?P<flag> tampered)?\]\n?",
+    re.M,
 )
 SIGNATURE = VERDICT
 #: The hidden line of a test cell: autograder.check("A", "E", P, ...).
@@ -42,13 +47,15 @@ CHECK_CALL = re.compile(
 )
 
 
-def _message(assignment: str, exercise: str, points, score) -> bytes:
-    return f"v2\0{assignment}\0{exercise}\0{float(points)!r}\0{float(score)!r}".encode()
+def _message(assignment: str, exercise: str, points, score, tampered: bool = False) -> bytes:
+    text = f"v2\0{assignment}\0{exercise}\0{float(points)!r}\0{float(score)!r}"
+    return (text + ("\0tampered" if tampered else "")).encode()
 
 
-def mac(key: bytes, assignment: str, exercise: str, points, score) -> str:
-    """Return the hex HMAC that vouches for `score` on one exercise."""
-    return hmac.new(key, _message(assignment, exercise, points, score), hashlib.sha256).hexdigest()
+def mac(key: bytes, assignment: str, exercise: str, points, score, tampered: bool = False) -> str:
+    """Return the hex HMAC that vouches for `score` (and the tamper flag) on one exercise."""
+    message = _message(assignment, exercise, points, score, tampered)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -115,17 +122,26 @@ def strip_signatures(text: str) -> str:
     return VERDICT.sub("", text)
 
 
-def verified_scores(key: bytes, assignment: str, exercise: str, points, text: str) -> list[float]:
-    """The scores of the verdict lines in `text` that `key` vouches for."""
+def verified(
+    key: bytes, assignment: str, exercise: str, points, text: str
+) -> list[tuple[float, bool]]:
+    """(score, tampered) of each verdict line in `text` that `key` vouches for."""
     out = []
-    for score, given in verdicts(text):
+    for m in VERDICT.finditer(text):
         try:
-            value = float(score)
+            value = float(m["score"])
         except ValueError:
             continue
-        if hmac.compare_digest(mac(key, assignment, exercise, points, value), given):
-            out.append(value)
+        tampered = bool(m["flag"])
+        expected = mac(key, assignment, exercise, points, value, tampered)
+        if hmac.compare_digest(expected, m["mac"]):
+            out.append((value, tampered))
     return out
+
+
+def verified_scores(key: bytes, assignment: str, exercise: str, points, text: str) -> list[float]:
+    """The scores of the verdict lines in `text` that `key` vouches for."""
+    return [score for score, _ in verified(key, assignment, exercise, points, text)]
 
 
 def verify(key: bytes, assignment: str, exercise: str, points, score, macs: list[str]) -> bool:

@@ -41,6 +41,13 @@ def master_path(assignment: str, root: Path | None = None) -> Path:
     return path
 
 
+#: The cell metadata key under which the grader records, as data, what the instructor's
+#: report must say about a cell (a time limit hit, output cut off, a zeroed verdict...).
+#: The report reads these notes, never the wording of an output. A submission's own
+#: notes are thrown away before its cells run (`preprocessors.SafeExecute`).
+NOTES = "autograder_notes"
+
+
 def size_limit_reason(name: str, size: int, max_kb: int) -> str:
     """Why a notebook over nbgrader's size limit (``CourseDirectory.max_file_size``) is not graded.
 

@@ -64,7 +64,7 @@ import uuid
 import warnings
 from pathlib import Path
 
-from ._notebook import UsageError, size_limit_reason
+from ._notebook import NOTES, UsageError, size_limit_reason
 
 #: Student id used inside the scratch courses of the workers.
 SCRATCH_STUDENT = "student"
@@ -1642,11 +1642,10 @@ def _problem(found: Folder, notebooks: list[str], max_kb: int = 0) -> str:
     return ""
 
 
-_NOTE_ERRORS = {"DeadKernelError", "CellTimeoutError", "AutograderIntegrityError"}
-
-
 def _notes(notebooks: dict[str, bytes]) -> list[str]:
-    """Pull the reasons an instructor should read out of the executed notebooks."""
+    """The reasons an instructor should read, as the grader recorded them in the executed
+    notebooks' cell metadata (`preprocessors.NOTES`), plus the exceptions raised in
+    solution cells. No note is found by matching the words of an output."""
     notes = []
     for data in notebooks.values():
         try:
@@ -1656,32 +1655,31 @@ def _notes(notebooks: dict[str, bytes]) -> list[str]:
         if not isinstance(nb, dict):
             continue
         for cell in nb.get("cells", []):
-            if not isinstance(cell, dict):
+            if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
                 continue
-            meta = cell.get("metadata", {}).get("nbgrader", {})
+            recorded = cell["metadata"].get(NOTES, [])
+            notes += [n for n in recorded if isinstance(n, str)] if isinstance(recorded, list) else []
+            meta = cell["metadata"].get("nbgrader", {})
+            if not isinstance(meta, dict) or not meta.get("solution"):
+                continue
             where = f"cell '{meta['grade_id']}'" if meta.get("grade_id") else "a cell"
             for out in cell.get("outputs", []):
-                kind = out.get("output_type")
-                ename = out.get("ename", "")
-                if kind == "error" and ename == "CellTimeoutError" and not out.get("evalue"):
-                    notes.append(f"{where} ran past the cell time limit")
-                elif kind == "error" and ename in _NOTE_ERRORS:
-                    notes.append(out.get("evalue", ""))
-                elif (
-                    kind == "error"
-                    and meta.get("solution")
-                    and ename not in ("NotImplementedError", "NotRun")
-                ):
+                ename = out.get("ename", "") if isinstance(out, dict) else ""
+                if out.get("output_type") == "error" and ename not in _NOT_NOTED:
                     notes.append(f"{ename} in {where}")
-                text = "".join(out.get("text", "")) if kind == "stream" else ""
-                if "[autograder: output cut off" in text:
-                    notes.append(f"output cut off in {where}")
-                if "changed the grading machinery" in text:
-                    notes.append("the notebook changed the grading machinery")
-            source = "".join(cell.get("source", ""))
-            if source.startswith("*autograder: the cell `"):
-                notes.append(source.strip("*").split(";")[0].replace("autograder: ", ""))
     return notes
+
+
+#: Errors in a solution cell that say nothing an instructor needs: an unanswered
+#: exercise, a cell not run, and the grader's own (already recorded as notes).
+_NOT_NOTED = {
+    "NotImplementedError",
+    "NotRun",
+    "DeadKernelError",
+    "CellTimeoutError",
+    "NotebookTimeoutError",
+    "AutograderIntegrityError",
+}
 
 
 def _short(text: str) -> str:

@@ -695,8 +695,11 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         else:
             score = _min(points, _int(points * (got / total) * 100) / 100)
         text = f"v2\0{run['assignment']}\0{run['exercise']}\0{points!r}\0{score!r}"
+        flag = ""
+        if reasons:
+            text, flag = text + "\0tampered", " tampered"
         box.append(score)
-        box.append(f"[autograder verdict v2 {score!r} {sign(text)}]")
+        box.append(f"[autograder verdict v2 {score!r} {sign(text)}{flag}]")
         box.append(reasons)
         run.clear()
 

@@ -39,8 +39,16 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
 from . import _guard
+from ._notebook import NOTES
 from .kernel import LimitedKernelManager
 from .limits import Limits, format_size, parse_size
+
+
+def add_note(cell, text: str) -> None:
+    """Record, in `cell`'s metadata, a reason the instructor's report should show."""
+    notes = cell.setdefault("metadata", {}).setdefault(NOTES, [])
+    if text not in notes:
+        notes.append(text)
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -176,7 +184,14 @@ class SafeExecute(Execute):
         self._notebook_used = 0
         self._notebook_cut = False
         self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout else None
+        for cell in nb.cells:
+            # Only the grader writes notes: drop any the submission brought.
+            if isinstance(cell.get("metadata"), dict):
+                cell.metadata.pop(NOTES, None)
         ids = (resources or {}).get("nbgrader", {})
+        for text in REPAIRED.pop((ids.get("student"), ids.get("assignment")), []):
+            if nb.cells:
+                add_note(nb.cells[0], text)
         skipped = SKIPPED_FILES.pop((ids.get("student"), ids.get("assignment")), None)
         if skipped:
             nb.cells.insert(0, skipped_files_cell(skipped))
@@ -224,6 +239,7 @@ class SafeExecute(Execute):
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
                     death = f"kernel died in cell {_label(cell, index)}: {self.km.death_reason()}"
+                    add_note(cell, death)
                     # First, so that nbgrader (which reads the first error or
                     # result) scores the cell by it.
                     cell.setdefault("outputs", []).insert(0, _error("DeadKernelError", death))
@@ -235,9 +251,15 @@ class SafeExecute(Execute):
                         f"within {self.interrupt_grace:g} s of being interrupted at the "
                         f"{self._get_timeout(cell)} s time limit"
                     )
+                    add_note(cell, death)
                     cell.setdefault("outputs", []).insert(0, _error("CellTimeoutError", death))
                 if self._task_limit_hits() > hits and cell.cell_type == "code":
                     tasks = (getattr(self.km, "limits", None) or Limits()).tasks
+                    add_note(
+                        cell,
+                        f"cell {_label(cell, index)} reached the limit of {tasks} threads "
+                        "and processes",
+                    )
                     cell.setdefault("outputs", []).append(
                         nbformat.v4.new_output(
                             "stream",
@@ -256,6 +278,7 @@ class SafeExecute(Execute):
                         f"the notebook used up its {self.notebook_timeout:g} s of wall-clock "
                         f"time in cell {_label(cell, index)}"
                     )
+                    add_note(cell, death)
                     cell.setdefault("outputs", []).insert(0, _error("NotebookTimeoutError", death))
             self.set_widgets_metadata()
 
@@ -290,6 +313,7 @@ class SafeExecute(Execute):
             if self._notebook_used > cap and kind not in ("error",):
                 if not self._notebook_cut:
                     self._notebook_cut = True
+                    add_note(cell, f"output cut off: the notebook wrote more than {format_size(cap)}")
                     cell.setdefault("outputs", []).append(
                         nbformat.v4.new_output(
                             "stream",
@@ -305,6 +329,12 @@ class SafeExecute(Execute):
                     return super().process_message(kept, cell, cell_index)
                 return None
         return super().process_message(msg, cell, cell_index)
+
+    async def _async_handle_timeout(self, timeout, cell=None):  # noqa: ASYNC109 - nbclient's signature
+        if cell is not None:
+            index = next((i for i, c in enumerate(self.nb.cells) if c is cell), -1)
+            add_note(cell, f"{_label(cell, index)} ran past the cell time limit ({timeout} s)")
+        return await super()._async_handle_timeout(timeout, cell)
 
     def _not_run(self, cells, message: str) -> None:
         for cell in cells:
@@ -329,6 +359,8 @@ class SafeExecute(Execute):
         stream = content.get("name", "stdout") if msg["msg_type"] == "stream" else "stdout"
         if (cell_index, stream) not in self._truncated:
             self._truncated.add((cell_index, stream))
+            cell = self.nb.cells[cell_index]
+            add_note(cell, f"output cut off in {_label(cell, cell_index)}")
             outs.append(
                 nbformat.v4.new_output(
                     "stream",
@@ -399,11 +431,10 @@ class SafeExecute(Execute):
             if not call:
                 continue
             gid = cell.metadata["nbgrader"]["grade_id"]
-            scores = (
-                []
-                if arm_error
-                else _guard.verified_scores(key, call["a"], call["e"], call["p"], text)
-            )
+            found = [] if arm_error else _guard.verified(key, call["a"], call["e"], call["p"], text)
+            scores = [score for score, _ in found]
+            if any(tampered for _, tampered in found):
+                add_note(cell, f"the notebook changed the grading machinery ({gid}: 0 points)")
             if not scores:
                 why = arm_error or (
                     "no verified result: the hidden tests of this cell did not report a "
@@ -411,6 +442,7 @@ class SafeExecute(Execute):
                     "autograder.check, or its output was suppressed)"
                 )
                 self.log.warning("Zeroing cell %r: %s", gid, why)
+                add_note(cell, f"{gid}: 0 points: {why}")
                 # nbgrader scores a cell by its first error or result: put this first.
                 cell.outputs.insert(0, _error("AutograderIntegrityError", f"0 points: {why}"))
                 continue
@@ -459,7 +491,9 @@ class RepairCells(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
+        self._resources = resources
         ids = resources["nbgrader"]
+        REPAIRED.pop((ids.get("student"), ids.get("assignment")), None)
         with Gradebook(ids["db_url"]) as gb:
             try:
                 source_nb = gb.find_notebook(ids["notebook"], ids["assignment"])
@@ -549,6 +583,10 @@ class RepairCells(NbGraderPreprocessor):
                 if egid in before:
                     position = index + 1
             nb.cells[position:position] = [notice, cell]
+            ids = (self._resources or {}).get("nbgrader", {})
+            REPAIRED.setdefault((ids.get("student"), ids.get("assignment")), []).append(
+                f"the cell '{gid}' was missing and was put back from the assignment"
+            )
             present.add(gid)
             self.log.warning("Put back the missing cell %r", gid)
 
@@ -577,6 +615,10 @@ def stand_in(release_nb, reason: str):
     )
     return nb
 
+
+#: (student, assignment) -> what RepairCells put back, for SafeExecute to record as notes
+#: (both run in one nbgrader process, RepairCells first).
+REPAIRED: dict[tuple[str, str], list[str]] = {}
 
 #: (student, assignment) -> the files of a submission folder that were not copied
 #: for grading, filled by :func:`regular_files_only` and turned into a note at the

@@ -16,6 +16,7 @@ run.
 from __future__ import annotations
 
 import base64
+import copy
 import csv
 import hashlib
 import json
@@ -47,7 +48,7 @@ from test_parallel import (
 
 from autograder import _parallel
 from autograder._grading import nbgrader, sample_submission, solution_answers
-from autograder._notebook import read_notebook, replace_answers
+from autograder._notebook import NOTES, read_notebook, replace_answers
 
 NB = f"{ASSIGNMENT}.ipynb"
 FULL = {"run_in_threads": 6.0, "heartbeat": 6.0}
@@ -175,6 +176,19 @@ def attack(tmp_path_factory):
         where.mkdir(parents=True)
         os.symlink(sentinels["planted" if kind == "autograded" else "feedback"], where / name)
     submit(course, ASSIGNMENT, "kernel_planter", _planter(release_nb, course / "gradebook.db"))
+
+    # A correct notebook that writes too much, says the grader's words itself, and
+    # brings notes of its own in its cell metadata.
+    noisy = copy.deepcopy(right)
+    noisy.cells.append(
+        nbformat.v4.new_code_cell(
+            'print("the notebook changed the grading machinery")\n'
+            'print("[autograder: output cut off here]")\n'
+            'print("x" * 3_000_000)'
+        )
+    )
+    noisy.cells[0].metadata[NOTES] = ["FORGED NOTE"]
+    submit(course, ASSIGNMENT, "noisy", noisy)
 
     # Big and broken notebooks.
     submit(course, ASSIGNMENT, "big", _big(right, 55))
@@ -402,6 +416,16 @@ def test_a_big_notebook_scores_the_same_in_both_paths(attack, clean):
 
 # --------------------------------------------------------------------------
 # Workers
+
+
+def test_notes_are_what_the_grader_recorded_not_what_the_notebook_said(attack):
+    notes = attack["records"]["noisy"]["notes"]
+    assert scores(attack["rows"], "noisy") == FULL
+    assert any(n.startswith("output cut off in") for n in notes), notes
+    assert "FORGED NOTE" not in notes
+    assert not any("grading machinery" in n for n in notes), notes
+    # An honest notebook gets no note at all.
+    assert attack["records"]["right"]["notes"] == []
 
 
 def test_a_worker_that_dies_twice_costs_only_its_own_submission(attack):

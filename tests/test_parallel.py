@@ -456,6 +456,7 @@ def test_guard_signs_honest_scores_and_sees_no_tampering():
     assert "changed the grading machinery" not in text
     macs = _guard.signatures(text)
     assert len(macs) == 5
+    assert " tampered]" not in text
     assert _guard.verify(key, "01_threads", "run_in_threads", 6, 6.0, macs)
     assert not _guard.verify(key, "01_threads", "run_in_threads", 6, 5.0, macs)
     assert "final score 6.0" in text
@@ -480,8 +481,12 @@ def test_guard_refuses_to_sign_after_tampering(tamper):
     assert "changed the grading machinery" not in before
     assert "changed the grading machinery" in tail
     assert "final score 0.0" in tail
-    # The seal signs what it computed, which after tampering is 0, and nothing else.
-    assert _guard.verified_scores(key, "01_threads", "run_in_threads", 6, tail) in ([], [0.0])
+    # The seal signs what it computed, which after tampering is 0, and nothing else,
+    # and it flags the verdict as tampered, in the signed part.
+    found = _guard.verified(key, "01_threads", "run_in_threads", 6, tail)
+    assert found == [(0.0, True)], found
+    forged = tail.replace(" tampered]", "]")
+    assert _guard.verified(key, "01_threads", "run_in_threads", 6, forged) == []
 
 
 def _unprivileged_python() -> tuple[list[str], str] | None:
