@@ -10,15 +10,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ._mutants import demo_roles, mutants
 from ._notebook import (
     UsageError,
     assignments,
     course_root,
-    demo_roles,
     exercises,
     graded_cells,
     master_path,
-    mutants,
     nbgrader_meta,
     read_notebook,
     replace_answers,
@@ -67,14 +66,17 @@ def new_course(root: Path, names: list[str]) -> None:
         )
 
 
-def read_scores(root: Path, assignment: str, students: list[str]) -> dict[str, dict]:
-    """Read every graded cell's score from a course directory's gradebook."""
+def read_scores(
+    root: Path, assignment: str, students: list[str], db_url: str | None = None
+) -> dict[str, dict]:
+    """Read every graded cell's score from a gradebook: by default the SQLite file of
+    the course directory `root`, or any nbgrader ``db_url`` (PostgreSQL included)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     nb = read_notebook(master_path(assignment))
     cells = graded_cells(nb)
     out: dict[str, dict] = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
         for student in students:
             row: dict[str, dict] = {}
             for key, grade_id in cells:

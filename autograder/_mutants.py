@@ -1,13 +1,46 @@
-"""Prove the hidden suites: every known-wrong solution loses points, the reference does not."""
+"""Known-wrong solutions and correct ones in other styles, and the proof of the hidden
+suites: every known-wrong solution loses points, the same number on every run, and the
+reference and every alternative score full marks."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tempfile
 
-from ._harness import run_suite
-from ._notebook import assignments, exercises, master_path, mutants, namespace_from, read_notebook
+from ._notebook import PACKAGE, assignments, exercises, master_path, namespace_from, read_notebook
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    """A known-wrong answer to one exercise, kept to prove the hidden suite rejects it."""
+
+    assignment: str
+    name: str
+    exercise: str
+    source: str
+
+    @property
+    def description(self) -> str:
+        match = re.search(r'"""(.*?)(?:"""|\n)', self.source, re.S)
+        return match.group(1).strip() if match else self.name
+
+
+def mutants(assignment: str, kind: str = "mutants") -> list[Mutant]:
+    """Known-wrong answers (``mutants/``), or correct ones in other styles (``alternatives/``)."""
+    folder = PACKAGE / kind / assignment
+    out = []
+    for path in sorted(folder.glob("*.py")):
+        exercise = path.stem.split("__", 1)[0]
+        out.append(Mutant(assignment, path.stem, exercise, path.read_text(encoding="utf-8")))
+    return out
+
+
+def demo_roles(assignment: str) -> dict[str, list[str]]:
+    """Map a demo student (buggy, deadlock, loop, ...) to the mutants in their submission."""
+    path = PACKAGE / "mutants" / assignment / "demo.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 @dataclasses.dataclass
@@ -59,6 +92,8 @@ def check_assignment(
     `only` keeps the solutions whose name (``exercise__what``) contains it;
     `exercise` keeps one exercise's reference, alternatives and mutants.
     """
+    from ._harness import run_suite  # pytest and the harness, only when checking
+
     nb = read_notebook(master_path(assignment))
     points = {ex.grade_id: ex.points for ex in exercises(nb)}
     verdicts = []

@@ -210,38 +210,3 @@ def _writefile(source: str, workdir: Path | None) -> None:
     )
     sys.modules.pop(Path(name).stem, None)
     importlib.invalidate_caches()
-
-
-# --------------------------------------------------------------------------
-# Known-wrong solutions
-
-
-@dataclasses.dataclass(frozen=True)
-class Mutant:
-    """A known-wrong answer to one exercise, kept to prove the hidden suite rejects it."""
-
-    assignment: str
-    name: str
-    exercise: str
-    source: str
-
-    @property
-    def description(self) -> str:
-        match = re.search(r'"""(.*?)(?:"""|\n)', self.source, re.S)
-        return match.group(1).strip() if match else self.name
-
-
-def mutants(assignment: str, kind: str = "mutants") -> list[Mutant]:
-    """Known-wrong answers (``mutants/``), or correct ones in other styles (``alternatives/``)."""
-    folder = PACKAGE / kind / assignment
-    out = []
-    for path in sorted(folder.glob("*.py")):
-        exercise = path.stem.split("__", 1)[0]
-        out.append(Mutant(assignment, path.stem, exercise, path.read_text(encoding="utf-8")))
-    return out
-
-
-def demo_roles(assignment: str) -> dict[str, list[str]]:
-    """Map a demo student (buggy, deadlock, loop, ...) to the mutants in their submission."""
-    path = PACKAGE / "mutants" / assignment / "demo.json"
-    return json.loads(path.read_text()) if path.exists() else {}

@@ -66,8 +66,12 @@ sys.path.insert(0, str(HERE.parent))
 
 import nbformat  # noqa: E402
 
-from autograder._grading import solution_answers  # noqa: E402
-from autograder._notebook import mutants, nbgrader_meta, read_notebook  # noqa: E402
+from autograder.course import (  # noqa: E402
+    mutants,
+    nbgrader_meta,
+    read_notebook,
+    solution_answers,
+)
 
 
 def manifest(assignment: str = "01_threads", name: str = "manifest.json") -> list[dict]:

@@ -30,8 +30,14 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from autograder._grading import nbgrader, sample_submission  # noqa: E402
-from autograder._notebook import demo_roles, mutants, read_notebook, replace_answers  # noqa: E402
+from autograder.course import (  # noqa: E402
+    demo_roles,
+    mutants,
+    nbgrader,
+    read_notebook,
+    replace_answers,
+    sample_submission,
+)
 
 
 def make_course(root: Path, assignments: list[str]) -> None:

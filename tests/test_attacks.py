@@ -59,8 +59,7 @@ from test_parallel import (
     submit,
 )
 
-from autograder._grading import nbgrader, sample_submission
-from autograder._notebook import read_notebook
+from autograder.course import nbgrader, read_notebook, sample_submission
 
 sys.path.insert(0, str(ROOT / "corpus"))
 import build as corpus  # noqa: E402

@@ -193,7 +193,7 @@ def test_lesson_runs_without_errors(page, lab, course, shots):
 
 
 def test_right_answers_pass_validate(page, lab, course, shots):
-    from autograder._grading import solution_answers
+    from autograder.course import solution_answers
 
     root = course[0]
     path = fresh_release(root)
@@ -217,7 +217,7 @@ def test_right_answers_pass_validate(page, lab, course, shots):
 
 
 def test_wrong_answer_fails_validate(page, lab, course, shots):
-    from autograder._grading import solution_answers
+    from autograder.course import solution_answers
 
     root = course[0]
     path = fresh_release(root)

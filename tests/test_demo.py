@@ -10,8 +10,7 @@ import time
 import pytest
 from conftest import ROOT, run_cli
 
-from autograder._grading import read_scores
-from autograder._notebook import demo_roles, exercises, master_path, read_notebook
+from autograder.course import demo_roles, exercises, master_path, read_notebook, read_scores
 
 # The demo grades every assignment's sample students end to end.
 pytestmark = pytest.mark.timeout(1800)

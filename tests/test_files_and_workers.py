@@ -47,8 +47,14 @@ from test_parallel import (
 )
 
 from autograder import _parallel
-from autograder._grading import nbgrader, sample_submission, solution_answers
-from autograder._notebook import NOTES, read_notebook, replace_answers
+from autograder.course import (
+    NOTES,
+    nbgrader,
+    read_notebook,
+    replace_answers,
+    sample_submission,
+    solution_answers,
+)
 
 NB = f"{ASSIGNMENT}.ipynb"
 FULL = {"run_in_threads": 6.0, "heartbeat": 6.0}

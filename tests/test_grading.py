@@ -8,8 +8,7 @@ import nbformat
 import pytest
 from conftest import ROOT, run_cli
 
-from autograder._grading import sample_submission
-from autograder._notebook import exercises, graded_cells, read_notebook
+from autograder.course import exercises, graded_cells, read_notebook, sample_submission
 
 RELEASE = ROOT / "release" / "01_threads" / "01_threads.ipynb"
 

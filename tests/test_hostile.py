@@ -160,7 +160,7 @@ def test_no_file_outside_the_grading_folders_changes(corpus_run):
 
 
 def test_feedback_shows_the_reasons(corpus_run):
-    from autograder._grading import nbgrader
+    from autograder.course import nbgrader
 
     course = corpus_run["course"]
     nbgrader("generate_feedback", ASSIGNMENT, "--force", cwd=course)

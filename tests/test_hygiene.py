@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
-from autograder._notebook import (
+from autograder.course import (
     NAME,
     exercises,
     is_test_cell,

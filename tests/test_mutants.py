@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import ASSIGNMENTS, ROOT, run_cli
 
-from autograder._notebook import exercises, mutants, read_notebook
+from autograder.course import exercises, mutants, read_notebook
 
 REPEATS = int(os.environ.get("AUTOGRADER_REPEATS", "3"))
 CASES = (

@@ -25,8 +25,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from autograder._grading import nbgrader, sample_submission
-from autograder._notebook import demo_roles, read_notebook
+from autograder.course import demo_roles, nbgrader, read_notebook, sample_submission
 from autograder.limits import Limits, Watchdog, landlock_abi
 
 ASSIGNMENT = "01_threads"
@@ -422,8 +421,8 @@ import sys, tempfile
 sys.path.insert(0, {root!r})
 import autograder
 from autograder import _guard
-from autograder._grading import solution_answers
-from autograder._notebook import master_path, namespace_from, read_notebook
+from autograder.course import solution_answers
+from autograder.course import master_path, namespace_from, read_notebook
 
 key = _guard.new_key()
 _guard.arm(_guard.write_key(key, tempfile.mkdtemp()))

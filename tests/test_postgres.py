@@ -29,7 +29,7 @@ from test_parallel import (
     scores,
 )
 
-from autograder._grading import nbgrader
+from autograder.course import nbgrader
 
 
 def _free_port() -> int:

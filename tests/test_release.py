@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
-from autograder._grading import nbgrader, new_course
+from autograder.course import nbgrader, new_course
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,15 @@ import pytest
 from conftest import ROOT
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-from autograder._grading import nbgrader, new_course, read_scores, solution_answers
-from autograder._notebook import mutants, read_notebook, replace_answers
+from autograder.course import (
+    mutants,
+    nbgrader,
+    new_course,
+    read_notebook,
+    read_scores,
+    replace_answers,
+    solution_answers,
+)
 from autograder.sanitize import (
     SanitizeOutputs,
     clean_html,

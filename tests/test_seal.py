@@ -205,7 +205,7 @@ ip.showtraceback = lambda *a, **k: None
 @pytest.fixture(scope="module")
 def release_01():
     """The blank release as nbgrader grades it: the hidden tests put back into its test cells."""
-    from autograder._notebook import answer_sources, replace_answers
+    from autograder.course import answer_sources, replace_answers
 
     release = nbformat.read(ROOT / "release" / "01_threads" / "01_threads.ipynb", as_version=4)
     master = nbformat.read(ROOT / "source" / "01_threads" / "01_threads.ipynb", as_version=4)

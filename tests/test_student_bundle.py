@@ -12,8 +12,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from autograder._grading import sample_submission
-from autograder._notebook import read_notebook
+from autograder.course import read_notebook, sample_submission
 
 SCRIPT = ROOT / "scripts" / "student_bundle.py"
 TOP = "concurrency-course"
