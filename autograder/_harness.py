@@ -345,17 +345,25 @@ class _Plugin:
                         if o.name == report.nodeid and o.passed:
                             o.passed, o.reason = False, _reason(report)
                 return
-            doc = inspect.getdoc(item.obj) or item.name.replace("_", " ")
             self.outcomes.append(
                 TestOutcome(
                     name=report.nodeid,
-                    title=doc.splitlines()[0],
+                    title=_title(item),
                     weight=_weight(item),
                     passed=report.passed,
                     reason=_reason(report) if failed else "",
                     seconds=report.duration,
                 )
             )
+
+
+def _title(item) -> str:
+    """A test's line in the report: its docstring's first line, and for a parametrized
+    test its parameter id, so that each case reads as its own sentence."""
+    doc = inspect.getdoc(item.obj) or item.name.replace("_", " ")
+    title = doc.splitlines()[0]
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec is not None else title
 
 
 def _weight(item) -> float:
@@ -625,12 +633,11 @@ def run_suite(
         if item.nodeid not in reported:
             # The session ended before this test reported (pytest.exit(), an
             # interrupt): a test that never ran did not pass.
-            doc = inspect.getdoc(item.obj) or item.name.replace("_", " ")
             weight_marker = item.get_closest_marker("weight")
             plugin.outcomes.append(
                 TestOutcome(
                     name=item.nodeid,
-                    title=doc.splitlines()[0],
+                    title=_title(item),
                     weight=float(weight_marker.args[0]) if weight_marker else 1.0,
                     passed=False,
                     reason="not run: the test session ended before this test",
