@@ -1687,27 +1687,18 @@ def _short(text: str) -> str:
 
 
 def _progress(total: int, enabled: bool):
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        enabled = False
-    if enabled:
-        # No monitor thread: worker processes are forked while the bar is up.
-        tqdm.monitor_interval = 0
-    else:
+    from tqdm import tqdm
 
-        class _Null:
-            def update(self, n=1):
-                pass
-
-            def set_postfix_str(self, *a, **k):
-                pass
-
-            def close(self):
-                pass
-
-        return _Null()
-    return tqdm(total=total, unit="nb", desc="grading", file=sys.stderr, dynamic_ncols=True)
+    # No monitor thread: worker processes are forked while the bar is up.
+    tqdm.monitor_interval = 0
+    return tqdm(
+        total=total,
+        unit="nb",
+        desc="grading",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=not enabled,
+    )
 
 
 def autograde(
