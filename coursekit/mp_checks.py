@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import time
 from multiprocessing.connection import reduce_connection
 from typing import Any
 
@@ -44,17 +45,23 @@ class HeldOptions:
     """What `run_held_child` does around a child's target (picklable)."""
 
     inner: ChildOptions
-    release: Any = None  # a multiprocessing Event: set by the test to let children end
+    release: Any = None  # a shared byte without a lock: the test sets it to 1
     hold: float = 0.0  # seconds a child waits for `release` after its target returns
 
 
 def run_held_child(options: HeldOptions, target, args: tuple, kwargs: dict) -> None:
-    """Run the target as `run_child` does, then stay alive until released (or `hold` s)."""
+    """Run the target as `run_child` does, then stay alive until released (or `hold` s).
+
+    The child polls a shared byte rather than waiting on an Event: a child that
+    is killed while it waits must not leave a lock held that the test needs.
+    """
     try:
         run_child(options.inner, target, args, kwargs)
     finally:
         if options.release is not None and options.hold > 0:
-            options.release.wait(options.hold)
+            deadline = time.monotonic() + options.hold
+            while not options.release.value and time.monotonic() < deadline:
+                time.sleep(0.005)
 
 
 class StepValue(RacyValue):
@@ -197,7 +204,7 @@ class CheckingContext(RecordingContext):
     def __init__(self, method=None, *, hold=0.0, steps=False, watch_pipes=False, **options):
         super().__init__(method, **options)
         self._hold = hold
-        self._release = self.real.Event() if hold > 0 else None
+        self._release = self.real.Value("b", 0, lock=False) if hold > 0 else None
         self._steps = steps
         self._watch_pipes = watch_pipes
         self.ping_log = PingLog()
@@ -206,7 +213,7 @@ class CheckingContext(RecordingContext):
     def release(self) -> None:
         """Let every held child end."""
         if self._release is not None:
-            self._release.set()
+            self._release.value = 1
 
     def Process(self, group=None, target=None, name=None, args=(), kwargs=None, *, daemon=None):  # noqa: N802 - mirrors the multiprocessing API
         if not self._hold or target is None:
