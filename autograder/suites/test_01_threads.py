@@ -151,9 +151,11 @@ def test_the_first_call_is_still_running_when_the_tenth_starts(student):
         return i
 
     results = student.run_in_threads(call, [(i,) for i in range(n)])
-    assert same(results, list(range(n))), (
-        f"expected the list {list(range(n))}: {why_not_same(results, list(range(n)))}"
+    # The order is another test's business: here the first call finishes last.
+    assert type(results) is list and all(type(r) is int for r in results), (
+        f"expected a list of the calls' results, got {safe_repr(results)}"
     )
+    assert sorted(results) == list(range(n)), f"wrong results: {safe_repr(results)}"
     assert saw == [True], (
         f"the tenth call had not started {BLOCKED:g} s after the first had: "
         "start every thread before joining any"
