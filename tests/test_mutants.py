@@ -84,6 +84,9 @@ KNOWN_UNSTABLE = {
     "process's CPU time includes other threads' work); [1.77] x3 when run alone",
     "consumer_thread__waits_on_queue_join": "varied in one full CI rehearsal on 3.13; "
     "[3.46] x3 when run alone",
+    "dining_philosophers__returns_before_they_finish": "scored [1.5, 1.0] in one CI rehearsal "
+    "under heavy load: whether the philosophers are still eating when it returns depends on "
+    "timing",
     "rw_lock__writer_spins_holding_the_mutex": "scored [3, 2.5] in one run of two and "
     "[3, 3, 3, 3] in the next; the cause is not found yet",
 }

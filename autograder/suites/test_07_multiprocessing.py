@@ -45,6 +45,9 @@ from coursekit.mp_tools import (
     shared_memory_blocks,
 )
 
+#: Library modules this suite patches itself during a test (tests/test_suite_rules.py).
+LIBRARY_WRITES = ("os",)
+
 PRIMES = pytest.mark.exercise("count_primes_parallel")
 COUNTER = pytest.mark.exercise("shared_counter")
 COPROCESS = pytest.mark.exercise("coprocess")

@@ -16,6 +16,9 @@ import pytest
 from autograder.suites._trust import close, fail_for, real_isinstance, safe_repr, same, type_name
 from autograder.testing import call_with_deadline
 
+#: Library modules this suite patches itself during a test (tests/test_suite_rules.py).
+LIBRARY_WRITES = ("matplotlib.pyplot",)
+
 AMDAHL = pytest.mark.exercise("amdahl_speedup")
 GUSTAFSON = pytest.mark.exercise("gustafson_speedup")
 KARP = pytest.mark.exercise("karp_flatt")
