@@ -14,13 +14,12 @@ REPEATS ?= 2
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SCHEDULER ?=
 
-.PHONY: help venv lab hub release demo test test-mutants lint grade matrix bench-grading student-bundle clean
+.PHONY: help venv lab release demo test test-mutants lint grade matrix bench-grading student-bundle clean
 
 help:
 	@echo "make demo          release every assignment and grade the sample submissions"
 	@echo "make test          run every check (exits non-zero on any failure)"
 	@echo "make lab           open JupyterLab on the course"
-	@echo "make hub           a JupyterHub on localhost: instructor and student accounts, nbgrader exchange"
 	@echo "make release       regenerate release/ from source/"
 	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
 	@echo "make grade ASSIGNMENT=01_threads JOBS=4   autograde submitted/ in parallel into the gradebook"
@@ -41,11 +40,6 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab
-
-# A real JupyterHub on localhost with nbgrader's exchange and real Unix users (needs root
-# and npm); docs/running-a-course.md. Ctrl-C stops the hub and every server it spawned.
-hub: $(STAMP)
-	$(BIN)/python scripts/hub.py
 
 release: $(STAMP)
 	$(BIN)/python -m autograder release
