@@ -171,7 +171,12 @@ def arm(path: str) -> None:
         settings = {}
     del raw, text
     _preload()
-    from . import _harness, _seal
+    from . import _harness, _native, _seal
+
+    # A C audit hook for every interpreter, before the seal's own (which refuses
+    # new hooks): a subinterpreter gets no memory access (see _native). Where the
+    # grader could not build it, the isolation line says so.
+    _native.install()
 
     # Before the seal: it snapshots the harness as it is now.
     if settings.get("deadline"):

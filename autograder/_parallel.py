@@ -126,7 +126,10 @@ def isolation() -> tuple[str, bool]:
         status = probe()
     except Exception as exc:  # noqa: BLE001 - a broken probe is reported, not fatal
         return f"unknown (the sandbox probe failed: {type(exc).__name__}: {exc})", False
-    return " ".join(status.describe().split()), bool(status.ok)
+    from ._native import status as guard_status
+
+    line = f"{status.describe()}; {guard_status()}"
+    return " ".join(line.split()), bool(status.ok)
 
 
 # --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
-from . import sandbox
+from . import _native, sandbox
 from .limits import Limits, Watchdog, become_subreaper, describe_exit, format_size
 
 LAUNCHER = str(Path(__file__).with_name("limits.py"))
@@ -93,6 +93,9 @@ class LimitedKernelManager(AsyncKernelManager):
         if self.layout is not None:
             return self.layout
         self.sandboxed = self._use_sandbox()
+        # The seal's subinterpreter guard is compiled here, before the kernel sees the
+        # (read-only) course: the kernel has no compiler.
+        _native.status()
         self.kernel_uid = sandbox.kernel_uid() if self.sandboxed else os.geteuid()
         self.private_dir = sandbox.make_private_dir()
         self.layout = sandbox.Layout(self.private_dir)

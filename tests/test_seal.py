@@ -385,3 +385,75 @@ def test_a_subinterpreter_made_while_grading_scores_zero(tmp_path, when):
     assert "subinterpreter" in out["out"], out["out"][-800:]
     # The next check, with nothing new made, is graded as usual.
     assert _scores(key, out["after"]) == [6.0], out["after"][-800:]
+
+
+SUBINTERPRETER_PROBE = """
+import json, sys
+sys.path.insert(0, {root!r})
+if {arm!r}:
+    from autograder import _guard
+    _guard.arm({path!r})
+try:
+    import _interpreters as subint
+except ImportError:
+    import _xxsubinterpreters as subint
+run = getattr(subint, "exec", None) or subint.run_string
+TMP = {tmp!r}
+ATTEMPTS = {{
+    "ctypes": "import ctypes; ctypes.string_at(id(len), 8)",
+    "gc": "import gc; gc.get_objects()",
+    "other threads' frames": "import sys; sys._current_frames()",
+    "a new code object": "(lambda: 0).__code__.replace(co_name='x')",
+    "marshal": "import marshal; marshal.loads(marshal.dumps(1))",
+    "a frozen module's name": "compile('1', '<frozen importlib._bootstrap>', 'eval')",
+    "process memory": "open('/proc/self/mem', 'rb')",
+}}
+out = {{}}
+for name, code in ATTEMPTS.items():
+    iid = subint.create()
+    wrapped = (
+        "try:\\n"
+        + "".join("    " + line + "\\n" for line in code.splitlines())
+        + "    verdict = 'allowed'\\n"
+        + "except PermissionError:\\n    verdict = 'denied'\\n"
+        + "except Exception as exc:\\n    verdict = 'error ' + type(exc).__name__\\n"
+        + f"open({{TMP!r}} + '/' + {{name!r}}.replace(' ', '_'), 'w').write(verdict)\\n"
+    )
+    run(iid, wrapped)
+    subint.destroy(iid)
+    out[name] = open(TMP + "/" + name.replace(" ", "_")).read()
+# The import system still works in a subinterpreter.
+iid = subint.create()
+run(iid, "import json, decimal, threading, queue, pickle")
+subint.destroy(iid)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("arm", [True, False], ids=["sealed", "control-unsealed"])
+def test_a_subinterpreter_gets_no_memory_access(tmp_path, arm):
+    """The C guard (autograder/native/subguard.c) judges every interpreter, not just the main one.
+
+    09's exercise makes subinterpreters, so there making one cannot be refused;
+    instead, what could reach the seal's memory is refused inside them. The
+    unsealed control shows the same attempts succeed without it.
+    """
+    from autograder import _native
+
+    why = _native.ensure()
+    if why is not None:
+        pytest.skip(f"the subinterpreter guard cannot be built here: {why}")
+    key = _guard.new_key()
+    path = _guard.write_key(key, str(tmp_path), "09_beyond_the_gil")
+    script = SUBINTERPRETER_PROBE.format(root=str(ROOT), arm=arm, path=path, tmp=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if arm:
+        assert out == dict.fromkeys(out, "denied"), out
+    else:
+        # Without the guard, gc and new code objects work in a subinterpreter on every version.
+        assert out["gc"] == "allowed", out
+        assert out["a new code object"] == "allowed", out
