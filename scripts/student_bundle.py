@@ -103,8 +103,8 @@ def members() -> dict[str, bytes]:
         out[f"notebooks/{nb.name}"] = nb.read_bytes()
     for nb in sorted((ROOT / "release").glob("*/*.ipynb")):
         out[f"assignments/{nb.parent.name}/{nb.name}"] = nb.read_bytes()
-    for py in sorted((ROOT / "coursekit").glob("*.py")):
-        out[f"coursekit/{py.name}"] = py.read_bytes()
+    for py in sorted((ROOT / "coursekit").rglob("*.py")):  # the bench package included
+        out[py.relative_to(ROOT).as_posix()] = py.read_bytes()
     out["requirements.txt"] = student_requirements().encode()
     # Every version the course was tested with; pip applies only the ones it installs.
     out["constraints.txt"] = (ROOT / "constraints.txt").read_bytes()

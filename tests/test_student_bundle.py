@@ -59,6 +59,9 @@ def test_the_bundle_holds_only_student_material(bundle):
             assert banned not in name, f"{name} should not be in a student's bundle"
     released = {p.parent.name for p in (ROOT / "release").glob("*/*.ipynb")}
     assert {n.split("/")[1] for n in inner if n.startswith("assignments/")} == released
+    # Every helper module the lessons import, sub-packages (coursekit.bench) included.
+    helpers = {p.relative_to(ROOT).as_posix() for p in (ROOT / "coursekit").rglob("*.py")}
+    assert {n for n in inner if n.startswith("coursekit/")} == helpers
 
 
 def test_no_solution_or_hidden_test_is_in_the_bundle(bundle):
