@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import threading
 import time
-import types
 from collections.abc import Callable
 from typing import Any
+
+from coursekit.deadline import finished, name_of, start
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.002) -> bool:
@@ -109,20 +110,8 @@ def call_with_deadline(func: Callable, *args: Any, timeout: float) -> tuple[bool
     Use it where a test calls student code that might block for ever, to turn a
     hang into a readable failure instead of the whole test's deadline.
     """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box["value"] = exc
-
-    # Only a plain function's name is trusted: anything else's __name__ may be a property.
-    plain = func.__func__ if type(func) is types.MethodType else func
-    name = plain.__name__ if type(plain) is types.FunctionType else "func"
-    thread = threading.Thread(target=target, daemon=True, name=f"call-{name}")
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
+    future, thread = start(func, args, name=f"call-{name_of(func)}")
+    if not finished(thread, timeout):
         return False, None
-    return True, box.get("value")
+    error = future.exception()
+    return True, future.result() if error is None else error

@@ -11,7 +11,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["stacks", "within"]
+from .deadline import call_with_deadline, finished, start
+
+__all__ = ["call_with_deadline", "stacks", "within"]
 
 
 def within(seconds: float, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -25,28 +27,16 @@ def within(seconds: float, func: Callable[..., Any], /, *args: Any, **kwargs: An
     >>> within(1, pow, 2, 10)
     1024
     """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = func(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-            box["error"] = exc
-
     name = getattr(func, "__name__", "func")
     before = set(threading.enumerate())
-    thread = threading.Thread(target=target, name=f"within-{name}", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
+    future, thread = start(func, args, kwargs, name=f"within-{name}")
+    if not finished(thread, seconds):
         stuck = [t for t in threading.enumerate() if t not in before and t.is_alive()]
         raise TimeoutError(
             f"{name}() did not return within {seconds:g} s: a deadlock or an endless loop?\n"
             + stacks(stuck)
         )
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return future.result()
 
 
 def stacks(threads: list[threading.Thread], depth: int = 6) -> str:

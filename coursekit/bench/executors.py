@@ -217,6 +217,7 @@ def time_parallel(
     (defined in a module, not in a notebook cell), and `start_method` picks
     fork, spawn or forkserver for processes (default: the platform's).
 
+    >>> from coursekit.bench.workloads import io_wait
     >>> time_parallel(io_wait, [0.05] * 4, "threads", 4) < 0.15
     True
     """
