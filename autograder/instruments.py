@@ -54,6 +54,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from coursekit.deadline import start
+
 from ._harness import Abandoned
 from .testing import thread_name
 
@@ -710,19 +712,22 @@ class Worker:
     def __init__(self, func: Callable, *args: Any, name: str) -> None:
         self.func = func
         self.args = args
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self.thread.start()
+        self.done = threading.Event()  # set once the call has returned or raised
+        # The course's one deadline primitive: a daemon thread and a Future.
+        self.future, self.thread = start(func, args, name=name)
+        self.future.add_done_callback(lambda _: self.done.set())
 
-    def _run(self) -> None:
-        try:
-            self.result = self.func(*self.args)
-        except BaseException as exc:  # noqa: BLE001 - kept for the test
-            self.error = exc
-        finally:
-            self.done.set()
+    @property
+    def result(self) -> Any:
+        """What the call returned (None until it has, or if it raised)."""
+        if not self.future.done() or self.future.exception() is not None:
+            return None
+        return self.future.result()
+
+    @property
+    def error(self) -> BaseException | None:
+        """What the call raised (None until it has finished, or if it returned)."""
+        return self.future.exception() if self.future.done() else None
 
     @property
     def name(self) -> str:

@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from autograder.suites._trust import safe_repr, same, type_name
+from coursekit.deadline import start as start_call
 from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
     child_pids,
@@ -240,29 +241,29 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
     """
     if budget["left"] <= 0:
         pytest.fail("not run: earlier tests of this exercise timed out", pytrace=False)
-    box = {}
+    cpu = [0.0]
 
-    def target():
+    def timed():
         start = time.thread_time()
         try:
-            box["value"] = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - reported to the student
-            box["error"] = exc
-        box["cpu"] = time.thread_time() - start
+            return func(*args)
+        finally:
+            cpu[0] = time.thread_time() - start
 
-    thread = threading.Thread(target=target, name="student-call", daemon=True)
     began = time.monotonic()
     with _main_as_in_a_kernel(), child_stderr() as stderr:
-        thread.start()
+        # The course's one deadline primitive: a daemon thread and a Future.
+        future, thread = start_call(timed, name="student-call")
         _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stalled)
-    if "error" in box:
+    error = future.exception()
+    if error is not None:
         # Described with a guarded repr: the exception's own __str__ may raise or flood.
-        exc = safe_repr(box["error"], 500)
+        exc = safe_repr(error, 500)
         crash = stderr.crash()
         note = f"\na child process crashed with: {crash}" if crash else ""
         hint = f"\n{MAIN_HINT}" if "__main__" in f"{exc}{crash}" else ""
         pytest.fail(f"{what} raised {exc}{note}{hint}", pytrace=False)
-    return box["value"], box["cpu"]
+    return future.result(), cpu[0]
 
 
 def _int(got, what):
