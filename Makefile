@@ -14,7 +14,7 @@ REPEATS ?= 2
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SCHEDULER ?=
 
-.PHONY: help venv lab release demo test test-mutants lint grade matrix bench-grading student-bundle clean
+.PHONY: help venv lab release demo test test-mutants lint grade matrix bench-grading student-bundle hub clean
 
 help:
 	@echo "make demo          release every assignment and grade the sample submissions"
@@ -24,6 +24,7 @@ help:
 	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
 	@echo "make grade ASSIGNMENT=01_threads JOBS=4   autograde submitted/ in parallel into the gradebook"
 	@echo "make student-bundle  build/student-bundle.tar.gz: lessons, student copies, coursekit (self-study)"
+	@echo "make hub           (as root) the course on a real JupyterHub at http://127.0.0.1:8000, Ctrl-C stops it"
 	@echo "make matrix        notebooks and autograder tests on Python 3.11, 3.12, 3.13 (nox),"
 	@echo "                   and on free-threaded 3.13t/3.14t when found (else skipped, with the reason)"
 	@echo "make venv          build .venv with the newest CPython 3.14..3.11 found (PYTHON=python3.11 to choose)"
@@ -40,6 +41,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab
+
+hub: $(STAMP)
+	$(BIN)/python scripts/hub.py
 
 release: $(STAMP)
 	$(BIN)/python -m autograder release
