@@ -4,7 +4,7 @@ scripts/hub.py sets the hub up (real Unix users, nbgrader's exchange, the instru
 private course directory) and starts it on loopback. Then, with a screenshot of each
 step in build/screenshots/hub/:
 
-1. the instructor releases 01_threads through the exchange;
+1. the instructor releases 01_threads from the formgrader, into nbgrader's exchange;
 2. student A logs in, fetches it in the Assignments tab, types a correct answer,
    presses Validate, and submits; from A's own kernel, the course's masters, hidden
    suites, gradebook, the exchange's inbox and B's home cannot be read, and
@@ -18,9 +18,10 @@ step in build/screenshots/hub/:
 
 Finally the hub is stopped and nothing of its users may still run.
 
-The instructor's steps run on the command line as the instructor's Unix user (what an
-instructor types in a terminal of their server); the formgrader's page is shown, but its
-buttons are not pressed. The test is skipped with the reason when the hub cannot be set
+The instructor releases with the formgrader's button; collecting, grading, feedback and
+export run on the command line as the instructor's Unix user (what an instructor types in
+a terminal of their server), because the course's parallel grader has no formgrader
+button; the formgrader's gradebook page is shown after grading. The test is skipped with the reason when the hub cannot be set
 up here (not root, no configurable-http-proxy, no Chromium). It runs only when
 AUTOGRADER_HUB_TEST=1 (see the module's skip below).
 """
@@ -135,15 +136,19 @@ def test_a_whole_term_on_the_hub(hub, browser):
         return pages[user]
 
     try:
-        # 1. The instructor releases 01_threads through the exchange.
+        # 1. The instructor releases 01_threads from the formgrader.
         teacher = page_of(instructor)
-        out = run_as(
-            instructor, bin_, [str(bin_ / "nbgrader"), "release_assignment", "01_threads"], course
-        )
-        assert "Released as: concurrency 01_threads" in out, out
         teacher.goto(f"{hub.base}/user/{instructor}/formgrader")
-        teacher.get_by_text("01_threads").first.wait_for(timeout=60_000)
+        release = teacher.locator(".release a .glyphicon-cloud-upload").first
+        release.wait_for(timeout=60_000)
+        shots.take(teacher, "instructor_formgrader")
+        release.click()
+        done = teacher.locator("#success-modal")
+        done.wait_for(timeout=120_000)
         shots.take(teacher, "instructor_released_01_threads")
+        assert "Successfully released" in done.inner_text(), done.inner_text()
+        outbound = m.EXCHANGE / m.COURSE_ID / "outbound" / "01_threads" / "01_threads.ipynb"
+        assert outbound.is_file(), f"the formgrader did not release into {outbound}"
 
         # 2. Student A fetches, answers, validates, submits.
         for student, files, validate in ((a, RIGHT, True), (b, WRONG, False)):
