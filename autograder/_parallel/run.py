@@ -1,0 +1,50 @@
+"""autograde(): the command's entry point, with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .grader import Grader
+
+
+def autograde(
+    assignments: list[str],
+    *,
+    root: Path | None = None,
+    jobs: int = 2,
+    scheduler: str | None = None,
+    db_url: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    students: list[str] | None = None,
+    report: Path | None = None,
+    require_sandbox: bool = False,
+    announce=None,
+) -> Grader:
+    """Grade every submission of `assignments`; return the Grader with its records.
+
+    `announce` (e.g. ``print``) gets one line saying what isolation the
+    kernels get, before anything is graded.
+    """
+    from .._notebook import course_root
+
+    grader = Grader(
+        root or course_root(),
+        jobs=jobs,
+        scheduler=scheduler,
+        db_url=db_url,
+        force=force,
+        progress=progress,
+        students=students,
+        require_sandbox=require_sandbox,
+    )
+    grader.run(assignments, announce=announce)
+    if report is None and grader.records:
+        for assignment in assignments:
+            if any(r.assignment == assignment for r in grader.records):
+                grader.write_report(
+                    grader.root / "autograded" / f"{assignment}.report.json", assignment
+                )
+    elif report is not None:
+        grader.write_report(report)
+    return grader
