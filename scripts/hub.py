@@ -275,8 +275,12 @@ def ensure_students(fresh: bool) -> None:
         if fresh:
             for name in (*ASSIGNMENTS, "feedback"):
                 shutil.rmtree(home / name, ignore_errors=True)
-            # The Assignments tab also looks in the course's folder of the fetched copy.
+            # The Assignments tab also looks in the course's folder of the fetched copy,
+            # and lists the submissions kept in the student's nbgrader cache.
             shutil.rmtree(home / COURSE_ID, ignore_errors=True)
+            shutil.rmtree(
+                home / ".local" / "share" / "jupyter" / "nbgrader_cache", ignore_errors=True
+            )
         chown_tree(home, user)
 
 
@@ -335,7 +339,10 @@ def free_port() -> int:
 
 
 def user_processes() -> list[tuple[int, str, str]]:
-    """(pid, user, command) of every process that runs as one of the hub's users."""
+    """(pid, user, command) of every live process that runs as one of the hub's users.
+
+    Zombies (ended, waiting for their parent to collect them) are not counted.
+    """
     uids = {pwd.getpwnam(u).pw_uid: u for u in USERS if _exists(u)}
     found = []
     for entry in os.listdir("/proc"):
@@ -343,7 +350,8 @@ def user_processes() -> list[tuple[int, str, str]]:
             continue
         try:
             uid = os.stat(f"/proc/{entry}").st_uid
-            if uid in uids:
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if uid in uids and state not in ("Z", "X"):
                 cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
                 found.append((int(entry), uids[uid], cmd.strip()))
         except OSError:
@@ -408,11 +416,12 @@ class Hub:
                 raise RuntimeError(f"JupyterHub did not answer in {timeout} s:\n{self.log_tail()}")
             time.sleep(0.5)
 
-    def stop(self, timeout: float = 60) -> list[tuple[int, str, str]]:
+    def stop(self, timeout: float = 60, grace: float = 20) -> list[tuple[int, str, str]]:
         """Stop the hub (it stops its servers and proxy); return the processes left over.
 
-        Whatever still runs as one of the hub's users afterwards (a kernel whose
-        server died first) is ended too, and reported.
+        A kernel ends on its own a few seconds after its server (it polls its parent).
+        Whatever still runs as one of the hub's users `grace` seconds after the hub has
+        exited is ended, and reported.
         """
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -421,7 +430,11 @@ class Hub:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=15)
+        deadline = time.monotonic() + grace
         left = user_processes()
+        while left and time.monotonic() < deadline:
+            time.sleep(0.5)
+            left = user_processes()
         for pid, _, _ in left:
             try:
                 os.kill(pid, signal.SIGKILL)

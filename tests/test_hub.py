@@ -248,6 +248,10 @@ def test_a_whole_term_on_the_hub(hub, browser):
                     assert line not in shown, f"{student}'s feedback shows the suite: {line}"
             if student == b:
                 assert re.search(r"\bFAIL\b", shown), shown[:2000]
+                page.get_by_text(re.compile(r"\bFAIL\b")).first.scroll_into_view_if_needed(
+                    timeout=30_000
+                )
+                shots.take(page, f"{student}_feedback_hidden_test_failed")
 
         # 7. The export: A every automatic point, B fewer, C zero.
         run_as(instructor, bin_, [str(bin_ / "nbgrader"), "export"], course)
