@@ -2,9 +2,10 @@
 reference, and every correct answer in another style (`autograder/alternatives/`), scores
 full marks on every run.
 
-Each assignment is checked in its own process (`python -m autograder mutants`), so the
-threads that a deadlocking mutant leaves behind cannot disturb another assignment.
-AUTOGRADER_REPEATS sets the runs per solution: 3 in `make test`, 20 in `make test-mutants`.
+Each run of each exercise is checked in its own process (`python -m autograder mutants
+--exercise X --repeats 1`), so the threads that a deadlocking mutant leaves behind cannot
+disturb another exercise or another run; the runs of a solution are judged together.
+AUTOGRADER_REPEATS sets the runs per solution: 2 in `make test`, 20 in `make test-mutants`.
 """
 
 from __future__ import annotations
