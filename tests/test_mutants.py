@@ -113,14 +113,8 @@ KNOWN_UNSTABLE = {
     "dining_philosophers__all_take_left_first": "only some tests use forks that dawdle, "
     "so a left-fork-first table deadlocks in some runs and not others",
     "dining_philosophers__spins_on_the_right_fork": "as all_take_left_first",
-    "heartbeat__stop_does_not_join": "scored [4.0, 4.39] in one CI run on 3.13: whether the "
-    "thread is still alive when stop() returns depends on the timing",
     "channel__if_instead_of_while": "scored [1.77, 2.66] in one CI run on 3.13: the "
     "channel's lost-notify test depends on the order in which waiters wake (issue 12)",
-    "classify_workload__process_time": "varied in one full CI rehearsal on 3.13 (the "
-    "process's CPU time includes other threads' work); [1.77] x3 when run alone",
-    "consumer_thread__waits_on_queue_join": "varied in one full CI rehearsal on 3.13; "
-    "[3.46] x3 when run alone",
     "dining_philosophers__returns_before_they_finish": "scored [1.5, 1.0] in one CI rehearsal "
     "under heavy load: whether the philosophers are still eating when it returns depends on "
     "timing",
