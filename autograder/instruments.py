@@ -92,7 +92,11 @@ class Registry:
     `spurious`: seconds after which an `InstrumentedCondition.wait` returns
     without a notification. `slow_wakeup`: seconds a notified waiter may dawdle
     before it takes the lock back, until some other thread starts to wait.
-    `pause_first_hold` and `party`: see `TrackedLock`.
+    `pause_first_hold` and `party`: see `TrackedLock`. `switch_on_release`:
+    seconds a thread that releases a `TrackedLock` (other than inside a
+    Condition's wait) pauses until another thread has acquired that lock, so
+    that a call made of two critical sections (check, release, re-acquire, act)
+    always lets another thread in between them.
     """
 
     def __init__(
@@ -102,11 +106,17 @@ class Registry:
         slow_wakeup: float | None = None,
         pause_first_hold: float | None = None,
         party: int = 0,
+        switch_on_release: float | None = None,
     ) -> None:
         self.spurious = spurious
         self.slow_wakeup = slow_wakeup
         self.pause_first_hold = pause_first_hold
         self.party = party
+        self.switch_on_release = switch_on_release
+        #: Threads paused right after a release, until another thread takes the lock.
+        self.paused_at_release: set[int] = set()
+        #: Threads releasing a lock inside Condition.wait (never paused there).
+        self._releasing_to_wait: set[int] = set()
         self.aborted = False
         self.waits_started = 0
         self.spurious_wakeups = 0
@@ -167,6 +177,8 @@ class Registry:
 
     def _acquired(self, me: int, lock: TrackedLock) -> None:
         with self._cond:
+            lock._takes += 1
+            lock._last_taker = me
             self._trying.pop(me, None)
             held = self._holds.setdefault(me, {})
             held[lock] = held.get(lock, 0) + 1
@@ -200,6 +212,33 @@ class Registry:
             # Poll: threads that end do not notify.
             while not self.aborted and not self._settled() and time.monotonic() < end:
                 self._cond.wait(0.005)
+
+    def _switch_after_release(self, me: int, lock: TrackedLock) -> None:
+        """Pause after releasing `lock` until another thread acquires it (or the time is up)."""
+        if not self.switch_on_release or me in self._releasing_to_wait:
+            return
+        with self._cond:
+            seen = lock._takes
+            self.paused_at_release.add(me)
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(
+                    lambda: self.aborted or (lock._takes > seen and lock._last_taker != me),
+                    self.switch_on_release,
+                )
+            finally:
+                self.paused_at_release.discard(me)
+
+    def wait_paused_at_release(self, worker: Worker, timeout: float = 1.0) -> bool:
+        """Wait until `worker` is paused right after releasing a lock; False at the timeout."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            # Poll: a worker that finishes does not notify.
+            while worker.thread.ident not in self.paused_at_release:
+                if worker.done.is_set() or time.monotonic() >= end:
+                    return False
+                self._cond.wait(0.005)
+            return True
 
     def _dawdle(self) -> None:
         """Wait, after a notification, until another thread starts to wait (or a timeout)."""
@@ -359,6 +398,8 @@ class TrackedLock:
         #: waiter gets in first is the same on every run. (A real Lock promises no
         #: order at all, so first-come-first-served is one of the schedules it allows.)
         self._queue: collections.deque[int] = collections.deque()
+        self._takes = 0
+        self._last_taker: int | None = None
 
     def _turn(self, me: int, step: float) -> bool:
         """One blocking step of a queued acquire: only the head of the queue may take the lock."""
@@ -403,8 +444,14 @@ class TrackedLock:
         return got
 
     def release(self) -> None:
-        self.registry._released(threading.get_ident(), self)
+        me = threading.get_ident()
+        self.registry._released(me, self)
         self._inner.release()
+        self.registry._switch_after_release(me, self)
+
+    def _is_owned(self) -> bool:
+        # What a Condition built on this lock asks; never probes by acquire and release.
+        return self.registry.holds(self)
 
     def locked(self) -> bool:
         locked = getattr(self._inner, "locked", None)
@@ -449,7 +496,11 @@ class InstrumentedCondition(threading.Condition):
         waiter = _thread.allocate_lock()
         waiter.acquire()
         self._waiters.append(waiter)
-        saved = self._release_save()
+        reg._releasing_to_wait.add(me)
+        try:
+            saved = self._release_save()
+        finally:
+            reg._releasing_to_wait.discard(me)
         got = spurious = False
         restore = True
         try:
@@ -577,7 +628,14 @@ def instrument_primitives(obj: Any, registry: Registry) -> list[str]:
         elif isinstance(value, threading.Condition) and not isinstance(
             value, InstrumentedCondition
         ):
-            new = InstrumentedCondition(registry, name, value._lock)
+            lock = value._lock
+            if registry.switch_on_release:
+                # The condition's lock must be a TrackedLock too, so that `with cond:`
+                # pauses at its release; an attribute holding the same lock shares it.
+                if id(lock) not in made:
+                    made[id(lock)] = TrackedLock(registry, f"{name}'s lock", lock)
+                lock = made[id(lock)]
+            new = InstrumentedCondition(registry, name, lock)
         elif isinstance(value, threading.Semaphore):
             new = TrackedSemaphore(registry, name, value)
         elif isinstance(value, threading.Event):

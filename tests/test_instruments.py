@@ -86,3 +86,62 @@ def test_abort_frees_every_queued_waiter():
     assert all(w.wait(5.0) for w in workers)
     assert all(isinstance(w.error, Aborted) for w in workers)
     assert order == [] and not lock._queue
+
+
+class _SplitGet:
+    """Checks for an item in one critical section and pops it in another."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.items = ["x"]
+
+    def get(self):
+        with self.cond:
+            while not self.items:
+                self.cond.wait()
+        with self.cond:
+            return self.items.pop()
+
+
+def test_switch_on_release_lets_another_thread_in_between_two_critical_sections():
+    from autograder.instruments import instrument_primitives
+
+    for _ in range(5):
+        box = _SplitGet()
+        registry = Registry(switch_on_release=0.5)
+        instrument_primitives(box, registry)
+        assert box.cond._lock is box.lock, "the condition and the attribute share one TrackedLock"
+        with registry:
+            first = Worker(box.get, name="first")
+            assert registry.wait_paused_at_release(first, 5.0)
+            second = Worker(box.get, name="second")
+            assert first.wait(5.0) and second.wait(5.0)
+        # The forced switch: both saw the item, so one of them popped an empty list.
+        errors = [w.error for w in (first, second) if w.error is not None]
+        assert len(errors) == 1 and isinstance(errors[0], IndexError)
+
+
+def test_switch_on_release_neither_pauses_inside_wait_nor_without_the_option():
+    from autograder.instruments import instrument_primitives
+
+    box = _SplitGet()
+    box.items.clear()
+    registry = Registry(switch_on_release=0.5)
+    instrument_primitives(box, registry)
+    with registry:
+        getter = Worker(box.get, name="getter")
+        assert registry.wait_blocked(getter, 5.0)  # wait() released the lock without pausing
+        assert not registry.paused_at_release
+        with box.cond:
+            box.items.append("y")
+            box.cond.notify()
+        assert getter.wait(5.0) and getter.result == "y"
+
+    plain = _SplitGet()
+    registry = Registry()
+    instrument_primitives(plain, registry)
+    with registry:
+        worker = Worker(plain.get, name="alone")
+        assert worker.wait(1.0) and worker.result == "x"
+        assert not registry.paused_at_release

@@ -165,6 +165,13 @@ def _run_all(workers, progress, limit):
         fail_for(w.error, w.name)
 
 
+def _asleep(registry, worker):
+    """Whether `worker` waits to be woken (on a condition, semaphore or event), not for a lock."""
+    with registry._cond:
+        what = registry._waiting.get(worker.thread.ident)
+    return what is not None and not isinstance(what, TrackedLock)
+
+
 def _sleeps_while_blocked(registry, worker, what):
     """Fail if a blocked worker keeps calling into its primitives: it polls."""
     before = registry.calls[worker.thread.ident]
@@ -406,6 +413,84 @@ def test_a_get_wakes_the_producer_that_waits_for_room(student):
             )
         got = sorted(_plain([_done(c, 1.0, "get()") for c in consumers], "get()"))
         assert got == ["a", "b"], f"the consumers got {safe_repr(got)}"
+
+
+@BUFFER
+@pytest.mark.contract(
+    "`put` blocks while the buffer is full", "many producers and many consumers at once"
+)
+def test_each_put_wakes_a_waiting_consumer(student):
+    """two consumers waiting on an empty buffer both get an item from two puts, without spurious wake-ups"""
+    # The first consumer woken dawdles until the second put is done, so a put that
+    # notifies only when the buffer was empty (or only once) leaves the second consumer
+    # asleep for ever. Nothing wakes anybody spuriously, so nothing rescues it.
+    buf = student.BoundedBuffer(2)
+    registry = _instrumented(buf, slow_wakeup=0.3)
+    with registry:
+        consumers = []
+        for i in range(2):
+            consumers.append(Worker(buf.get, name=f"get-{i}"))
+            _blocks(registry, consumers[-1], "get() from an empty buffer")
+        _fill(buf, ["x", "y"])
+        for c in consumers:
+            if not c.wait(1.5):
+                pytest.fail(
+                    "two consumers waited on an empty buffer and two items were put, but a "
+                    f"consumer is still asleep {c.where()}: a put() must wake a waiting "
+                    "consumer every time it adds an item, not only when the buffer was empty",
+                    pytrace=False,
+                )
+        got = sorted(_plain([_done(c, PROMPT, "get()") for c in consumers], "get()"))
+        assert got == ["x", "y"], f"two consumers got {safe_repr(got)} from two puts of 'x' and 'y'"
+
+
+@BUFFER
+@pytest.mark.weight(2)
+@pytest.mark.contract("many producers and many consumers at once")
+def test_get_checks_and_takes_in_one_critical_section(student):
+    """a get() that finds an item takes it before any other get() can: none steals it in between"""
+    # Every release pauses until another thread has taken that lock. A get() that checks
+    # for an item, lets go of the lock, and takes the lock again to pop it, lets the
+    # second get() in between: it sees the same item, and one of the two finds nothing.
+    buf = student.BoundedBuffer(2)
+    _fill(buf, ["x"])
+    registry = _instrumented(buf, switch_on_release=0.3)
+    with registry:
+        first = Worker(buf.get, name="get-1")
+        registry.wait_paused_at_release(first, PROMPT)
+        second = Worker(buf.get, name="get-2")
+        pair = (first, second)
+        end = time.monotonic() + 1.5
+        while time.monotonic() < end:
+            done = [w for w in pair if w.done.is_set()]
+            if len(done) == 2 or any(w.error is not None for w in done):
+                break
+            if len(done) == 1 and _asleep(registry, pair[done[0] is first]):
+                break
+            time.sleep(0.01)
+        for w in pair:
+            if w.error is not None:
+                pytest.fail(
+                    f"two get() calls and one item: {w.name} raised {safe_repr(w.error)}. A "
+                    "get() checked for an item, released the lock, and the other get() came "
+                    "in before it took the lock back. Check and take in one critical section",
+                    pytrace=False,
+                )
+        done = [w for w in pair if w.done.is_set()]
+        if len(done) != 1:
+            pytest.fail(
+                "two get() calls on a buffer holding one item: "
+                + ("both returned" if done else "neither returned the item"),
+                pytrace=False,
+            )
+        taker, waiting = done[0], pair[done[0] is first]
+        exact(_plain([taker.result], "get()"), ["x"], "the get() that found the item")
+        _fill(buf, ["y"])
+        exact(
+            _plain([_done(waiting, PROMPT, "get() after a put()")], "get()"),
+            ["y"],
+            "the get() that waited",
+        )
 
 
 @BUFFER
