@@ -110,14 +110,6 @@ def verdicts():
 #: the same score"). Each still must lose points every time; its varying score is
 #: reported as an expected failure, so a fix shows as XPASS.
 KNOWN_UNSTABLE = {
-    "dining_philosophers__all_take_left_first": "only some tests use forks that dawdle, "
-    "so a left-fork-first table deadlocks in some runs and not others",
-    "dining_philosophers__spins_on_the_right_fork": "as all_take_left_first",
-    "channel__if_instead_of_while": "scored [1.77, 2.66] in one CI run on 3.13: the "
-    "channel's lost-notify test depends on the order in which waiters wake (issue 12)",
-    "dining_philosophers__returns_before_they_finish": "scored [1.5, 1.0] in one CI rehearsal "
-    "under heavy load: whether the philosophers are still eating when it returns depends on "
-    "timing",
     "rw_lock__writer_spins_holding_the_mutex": "scored [3, 2.5] in one run of two and "
     "[3, 3, 3, 3] in the next; the cause is not found yet",
 }

@@ -569,6 +569,11 @@ class Table:
 
     def __init__(self, n, **options):
         self.n = n
+        # Every table forces the worst start: a philosopher who picks up a first fork
+        # dawdles (up to 0.3 s, once per thread) until every philosopher holds or waits
+        # for a fork, so a table that can deadlock does so in every test, every run.
+        options.setdefault("pause_first_hold", 0.3)
+        options.setdefault("party", n)
         self.registry = Registry(**options)
         self.forks = [TrackedLock(self.registry, f"fork {i}") for i in range(n)]
         self.meals = [0] * n
@@ -630,12 +635,15 @@ class Table:
 
 
 @DINE
+@pytest.mark.deadline(12)
 @pytest.mark.contract("calls `eat(i)` exactly `meals` times")
 def test_each_philosopher_eats_exactly_meals_times(student):
     """feeds each philosopher exactly `meals` times, for 2, 3 and 5 philosophers"""
+    # Generous timeouts: a table that seats one philosopher at a time pays each one's
+    # pause after the first fork in turn.
     for n, meals in [(5, 3), (3, 2), (2, 4), (4, 0)]:
         table = Table(n)
-        table.dine(student, meals, timeout=2.0)
+        table.dine(student, meals, timeout=2.5)
         table.check(meals)
 
 
@@ -656,6 +664,7 @@ def test_never_deadlocks_when_every_philosopher_dawdles(student):
 
 @DINE
 @pytest.mark.weight(2)
+@pytest.mark.deadline(8)
 @pytest.mark.contract("calls `eat(i)` exactly `meals` times")
 def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
     """calls eat(i) only while holding forks i and i+1, never while a neighbour eats"""
@@ -665,6 +674,7 @@ def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
 
 
 @DINE
+@pytest.mark.deadline(8)
 @pytest.mark.contract("Start one thread per philosopher", "`dine` returns once every philosopher")
 def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
     """runs each philosopher in a thread of its own, and returns once they have all finished"""
@@ -720,10 +730,17 @@ def test_waits_for_a_long_meal(student):
 
 @DINE
 @pytest.mark.weight(2)
+@pytest.mark.deadline(8)
 @pytest.mark.contract("Philosophers who are not neighbours can eat")
 def test_philosophers_who_are_not_neighbours_eat_together(student):
     """lets two philosophers who share no fork eat at the same time"""
-    table = Table(4)
+    # First the forced worst start, where no two philosophers can be sure to eat together
+    # but a table that can deadlock always does; then a free start, where philosophers
+    # who share no fork must get to eat together.
+    probe = Table(4)
+    probe.dine(student, 1, timeout=3.0)
+    probe.check(1)
+    table = Table(4, pause_first_hold=None)
     table.wait_for_company = 0.3
     table.dine(student, 1, timeout=3.0)
     table.check(1)
@@ -1158,6 +1175,17 @@ def test_send_returns_only_when_its_own_item_is_taken(student):
 @pytest.mark.contract("every item is delivered exactly once")
 def test_many_senders_and_receivers_deliver_every_item_once(student):
     """with 4 senders and 4 receivers, delivers every item exactly once, each sender's in order"""
+    # Two runs, each starting from a forced worst case, so that a channel that can lose
+    # or duplicate items under either start does so on every run:
+    # 1. the receivers start first, on an empty channel, and wake spuriously there before
+    #    any sender starts (a receiver that trusts one wake-up takes a missing item);
+    # 2. the senders start first, and each blocks in send() before any receiver starts
+    #    (a second sender can overwrite an item the first one left in a single slot).
+    _deliver_every_item_once(student, receivers_first=True)
+    _deliver_every_item_once(student, receivers_first=False)
+
+
+def _deliver_every_item_once(student, receivers_first):
     ch = student.Channel()
     senders, each = 4, 10
     received = [[] for _ in range(senders)]
@@ -1170,9 +1198,22 @@ def test_many_senders_and_receivers_deliver_every_item_once(student):
         for _ in range(each):
             received[r].append(ch.recv())
 
-    with _instrumented(ch):
-        workers = [Worker(send, s, name=f"sender-{s}") for s in range(senders)]
-        workers += [Worker(recv, r, name=f"receiver-{r}") for r in range(senders)]
+    registry = _instrumented(ch, spurious=SPURIOUS if receivers_first else None)
+    with registry:
+        if receivers_first:
+            workers = [Worker(recv, r, name=f"receiver-{r}") for r in range(senders)]
+            end = time.monotonic() + 0.5
+            while registry.spurious_wakeups < senders and time.monotonic() < end:
+                if any(w.done.is_set() for w in workers):
+                    break
+                time.sleep(0.005)
+            workers += [Worker(send, s, name=f"sender-{s}") for s in range(senders)]
+        else:
+            workers = []
+            for s in range(senders):
+                workers.append(Worker(send, s, name=f"sender-{s}"))
+                registry.wait_blocked(workers[-1], PROMPT)  # False if send() never blocks
+            workers += [Worker(recv, r, name=f"receiver-{r}") for r in range(senders)]
         _run_all(workers, lambda: sum(map(len, received)), limit=4)
     # Exact (int, int) tuples only: set() and Counter call __hash__ and __eq__.
     items = _pairs([item for got in received for item in got], "recv()")
@@ -1180,8 +1221,10 @@ def test_many_senders_and_receivers_deliver_every_item_once(student):
     expected = {(s, k) for s in range(senders) for k in range(each)}
     lost = sorted(expected - set(items))
     dupes = sorted(item for item, n in counts.items() if n > 1)
+    start = "receivers" if receivers_first else "senders"
     assert not lost and not dupes, (
-        f"items lost: {safe_repr(lost[:5])}; items delivered twice: {safe_repr(dupes[:5])}"
+        f"with the {start} started first: items lost: {safe_repr(lost[:5])}; "
+        f"items delivered twice: {safe_repr(dupes[:5])}"
     )
     for got in received:
         for s in range(senders):
