@@ -1,4 +1,4 @@
-"""Hidden tests for 01_threads: run_in_threads, Heartbeat and run_with_deadline.
+"""Hidden tests for 01_threads: run_in_threads, Heartbeat, run_with_deadline and PerThread.
 
 Orderings are forced with events, never hoped for with sleeps: call i of
 run_in_threads waits until call i+1 has finished, so completion order is the
@@ -23,6 +23,7 @@ LIBRARY_WRITES = ("threading",)
 RUN = pytest.mark.exercise("run_in_threads")
 BEAT = pytest.mark.exercise("heartbeat")
 DEAD = pytest.mark.exercise("run_with_deadline")
+PER = pytest.mark.exercise("per_thread")
 
 #: Longer than any timeout a student might give join() "to be safe".
 BLOCKED = 1.5
@@ -813,4 +814,237 @@ def test_leaves_nothing_behind(student):
     assert not left, (
         f"threads still running after run_with_deadline returned: "
         f"{[thread_name(t) for t in left]}; cancel (and join) the timer"
+    )
+
+
+# --------------------------------------------------------------------------
+# per_thread
+
+
+def _in_thread(func, *args, name="per-thread-test"):
+    """Run func(*args) in a new thread and wait for it; return ("value", v) or ("raised", e)."""
+    finished, outcome = call_with_deadline(_outcome, func, *args, timeout=3.0)
+    if not finished:
+        pytest.fail(f"a call in a new thread did not return within 3 s ({name})", pytrace=False)
+    return outcome
+
+
+def _recording_factory(make=object):
+    """A factory that records, for every call, the thread it ran in; and what it made."""
+    calls, made = [], []
+
+    def factory():
+        calls.append(threading.current_thread())
+        obj = make()
+        made.append(obj)
+        return obj
+
+    return factory, calls, made
+
+
+def _get(per, what="get()"):
+    kind, value = _outcome(per.get)
+    if kind == "raised":
+        fail_for(value, what)
+    return value
+
+
+@PER
+@pytest.mark.weight(2)
+@pytest.mark.contract(
+    "`get()` returns the calling thread's own object", "in that thread, and keeps"
+)
+def test_get_makes_the_object_once_in_the_calling_thread(student):
+    """the first get() in a thread calls factory() in that thread; later ones return that object"""
+    factory, calls, made = _recording_factory()
+    per = student.PerThread(factory)
+    assert calls == [], "PerThread(factory) should not call factory() before any get()"
+    results = []
+
+    def three_gets():
+        results.extend(_get(per) for _ in range(3))
+        return threading.current_thread()
+
+    kind, thread = _in_thread(three_gets)
+    if kind == "raised":
+        fail_for(thread, "get()")
+    assert len(calls) == 1, f"three get() calls in one thread called factory() {len(calls)} times"
+    assert calls[0] is thread, (
+        f"factory() ran in {thread_name(calls[0])}, not in the thread that called get()"
+    )
+    assert all(r is made[0] for r in results), (
+        "every get() in a thread should return the very object factory() made there"
+    )
+
+
+@PER
+@pytest.mark.contract("`factory()` is called at most once per thread")
+@pytest.mark.parametrize("falsy", [None, 0, False, "", ()], ids=repr)
+def test_a_falsy_object_is_made_once_too(student, falsy):
+    """factory() is called once per thread even when it returns a falsy object"""
+    factory, calls, _ = _recording_factory(lambda: falsy)
+    per = student.PerThread(factory)
+
+    def gets():
+        return [_get(per) for _ in range(3)]
+
+    kind, got = _in_thread(gets)
+    if kind == "raised":
+        fail_for(got, "get()")
+    assert len(calls) == 1, (
+        f"factory() returned {falsy!r} and was called {len(calls)} times by three get() calls "
+        "in one thread: a falsy object is an object too (don't test it with `if not ...` or "
+        "`is None`)"
+    )
+    assert all(same(g, falsy) for g in got), f"get() returned {safe_repr(got)}, not {falsy!r}"
+
+
+@PER
+@pytest.mark.weight(2)
+@pytest.mark.contract("Each thread gets an object of its own", "Many threads may call `get()`")
+def test_threads_starting_together_each_get_their_own(student):
+    """twelve threads calling get() for the first time at once each get, and list, their own"""
+    n = 12
+    inside = threading.Barrier(n, timeout=2.0)
+
+    def make():
+        with contextlib.suppress(threading.BrokenBarrierError):
+            inside.wait()  # every thread is inside factory() at the same moment
+        return object()
+
+    factory, calls, made = _recording_factory(make)
+    per = student.PerThread(factory)
+    got = [None] * n
+    errors = []
+
+    def first_get(i):
+        try:
+            got[i] = per.get()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_get, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(3.0)
+    assert not any(t.is_alive() for t in threads), "get() calls in 12 threads did not return"
+    if errors:
+        fail_for(errors[0], "get()")
+    assert not inside.broken, (
+        "the twelve first get() calls did not run factory() at the same time: don't hold a "
+        "lock while calling factory()"
+    )
+    assert len({id(g) for g in got}) == n, "two threads got the same object"
+    assert all(any(g is m for m in made) for g in got), (
+        "get() returned an object factory() never made"
+    )
+    listed = per.created()
+    assert type(listed) is list, f"created() should return a list, not {type_name(listed)}"
+    assert len(listed) == n and all(any(x is m for m in made) for x in listed), (
+        f"created() lists {len(listed)} objects after {n} threads each made one"
+    )
+    assert len({id(x) for x in listed}) == n, "created() lists an object twice"
+
+
+@PER
+@pytest.mark.weight(2)
+@pytest.mark.contract("a new thread gets a new one even after an earlier thread has ended")
+def test_a_new_thread_gets_a_new_object_after_an_old_one_ended(student):
+    """threads run one after another (which often reuse an ident) each get a new object"""
+    factory, calls, made = _recording_factory()
+    per = student.PerThread(factory)
+    got = []
+    for i in range(6):
+        kind, value = _in_thread(per.get, name=f"thread {i}")
+        if kind == "raised":
+            fail_for(value, "get()")
+        got.append(value)
+    assert len(calls) == 6 and len({id(g) for g in got}) == 6, (
+        f"6 threads run one after another got {len({id(g) for g in got})} distinct object(s) "
+        f"and factory() ran {len(calls)} times: an ended thread's ident can be given to the "
+        "next thread, so don't key objects by threading.get_ident()"
+    )
+
+
+@PER
+@pytest.mark.weight(2)
+@pytest.mark.contract(
+    "`created()` returns a new plain `list`", "Changing that list changes nothing"
+)
+def test_created_lists_every_object_in_order_as_a_new_list(student):
+    """created() is a new list of every object made, in order, ended threads' included"""
+    factory, _, made = _recording_factory()
+    per = student.PerThread(factory)
+    first = per.created()
+    assert type(first) is list and len(first) == 0, (
+        f"created() before any get() should be [], not {safe_repr(first)}"
+    )
+    for i in range(3):
+        kind, value = _in_thread(per.get, name=f"thread {i}")  # each thread has ended after
+        if kind == "raised":
+            fail_for(value, "get()")
+    _get(per)
+    listed = per.created()
+    assert type(listed) is list, f"created() should return a list, not {type_name(listed)}"
+    assert len(listed) == 4 and all(x is m for x, m in zip(listed, made, strict=True)), (
+        "created() should list the 4 objects made, in the order they were made, including "
+        "those of threads that have ended"
+    )
+    listed.clear()
+    listed.append("junk")
+    again = per.created()
+    assert len(again) == 4 and all(x is m for x, m in zip(again, made, strict=True)), (
+        "changing the list created() returned changed what PerThread keeps: return a copy"
+    )
+    assert again is not listed and again is not first, (
+        "created() should return a new list each time"
+    )
+
+
+class _FactoryFailed(Exception):
+    pass
+
+
+@PER
+@pytest.mark.weight(2)
+@pytest.mark.contract("If `factory()` raises")
+def test_a_failing_factory_is_tried_again_and_nothing_is_kept(student):
+    """if factory() raises, get() raises that very exception; the next get() tries again"""
+    originals = [_FactoryFailed("first try"), SystemExit(3)]
+    failures = list(originals)
+    made = []
+
+    def factory():
+        if failures:
+            raise failures.pop(0)
+        obj = object()
+        made.append(obj)
+        return obj
+
+    per = student.PerThread(factory)
+    raised = []
+
+    def three_gets():
+        for _ in range(2):
+            raised.append(_outcome(per.get))
+        return per.get()
+
+    kind, value = _in_thread(three_gets)
+    for (k, v), original in zip(raised, originals, strict=True):
+        assert k == "raised", (
+            f"factory() raised {safe_repr(original)}, but get() returned {safe_repr(v)}"
+        )
+        assert v is original, (
+            f"factory() raised {safe_repr(original)}; get() should raise that very exception, "
+            f"not {safe_repr(v)}"
+        )
+    if kind == "raised":
+        fail_for(value, "the get() after two failed ones")
+    assert made and value is made[0], (
+        "the third get() should call factory() again and return its object"
+    )
+    listed = per.created()
+    assert type(listed) is list and len(listed) == 1 and listed[0] is made[0], (
+        f"created() should list only the one object made, not {safe_repr(listed)}"
     )
