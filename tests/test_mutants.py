@@ -109,10 +109,7 @@ def verdicts():
 #: of them: open defects of their suites (issue 13, "the same submission always gets
 #: the same score"). Each still must lose points every time; its varying score is
 #: reported as an expected failure, so a fix shows as XPASS.
-KNOWN_UNSTABLE = {
-    "rw_lock__writer_spins_holding_the_mutex": "scored [3, 2.5] in one run of two and "
-    "[3, 3, 3, 3] in the next; the cause is not found yet",
-}
+KNOWN_UNSTABLE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(("assignment", "name"), CASES, ids=[f"{a}:{n}" for a, n in CASES])

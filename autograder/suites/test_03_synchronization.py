@@ -1001,10 +1001,32 @@ def test_many_readers_and_writers_keep_the_rules(student):
         for _ in range(10):
             _holder(rw, room, kind, name)()
 
-    with _instrumented(rw):
-        workers = [Worker(work, "read", f"R{i}", name=f"reader-{i}") for i in range(6)]
-        workers += [Worker(work, "write", f"W{i}", name=f"writer-{i}") for i in range(3)]
-        _run_all(workers, lambda: len(room.log), limit=4)
+    # A forced start: a reader holds the lock while the writers arrive, so a writer that
+    # waits in a way that keeps that reader from leaving (spinning while it holds what
+    # release_read needs, say) is stuck on every run, not only when a writer happens to
+    # come while readers are inside.
+    inside, leave = threading.Event(), threading.Event()
+
+    def first_reader():
+        with rw.reading():
+            inside.set()
+            leave.wait(3.0)
+
+    registry = _instrumented(rw)
+    with registry:
+        opener = Worker(first_reader, name="reader-first")
+        if not inside.wait(PROMPT):
+            fail_for(opener.error, "reading()")
+            pytest.fail(
+                f"`with rw.reading()` on a free lock did not get in within {PROMPT:g} s",
+                pytrace=False,
+            )
+        workers = [Worker(work, "write", f"W{i}", name=f"writer-{i}") for i in range(3)]
+        for w in workers:
+            registry.wait_blocked(w, 0.3)  # a writer that spins never blocks: 0.3 s each
+        workers += [Worker(work, "read", f"R{i}", name=f"reader-{i}") for i in range(6)]
+        leave.set()
+        _run_all([opener, *workers], lambda: len(room.log), limit=4)
     assert not room.problems, room.problems[0]
 
 
