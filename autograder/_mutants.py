@@ -54,6 +54,8 @@ class Verdict:
     failures: list[str]
     #: the titles of the tests that failed, one sorted list per run
     runs: list[list[str]] = dataclasses.field(default_factory=list)
+    #: whether some failing test's report showed the schedule that broke the code
+    scheduled: bool = False
 
     @property
     def flipping(self) -> list[str]:
@@ -77,11 +79,18 @@ class Verdict:
         return all(s < self.points for s in self.scores)
 
 
+#: What a report's reason starts a forced schedule with (autograder.instruments.Registry).
+SCHEDULE_MARK = "The schedule that failed"
+#: Assignments whose reports should show schedules (issue 13: locks and synchronization).
+SCHEDULED = ("02_locks", "03_synchronization")
+
+
 def _record(v: Verdict, r) -> None:
     failed = sorted(t.title for t in r.tests if not t.passed) + ([r.error] if r.error else [])
     v.scores.append(r.score)
     v.failures += failed
     v.runs.append(failed)
+    v.scheduled = v.scheduled or any(SCHEDULE_MARK in t.reason for t in r.tests if not t.passed)
 
 
 def check_assignment(
@@ -111,8 +120,12 @@ def check_assignment(
         if only not in alt.name or (exercise and alt.exercise != exercise):
             continue
         if alt.exercise not in points:
-            raise LookupError(f"alternative {alt.name}: no exercise {alt.exercise!r} in {assignment}")
-        v = Verdict(assignment, f"{alt.name} (correct)", alt.exercise, [], points[alt.exercise], True, [])
+            raise LookupError(
+                f"alternative {alt.name}: no exercise {alt.exercise!r} in {assignment}"
+            )
+        v = Verdict(
+            assignment, f"{alt.name} (correct)", alt.exercise, [], points[alt.exercise], True, []
+        )
         for _ in range(repeats):
             with tempfile.TemporaryDirectory(prefix="alternative-") as tmp:
                 ns = namespace_from(nb, {alt.exercise: alt.source}, workdir=tmp)
@@ -150,6 +163,17 @@ def main(
                 print(f"{status} {v.assignment} {v.name:48} [{scores}] / {v.points:g}", flush=True)
                 for title in v.flipping:
                     print(f"      varies: {title}", flush=True)
+    wrong = [r for r in rows if r["assignment"] in SCHEDULED and not r["expect_full"]]
+    if wrong and not as_json:
+        shown = [r for r in wrong if r["scheduled"]]
+        print(
+            f"schedules: {len(shown)} of {len(wrong)} known-wrong solutions of "
+            f"{' and '.join(sorted({r['assignment'] for r in wrong}))} show the schedule that "
+            "broke them in a failing test's report"
+        )
+        for r in wrong:
+            if not r["scheduled"]:
+                print(f"      no schedule: {r['name']}")
     if as_json:
         print(json.dumps(rows))
     else:

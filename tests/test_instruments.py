@@ -145,3 +145,36 @@ def test_switch_on_release_neither_pauses_inside_wait_nor_without_the_option():
         worker = Worker(plain.get, name="alone")
         assert worker.wait(1.0) and worker.result == "x"
         assert not registry.paused_at_release
+
+
+def test_a_failure_inside_a_registry_reports_the_schedule_on_the_code_s_lines():
+    from autograder.instruments import instrument_primitives
+
+    box = _SplitGet()
+    registry = Registry(switch_on_release=0.5)
+    instrument_primitives(box, registry)
+
+    def run_and_fail():
+        with registry:
+            first = Worker(box.get, name="first")
+            assert registry.wait_paused_at_release(first, 5.0)
+            second = Worker(box.get, name="second")
+            assert first.wait(5.0) and second.wait(5.0)
+            pytest.fail("one get() found nothing", pytrace=False)
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        run_and_fail()
+    message = failed.value.msg
+    assert message.startswith("one get() found nothing\nThe schedule that failed")
+    steps = message.splitlines()[2:]
+    assert 4 <= len(steps) <= 12, steps
+    # Numbered, naming the thread, the operation and the line of _SplitGet.get it ran.
+    get_lines = range(
+        _SplitGet.get.__code__.co_firstlineno, _SplitGet.get.__code__.co_firstlineno + 7
+    )
+    for k, step in enumerate(steps, 1):
+        number, _, rest = step.strip().partition(". ")
+        assert int(number) == k and ("'first'" in rest or "'second'" in rest), step
+        line = int(rest.rsplit("(line ", 1)[1].split()[0])
+        assert line in get_lines and "in get()" in rest, step
+    assert any("takes lock" in s for s in steps) and any("releases lock" in s for s in steps)
