@@ -171,8 +171,9 @@ class Registry:
     def _touch(self) -> int:
         me = threading.get_ident()
         self.calls[me] += 1
-        if me not in self._threads:
-            self._threads[me] = threading.current_thread()
+        current = threading.current_thread()
+        if self._threads.get(me) is not current:  # an ended thread's ident is reused
+            self._threads[me] = current
         return me
 
     def _check(self) -> None:
