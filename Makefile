@@ -14,7 +14,7 @@ REPEATS ?= 2
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SCHEDULER ?=
 
-.PHONY: help venv lab release demo test test-mutants lint grade matrix bench-grading student-bundle hub clean
+.PHONY: help venv lab release demo test test-mutants test-mutation lint grade matrix bench-grading student-bundle hub clean
 
 help:
 	@echo "make demo          release every assignment and grade the sample submissions"
@@ -22,6 +22,7 @@ help:
 	@echo "make lab           open JupyterLab on the course"
 	@echo "make release       regenerate release/ from source/"
 	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
+	@echo "make test-mutation mutmut over the reference solutions -> docs/mutation.md (MINUTES=30)"
 	@echo "make grade ASSIGNMENT=01_threads JOBS=4   autograde submitted/ in parallel into the gradebook"
 	@echo "make student-bundle  build/student-bundle.tar.gz: lessons, student copies, coursekit (self-study)"
 	@echo "make hub           (as root) the course on a real JupyterHub at http://127.0.0.1:8000, Ctrl-C stops it"
@@ -58,6 +59,12 @@ test: $(STAMP)
 
 test-mutants: $(STAMP)
 	AUTOGRADER_REPEATS=20 $(BIN)/python -m pytest tests/test_mutants.py
+
+# Mutation testing of the reference solutions (slow; not part of `make test`).
+MINUTES ?= 30
+test-mutation: $(STAMP)
+	$(BIN)/python -m pip install -q -r requirements-mutation.txt
+	nice -n 10 $(BIN)/python scripts/mutation.py --minutes $(MINUTES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests notebooks source
