@@ -27,7 +27,6 @@ from typing import Any
 from coursekit.bench import countdown, environment, environment_caption, new_figure
 
 __all__ = [
-    "REFERENCE_ECHO",
     "convoy_sweep",
     "echo",
     "gil_turns",
@@ -36,11 +35,6 @@ __all__ = [
     "plot_convoy",
     "switch_interval",
 ]
-
-#: Published reference figures for the socket echo (course issue 4, CPython 3.12):
-#: round trips per second alone, and next to one CPU-bound thread at two switch intervals.
-REFERENCE_ECHO = {"alone": 53_802.0, "busy": {0.005: 63.0, 0.00005: 3_902.0}}
-
 
 @contextlib.contextmanager
 def switch_interval(seconds: float | None) -> Iterator[float]:
@@ -231,14 +225,13 @@ def _readable(value: float, _pos: Any = None) -> str:
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
-def plot_convoy(sweep: dict[str, Any], *, reference: bool = True):
+def plot_convoy(sweep: dict[str, Any]):
     """Plot echo latency and throughput against the switch interval; return the Figure.
 
     Left: median latency of paced requests, alone and next to a CPU-bound
     thread, with the switch interval itself drawn for comparison. Right:
-    round trips per second of a back-to-back client. With `reference`, the
-    published figures from the course's issue (CPython 3.12) are drawn as
-    hollow grey markers, labelled as such.
+    round trips per second of a back-to-back client. Only this run's own
+    measurements are drawn: figures nobody can look up are not.
     """
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
@@ -272,19 +265,6 @@ def plot_convoy(sweep: dict[str, Any], *, reference: bool = True):
         label="next to 1 CPU-bound thread",
     )
     rate_ax.axhline(b2b["alone"]["rate"], color="tab:blue", ls="--", label="alone")
-    if reference:
-        ref = sorted(REFERENCE_ECHO["busy"].items())
-        rate_ax.plot(
-            [iv * 1000 for iv, _ in ref],
-            [r for _, r in ref],
-            "D",
-            mfc="none",
-            color="0.35",
-            label="published, next to CPU thread (3.12)",
-        )
-        rate_ax.axhline(
-            REFERENCE_ECHO["alone"], color="0.35", ls=(0, (1, 3)), label="published, alone (3.12)"
-        )
     rate_ax.set_ylabel("round trips per second")
     rate_ax.set_title("Throughput of a client that never pauses", fontsize=9.5)
 
