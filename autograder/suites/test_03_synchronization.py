@@ -251,6 +251,15 @@ def _watch_storage(buf):
     return watched
 
 
+def _waiting_consumers(registry, buf, n):
+    """Start n get() calls on an empty buffer, one after another, each blocked before the next."""
+    consumers = []
+    for i in range(n):
+        consumers.append(Worker(buf.get, name=f"get-{i}"))
+        _blocks(registry, consumers[-1], "get() from an empty buffer")
+    return consumers
+
+
 def _len(buf):
     return _call(len, buf, what="len(buf)")
 
@@ -405,10 +414,7 @@ def _probe_a_get_wakes_the_producer_that_waits_for_room(student):
     buf = student.BoundedBuffer(1)
     registry = _instrumented(buf, slow_wakeup=0.3)
     with registry:
-        consumers = []
-        for i in range(2):
-            consumers.append(Worker(buf.get, name=f"get-{i}"))
-            _blocks(registry, consumers[-1], "get() from an empty buffer")
+        consumers = _waiting_consumers(registry, buf, 2)
         _fill(buf, ["a"])
         producer = Worker(buf.put, "b", name="put-b")
         if not producer.wait(1.5):
@@ -439,10 +445,7 @@ def _probe_each_put_wakes_a_waiting_consumer(student):
     buf = student.BoundedBuffer(2)
     registry = _instrumented(buf, slow_wakeup=0.3)
     with registry:
-        consumers = []
-        for i in range(2):
-            consumers.append(Worker(buf.get, name=f"get-{i}"))
-            _blocks(registry, consumers[-1], "get() from an empty buffer")
+        consumers = _waiting_consumers(registry, buf, 2)
         _fill(buf, ["x", "y"])
         for c in consumers:
             if not c.wait(1.5):
