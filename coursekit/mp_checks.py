@@ -64,27 +64,52 @@ def run_held_child(options: HeldOptions, target, args: tuple, kwargs: dict) -> N
                 time.sleep(0.005)
 
 
+# Per process: for each StepValue (by its token), how deep this process holds
+# its lock and whether it read or wrote ``.value`` during the current hold.
+_HOLDS: dict[str, list] = {}
+
+
 class StepValue(RacyValue):
     """A `RacyValue` that records, per process, each write made to ``.value``.
 
     A write by a process other than the one that made the value is counted in
     `counts` (pairs of pid and number of writes) and, unless it stores exactly
     the stored value plus one, it sets `bad` to 1.
+
+    It also forces the one interleaving that splits an update in two. When a
+    child releases the value's lock after a hold in which it read ``.value``
+    but did not write it, the child waits (up to `switch_wait` seconds) until
+    another process has taken the lock. So ``with lock: v = c.value`` followed
+    by ``with lock: c.value = v + 1`` always lets another process read the same
+    ``v`` in between, and an update is lost every time, not only when the
+    scheduler happens to switch there. A hold that reads and writes, as
+    ``with lock: c.value += 1`` does, never waits.
     """
 
-    def __init__(self, inner, pause: float, counts, bad, owner: int) -> None:
+    def __init__(self, inner, pause: float, counts, bad, owner: int, turns=None,
+                 switch_wait: float = 0.5, token: str | None = None) -> None:
         super().__init__(inner, pause)
         self._counts = counts
         self._bad = bad
         self._owner = owner
+        self._turns = turns  # a shared count of the children's acquisitions of the lock
+        self._switch_wait = switch_wait
+        self._token = token or os.urandom(8).hex()
+
+    def _hold(self) -> list:
+        # [depth, read during this hold, wrote during this hold, a wait ran out]
+        return _HOLDS.setdefault(self._token, [0, False, False, False])
 
     @property
     def value(self):
-        return RacyValue.value.fget(self)
+        current = RacyValue.value.fget(self)
+        self._hold()[1] = True
+        return current
 
     @value.setter
     def value(self, new) -> None:
         pid = os.getpid()
+        self._hold()[2] = True
         if pid != self._owner:
             if new != self._inner.value + 1:
                 self._bad.value = 1
@@ -97,13 +122,63 @@ class StepValue(RacyValue):
                         break
         self._inner.value = new
 
+    # The value's lock, however it is reached: get_lock(), acquire()/release(), `with v:`.
+    def get_lock(self):
+        self._inner.get_lock  # noqa: B018 - a Value made with lock=False has none
+        return _SwitchLock(self)
+
+    def acquire(self, *args, **kwargs):
+        got = self._inner.acquire(*args, **kwargs)
+        if got:
+            self._acquired()
+        return got
+
+    def release(self) -> None:
+        hold = self._hold()
+        hold[0] -= 1
+        split = hold[0] == 0 and hold[1] and not hold[2]
+        switch = split and self._turns is not None and os.getpid() != self._owner
+        seen = self._turns.value if switch else None
+        self._inner.release()
+        if switch:
+            # Once a wait has run out, the other children are probably done:
+            # this one stops waiting long, so finishing alone costs little.
+            wait = 0.01 if hold[3] else self._switch_wait
+            deadline = time.monotonic() + wait
+            while self._turns.value == seen:
+                if time.monotonic() >= deadline:
+                    hold[3] = True
+                    break
+                time.sleep(0.0005)
+
+    def _acquired(self) -> None:
+        hold = self._hold()
+        if hold[0] == 0:
+            hold[1] = hold[2] = False
+            if self._turns is not None and os.getpid() != self._owner:
+                self._turns.value += 1  # under the value's lock
+        hold[0] += 1
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
     def __getattr__(self, name: str):
-        if name.startswith("__") or name in ("_inner", "_pause", "_counts", "_bad", "_owner"):
+        if name.startswith("__") or name in (
+            "_inner", "_pause", "_counts", "_bad", "_owner", "_turns", "_switch_wait", "_token"
+        ):
             raise AttributeError(name)
         return getattr(self._inner, name)
 
     def __reduce__(self):
-        return (StepValue, (self._inner, self._pause, self._counts, self._bad, self._owner))
+        return (
+            StepValue,
+            (self._inner, self._pause, self._counts, self._bad, self._owner, self._turns,
+             self._switch_wait, self._token),
+        )
 
     def writes(self) -> dict[int, int]:
         """Map each process (pid) that wrote ``.value`` to how many writes it made."""
@@ -113,6 +188,34 @@ class StepValue(RacyValue):
     @property
     def every_write_added_one(self) -> bool:
         return not self._bad.value
+
+
+class _SwitchLock:
+    """What ``StepValue.get_lock()`` returns: the value's lock, noting each hold."""
+
+    def __init__(self, value: StepValue) -> None:
+        self._value = value
+
+    def acquire(self, block=True, timeout=None):
+        if timeout is None:
+            return self._value.acquire(block)
+        return self._value.acquire(block, timeout)
+
+    def release(self) -> None:
+        self._value.release()
+
+    def __enter__(self):
+        self._value.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self._value.release()
+
+    def __reduce__(self):
+        return (_SwitchLock, (self._value,))
+
+    def __repr__(self) -> str:
+        return f"<lock of {self._value!r}>"
 
 
 def _message(data):
@@ -220,7 +323,7 @@ class CheckingContext(RecordingContext):
             return super().Process(group, target, name, args, kwargs, daemon=daemon)
         with self._lock:
             slot = len(self.processes)
-            inner = ChildOptions(self._barrier, self._cpu, slot, self._linger)
+            inner = ChildOptions(self._barrier, self._cpu, slot, self._linger, self._turnstile)
             options = HeldOptions(inner, self._release, self._hold)
             process = self.real.Process(
                 group,
@@ -238,7 +341,8 @@ class CheckingContext(RecordingContext):
         inner = self.real.Value(typecode_or_type, *args, lock=lock)
         counts = self.real.Array("q", 64)
         bad = self.real.Value("b", 0, lock=False)
-        value = StepValue(inner, self._racy_pause or 0.0, counts, bad, os.getpid())
+        turns = self.real.Value("q", 0, lock=False) if lock else None
+        value = StepValue(inner, self._racy_pause or 0.0, counts, bad, os.getpid(), turns)
         with self._lock:
             self.values.append(value)
         return value

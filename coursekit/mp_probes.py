@@ -43,6 +43,7 @@ class ChildOptions:
     cpu: Any = None  # a shared array of doubles: slot gets the target's CPU seconds
     slot: int = -1
     linger: float = 0.0  # seconds to stay alive after the target returns
+    turnstile: Any = None  # a multiprocessing Lock held while the target runs
 
 
 def run_child(options: ChildOptions, target, args: tuple, kwargs: dict) -> None:
@@ -67,7 +68,11 @@ def run_child(options: ChildOptions, target, args: tuple, kwargs: dict) -> None:
         except threading.BrokenBarrierError:
             pass  # not every expected process came; run anyway
     try:
-        target(*args, **kwargs)
+        if options.turnstile is not None:
+            with options.turnstile:
+                target(*args, **kwargs)
+        else:
+            target(*args, **kwargs)
     finally:
         if options.cpu is not None:
             record_cpu()
@@ -155,6 +160,10 @@ class RecordingContext:
     measure_cpu: record each child's CPU time in its target, see `cpu_seconds`.
     linger: seconds each child stays alive after its target returns.
     racy_pause: if set, ``Value(...)`` returns a `RacyValue` with that pause.
+    one_at_a_time: the children's targets run one after another, never
+        together, so a test about something other than races (what is
+        returned, whether every child was joined) gets the same verdict on
+        code that races as on code that does not.
     """
 
     def __init__(
@@ -167,6 +176,7 @@ class RecordingContext:
         linger: float = 0.0,
         racy_pause: float | None = None,
         capacity: int = 64,
+        one_at_a_time: bool = False,
     ) -> None:
         self.real = multiprocessing.get_context(method)
         self.processes: list = []
@@ -180,6 +190,7 @@ class RecordingContext:
             self.real.Barrier(rendezvous, timeout=rendezvous_timeout) if rendezvous > 1 else None
         )
         self._cpu = self.real.Array("d", capacity, lock=False) if measure_cpu else None
+        self._turnstile = self.real.Lock() if one_at_a_time else None
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
@@ -199,7 +210,7 @@ class RecordingContext:
             slot = len(self.processes)
             if self._cpu is not None and slot >= self._capacity:
                 raise RuntimeError(f"more than {self._capacity} processes in one test")
-            options = ChildOptions(self._barrier, self._cpu, slot, self._linger)
+            options = ChildOptions(self._barrier, self._cpu, slot, self._linger, self._turnstile)
             if target is not None:
                 process = self.real.Process(
                     group,

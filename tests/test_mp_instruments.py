@@ -1,0 +1,115 @@
+"""The process instruments force the interleaving they promise, under every start method."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+
+import pytest
+
+from coursekit.mp_checks import CheckingContext
+
+METHODS = [m for m in ("fork", "spawn", "forkserver") if m in mp.get_all_start_methods()]
+
+
+# Children's targets live at module level so that spawn can pickle them.
+def split_with_get_lock(counter, n):
+    for _ in range(n):
+        with counter.get_lock():
+            current = counter.value
+        with counter.get_lock():
+            counter.value = current + 1
+
+
+def split_with_acquire(counter, n):
+    for _ in range(n):
+        counter.acquire()
+        current = counter.value
+        counter.release()
+        with counter:
+            counter.value = current + 1
+
+
+def split_with_a_lock_kept(counter, n):
+    lock = counter.get_lock()
+    for _ in range(n):
+        lock.acquire()
+        current = counter.value
+        lock.release()
+        with lock:
+            counter.value = current + 1
+
+
+def whole_with_get_lock(counter, n):
+    for _ in range(n):
+        with counter.get_lock():
+            counter.value += 1
+
+
+def whole_with_nested_holds(counter, n):
+    lock = counter.get_lock()  # an RLock by default
+    for _ in range(n):
+        with lock:
+            with lock:
+                current = counter.value
+            counter.value = current + 1
+
+
+def unlocked(counter, n):
+    for _ in range(n):
+        counter.value += 1
+
+
+def _run(target, method, procs, n, **options):
+    ctx = CheckingContext(method, rendezvous=procs, steps=True, hold=0.5, **options)
+    try:
+        counter = ctx.Value("q", 0)
+        children = [ctx.Process(target=target, args=(counter, n)) for _ in range(procs)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(30)
+        assert [c.exitcode for c in children] == [0] * procs
+        return counter.value, counter.every_write_added_one
+    finally:
+        ctx.cleanup()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("target", [split_with_get_lock, split_with_acquire, split_with_a_lock_kept])
+def test_an_update_split_into_two_holds_loses_increments_every_time(method, target):
+    # Two children, each read-hold followed by a write-hold: the forced switch
+    # after each read makes the other child read the same number.
+    for _ in range(3):
+        total, clean = _run(target, method, procs=2, n=6)
+        assert total < 12
+        assert not clean
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("target", [whole_with_get_lock, whole_with_nested_holds])
+def test_an_update_in_one_hold_loses_nothing(method, target):
+    for _ in range(3):
+        assert _run(target, method, procs=3, n=10) == (30, True)
+
+
+def test_without_the_lock_the_read_pause_loses_increments():
+    total, clean = _run(unlocked, "fork", procs=2, n=10, racy_pause=0.002)
+    assert total < 20
+    assert not clean
+
+
+def test_one_at_a_time_runs_the_children_s_targets_one_after_another():
+    # With no lock and a pause in every read, children that overlap lose
+    # updates; one at a time they cannot.
+    for method in METHODS:
+        ctx = CheckingContext(method, racy_pause=0.002, one_at_a_time=True)
+        try:
+            counter = ctx.Value("q", 0, lock=False)
+            children = [ctx.Process(target=unlocked, args=(counter, 10)) for _ in range(3)]
+            for child in children:
+                child.start()
+            for child in children:
+                child.join(30)
+            assert counter.value == 30, method
+        finally:
+            ctx.cleanup()
