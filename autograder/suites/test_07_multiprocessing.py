@@ -1,4 +1,4 @@
-"""Hidden tests for 07_multiprocessing: count_primes_parallel, shared_counter, coprocess, pipe_pingpong.
+"""Hidden tests for 07_multiprocessing: count_primes_parallel, shared_counter, coprocess, pipe_pingpong, fork_safe_log.
 
 Every exercise that takes a `context` runs under each start method the platform
 offers (fork, spawn, forkserver). The tests pass a RecordingContext
@@ -20,15 +20,21 @@ with stderr output 0).
 """
 
 import contextlib
+import gc
 import io
+import json
 import multiprocessing as mp
 import os
 import pickle
 import queue
+import select
+import signal
 import subprocess
 import sys
 import threading
 import time
+import warnings
+import weakref
 from multiprocessing import shared_memory
 from pathlib import Path
 
@@ -53,6 +59,7 @@ PRIMES = pytest.mark.exercise("count_primes_parallel")
 COUNTER = pytest.mark.exercise("shared_counter")
 COPROCESS = pytest.mark.exercise("coprocess")
 PINGPONG = pytest.mark.exercise("pipe_pingpong")
+FORKLOG = pytest.mark.exercise("fork_safe_log")
 
 #: Contract sentences that promise nothing a test could check.
 UNTESTED = {
@@ -1245,3 +1252,388 @@ def test_pingpong_uses_the_default_context_when_none_is_given(student, recording
     for method in ("fork", "spawn"):
         if method in mp.get_all_start_methods():
             _check_pingpong(student, method, recording, budget, rounds=3, default=True)
+
+
+# --------------------------------------------------------------------------
+# fork_safe_log
+#
+# A child is made with os.fork() by the test itself. The child runs one small
+# job on the student's logs, writes a JSON report to a pipe and leaves with
+# os._exit(); the parent reads the report with a deadline and kills a child that
+# hangs (a log whose lock is still held in the child hangs it for ever).
+
+#: Seconds a forked child may take to report; a child still running then is killed.
+CHILD_DEADLINE = 6.0
+#: Seconds a thread of the parent holds a log's lock while the test forks.
+HOLDER_PATIENCE = 3.0
+LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()), threading._PyRLock)
+
+
+def _fork_and_report(job, deadline=CHILD_DEADLINE):
+    """Run job() in a child made by os.fork(); return its JSON-able result, or fail."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # 3.12+ warns that a process with threads forks: that is this exercise's point.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        try:
+            os.close(read_end)
+            try:
+                report = {"ok": job()}
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                report = {"error": safe_repr(exc, 300)}
+            os.write(write_end, json.dumps(report).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks, ends = [], time.monotonic() + deadline
+    try:
+        while True:
+            left = ends - time.monotonic()
+            ready = select.select([read_end], [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:
+                break
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+    finished = _reap(pid)
+    data = b"".join(chunks)
+    if not finished or not data:
+        pytest.fail(
+            f"a child made by os.fork() did not finish its work on the logs within {deadline} s "
+            "and was killed. Was a log's lock still held in the child? The thread that held it "
+            "when the parent forked does not exist there, so it never releases it: give every "
+            "log a new lock in the child (os.register_at_fork(after_in_child=...))",
+            pytrace=False,
+        )
+    report = json.loads(data)
+    if "error" in report:
+        pytest.fail(f"in a child made by os.fork(): {report['error']}", pytrace=False)
+    return report["ok"]
+
+
+def _reap(pid, patience=2.0):
+    """Wait (with a deadline) for the child `pid`; kill it if it is still running. Finished?"""
+    ends = time.monotonic() + patience
+    while time.monotonic() < ends:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return True
+        time.sleep(0.01)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    return False
+
+
+def _described(entries):
+    """What a child reports about what entries() returned: (type, repr, is it an empty list)."""
+    return [type_name(entries), safe_repr(entries), same(entries, [])]
+
+
+def _new_log(student, *entries):
+    log = student.ForkSafeLog()
+    for entry in entries:
+        log.add(entry)
+    return log
+
+
+def _lock_of(log):
+    lock = log.lock
+    assert type(lock) in LOCK_TYPES, (
+        f"log.lock is {type_name(lock)}, expected a threading.Lock or threading.RLock"
+    )
+    return lock
+
+
+def _finishes(func, timeout):
+    """Start func() in a thread; return (thread, box) after waiting up to `timeout` s."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True, name="student-call")
+    thread.start()
+    thread.join(timeout)
+    return thread, box
+
+
+def _module_of(student):
+    """The module that defines ForkSafeLog (where a fork hook would be registered)."""
+    name = getattr(student.ForkSafeLog, "__module__", "__main__")
+    if type(name) is not str:
+        name = "__main__"
+    return sys.modules.get(name)
+
+
+@FORKLOG
+@pytest.mark.deadline(10)
+@pytest.mark.contract(
+    "`ForkSafeLog()` makes an empty log", "`add(entry)` appends any object", "`entries()` returns"
+)
+def test_a_log_keeps_any_entries_in_order_and_hands_out_copies(student):
+    """a new log is empty; entries() is a new list of every entry added, in order, falsy ones too"""
+    log = student.ForkSafeLog()
+    _lock_of(log)
+    first = log.entries()
+    assert same(first, []), f"a new log's entries() returned {safe_repr(first)}, expected []"
+    items = [3, None, "", 0, "x", False, 3]
+    for item in items:
+        log.add(item)
+    got = log.entries()
+    assert same(got, items), f"after adding {items!r}, entries() returned {safe_repr(got)}"
+    got.append("not in the log")
+    again = log.entries()
+    assert same(again, items), (
+        "changing the list that entries() returned changed the log: return a new list"
+    )
+    assert again is not got, "entries() returned the same list twice: return a new list"
+    other = student.ForkSafeLog()
+    other.add("other")
+    assert same(log.entries(), items) and same(other.entries(), ["other"]), (
+        "two logs share their entries: each log has its own"
+    )
+    assert other.lock is not log.lock, "two logs share one lock: each log has its own lock"
+
+
+@FORKLOG
+@pytest.mark.deadline(15)
+@pytest.mark.contract("appends any object (even `None`) while holding", "read while holding")
+def test_add_and_entries_wait_while_another_thread_holds_the_lock(student):
+    """add() and entries() wait while another thread holds log.lock, and go on once it is free"""
+    log = _new_log(student, "a")
+    lock = _lock_of(log)
+    for name, call, expected in (
+        ("add('b')", lambda: log.add("b"), None),
+        ("entries()", log.entries, ["a", "b"]),
+    ):
+        assert lock.acquire(timeout=2.0), "log.lock could not be taken by the test"
+        try:
+            thread, box = _finishes(call, 1.0)
+            assert thread.is_alive(), (
+                f"{name} finished while another thread held log.lock: hold log.lock in it"
+            )
+        finally:
+            lock.release()
+        thread.join(5.0)
+        assert not thread.is_alive(), f"{name} did not finish within 5 s once log.lock was free"
+        if "error" in box:
+            pytest.fail(f"{name} raised {safe_repr(box['error'], 300)}", pytrace=False)
+        if expected is not None:
+            assert same(box.get("value"), expected), (
+                f"{name} returned {safe_repr(box.get('value'))}, expected {expected!r}"
+            )
+
+
+@FORKLOG
+@pytest.mark.deadline(20)
+@pytest.mark.contract("every log that existed at the fork is empty", "The child can use each log")
+def test_in_a_forked_child_every_log_starts_empty(student):
+    """in a child made by os.fork(), every log is empty and works as new, the oldest one too"""
+    logs = [_new_log(student, "one", 1), _new_log(student), _new_log(student, None, "three")]
+
+    def job():
+        before = [_described(log.entries()) for log in logs]
+        for i, log in enumerate(logs):
+            log.add(f"child {i}")
+        after = [_described(log.entries()) for log in logs]
+        return {"before": before, "after": after}
+
+    report = _fork_and_report(job)
+    for i, (kind, text, empty) in enumerate(report["before"]):
+        assert empty, (
+            f"in the forked child, log {i}'s entries() returned {kind} {text}, expected []: the "
+            "entries belong to the parent. Empty every log in the child "
+            "(os.register_at_fork(after_in_child=...))"
+        )
+    for i, (kind, text, _) in enumerate(report["after"]):
+        assert text == repr([f"child {i}"]) and kind == "list", (
+            f"in the forked child, after add('child {i}'), log {i}'s entries() returned "
+            f"{kind} {text}"
+        )
+
+
+@FORKLOG
+@pytest.mark.deadline(30)
+@pytest.mark.contract("even if another thread held it when the parent forked")
+def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student):
+    """a lock that another thread of the parent held at the fork is not held in the child"""
+    log = _new_log(student, "parent")
+    lock = _lock_of(log)
+    for _ in range(3):
+        held, forked, times = threading.Event(), threading.Event(), {}
+
+        def hold():
+            with lock:
+                held.set()
+                forked.wait(HOLDER_PATIENCE)
+                times["released"] = time.monotonic()
+
+        holder = threading.Thread(target=hold, daemon=True, name="lock-holder")
+        holder.start()
+        assert held.wait(5.0), "the test's thread could not take log.lock"
+
+        def job():
+            taken = log.lock.acquire(timeout=2.0)
+            if taken:
+                log.lock.release()
+            log.add("child")
+            return {"taken": taken, "entries": _described(log.entries())}
+
+        began = time.monotonic()
+        try:
+            report = _fork_and_report(job, deadline=CHILD_DEADLINE + HOLDER_PATIENCE)
+        finally:
+            forked.set()
+            holder.join(5.0)
+        if times.get("released", began) >= began:
+            break  # the lock was held when the fork began: the case this test is about
+    else:
+        pytest.fail("the test never managed to fork while log.lock was held", pytrace=False)
+    assert report["taken"], (
+        "in the forked child, log.lock was still held (by a thread that does not exist in the "
+        "child): give each log a new lock in the child"
+    )
+    kind, text, _ = report["entries"]
+    assert text == repr(["child"]) and kind == "list", (
+        f"in the forked child, after add('child'), entries() returned {kind} {text}"
+    )
+
+
+@FORKLOG
+@pytest.mark.deadline(30)
+@pytest.mark.contract("The parent's logs keep their entries and their lock")
+def test_the_parent_keeps_its_logs_and_their_locks(student):
+    """after os.fork() and a fork-method Process, the parent's logs have their entries and lock"""
+    logs = [_new_log(student, "p0", 0), _new_log(student, "p1")]
+    locks = [_lock_of(log) for log in logs]
+    _fork_and_report(lambda: _add_in_child(logs))
+    if "fork" in mp.get_all_start_methods():
+        child = mp.get_context("fork").Process(target=_add_in_child, args=(logs,))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child.start()
+        child.join(CHILD_DEADLINE)
+        if child.is_alive():
+            child.kill()
+            child.join(2.0)
+    for i, (log, lock, expected) in enumerate(zip(logs, locks, (["p0", 0], ["p1"]))):
+        got = log.entries()
+        assert same(got, expected), (
+            f"after a fork, the parent's log {i} holds {safe_repr(got)}, expected {expected!r}: "
+            "reset the logs only in the child (after_in_child), never in the parent"
+        )
+        assert log.lock is lock, (
+            "after a fork, the parent's log has a different lock: replace locks only in the child"
+        )
+        assert lock.acquire(timeout=1.0), "after a fork, the parent's log.lock is held"
+        lock.release()
+
+
+def _add_in_child(logs):
+    for log in logs:
+        log.add("from the child")
+
+
+@FORKLOG
+@pytest.mark.deadline(20)
+@pytest.mark.contract("In a child process made by `os.fork()`")
+def test_the_fork_start_method_gets_empty_logs_too(student):
+    """a Process of the fork start method sees every log empty, with a free lock"""
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("the fork start method is not available on this platform")
+    logs = [_new_log(student, "x"), _new_log(student, "y", "z")]
+    ctx = mp.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_report_entries, args=(logs, sender))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    sender.close()
+    try:
+        report = receiver.recv() if receiver.poll(CHILD_DEADLINE) else None
+    except EOFError:
+        report = None
+    finally:
+        receiver.close()
+        child.join(2.0)
+        if child.is_alive():
+            child.kill()
+            child.join(2.0)
+    assert report is not None, (
+        f"the fork-method child did not report within {CHILD_DEADLINE} s (exit code "
+        f"{child.exitcode}): was a log's lock held, or did entries() raise?"
+    )
+    for i, (kind, text, empty) in enumerate(report):
+        assert empty, (
+            f"in a Process of the fork start method, log {i}'s entries() returned {kind} {text}, "
+            "expected []"
+        )
+
+
+def _report_entries(logs, sender):
+    report = []
+    for log in logs:
+        if not log.lock.acquire(timeout=2.0):
+            return  # no report: the parent says so
+        log.lock.release()
+        report.append(_described(log.entries()))
+    sender.send(report)
+
+
+@FORKLOG
+@pytest.mark.deadline(15)
+@pytest.mark.contract("once for the module")
+def test_the_fork_hook_is_registered_once_not_per_log(student):
+    """making logs registers no new fork hook: a hook registered per log is never removed"""
+    module = _module_of(student)
+    real = os.register_at_fork
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    names = [n for n, v in vars(module).items() if v is real] if module is not None else []
+    student.ForkSafeLog()  # a hook registered lazily, by the first log, is fine
+    os.register_at_fork = counting
+    try:
+        for name in names:
+            setattr(module, name, counting)
+        for _ in range(10):
+            student.ForkSafeLog()
+    finally:
+        os.register_at_fork = real
+        for name in names:
+            setattr(module, name, real)
+    assert not calls, (
+        f"making 10 logs called os.register_at_fork {len(calls)} times: register one hook for "
+        "the module, when it is imported, that resets every log"
+    )
+
+
+@FORKLOG
+@pytest.mark.deadline(20)
+@pytest.mark.contract("Don't keep logs alive")
+def test_a_log_nobody_refers_to_is_garbage_collected(student):
+    """a log nobody refers to is garbage-collected, and a fork after that still works"""
+    log = _new_log(student, "gone")
+    ref = weakref.ref(log)
+    del log
+    gc.collect()
+    assert ref() is None, (
+        "a log that nothing else refers to stayed alive: the fork hook (or a list of logs) "
+        "keeps it. Keep the logs in a weakref.WeakSet"
+    )
+    kept = _new_log(student, "kept")
+    report = _fork_and_report(lambda: _described(kept.entries()))
+    assert report[2], f"after a log was collected, a forked child's log held {report[1]}"
