@@ -86,8 +86,17 @@ class StepValue(RacyValue):
     ``with lock: c.value += 1`` does, never waits.
     """
 
-    def __init__(self, inner, pause: float, counts, bad, owner: int, turns=None,
-                 switch_wait: float = 0.5, token: str | None = None) -> None:
+    def __init__(
+        self,
+        inner,
+        pause: float,
+        counts,
+        bad,
+        owner: int,
+        turns=None,
+        switch_wait: float = 0.5,
+        token: str | None = None,
+    ) -> None:
         super().__init__(inner, pause)
         self._counts = counts
         self._bad = bad
@@ -168,7 +177,14 @@ class StepValue(RacyValue):
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name in (
-            "_inner", "_pause", "_counts", "_bad", "_owner", "_turns", "_switch_wait", "_token"
+            "_inner",
+            "_pause",
+            "_counts",
+            "_bad",
+            "_owner",
+            "_turns",
+            "_switch_wait",
+            "_token",
         ):
             raise AttributeError(name)
         return getattr(self._inner, name)
@@ -176,8 +192,16 @@ class StepValue(RacyValue):
     def __reduce__(self):
         return (
             StepValue,
-            (self._inner, self._pause, self._counts, self._bad, self._owner, self._turns,
-             self._switch_wait, self._token),
+            (
+                self._inner,
+                self._pause,
+                self._counts,
+                self._bad,
+                self._owner,
+                self._turns,
+                self._switch_wait,
+                self._token,
+            ),
         )
 
     def writes(self) -> dict[int, int]:

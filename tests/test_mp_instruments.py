@@ -75,7 +75,9 @@ def _run(target, method, procs, n, **options):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("target", [split_with_get_lock, split_with_acquire, split_with_a_lock_kept])
+@pytest.mark.parametrize(
+    "target", [split_with_get_lock, split_with_acquire, split_with_a_lock_kept]
+)
 def test_an_update_split_into_two_holds_loses_increments_every_time(method, target):
     # Two children, each read-hold followed by a write-hold: the forced switch
     # after each read makes the other child read the same number.

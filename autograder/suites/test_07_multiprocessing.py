@@ -1472,13 +1472,15 @@ def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student):
     for _ in range(3):
         held, forked, times = threading.Event(), threading.Event(), {}
 
-        def hold():
+        def hold(held, forked, times):
             with lock:
                 held.set()
                 forked.wait(HOLDER_PATIENCE)
                 times["released"] = time.monotonic()
 
-        holder = threading.Thread(target=hold, daemon=True, name="lock-holder")
+        holder = threading.Thread(
+            target=hold, args=(held, forked, times), daemon=True, name="lock-holder"
+        )
         holder.start()
         assert held.wait(5.0), "the test's thread could not take log.lock"
 
@@ -1526,7 +1528,7 @@ def test_the_parent_keeps_its_logs_and_their_locks(student):
         if child.is_alive():
             child.kill()
             child.join(2.0)
-    for i, (log, lock, expected) in enumerate(zip(logs, locks, (["p0", 0], ["p1"]))):
+    for i, (log, lock, expected) in enumerate(zip(logs, locks, (["p0", 0], ["p1"]), strict=True)):
         got = log.entries()
         assert same(got, expected), (
             f"after a fork, the parent's log {i} holds {safe_repr(got)}, expected {expected!r}: "
