@@ -565,6 +565,10 @@ def test_funds_checked_and_moved_in_one_critical_section(student):
     """lets one of two transfers of 60 out of 100 succeed when another thread runs at every lock release"""
     bank = SwitchingBank(student, Registry(), 2, 100, 0, 0)
     a, b, c = bank.accounts
+    # Reads meet too: a check made before any lock is taken is read by both
+    # threads before either moves the money, on every run (not only when the
+    # scheduler happens to interleave the two unlocked reads).
+    bank.rendezvous = ReadRendezvous(timeout=0.3)
     start = threading.Barrier(2, timeout=2)
 
     def move(dst):
@@ -572,7 +576,8 @@ def test_funds_checked_and_moved_in_one_critical_section(student):
         return bank.transfer(a, dst, 60)
 
     workers = [Worker(move, b, name="to-b"), Worker(move, c, name="to-c")]
-    _finish(bank.registry, workers, timeout=6)
+    _finish(bank.registry, workers, timeout=8)
+    bank.rendezvous.enabled = False
     refused = [w for w in workers if real_isinstance(w.error, ValueError)]
     for w in workers:
         if not real_isinstance(w.error, ValueError):
