@@ -22,7 +22,7 @@ help:
 	@echo "make lab           open JupyterLab on the course"
 	@echo "make release       regenerate release/ from source/"
 	@echo "make test-mutants  the known-wrong-solution checks, 20 runs each"
-	@echo "make test-mutation mutmut over the reference solutions -> docs/mutation.md (MINUTES=30)"
+	@echo "make test-mutation mutmut over the reference solutions -> docs/mutation.md (MINUTES=30 NAMES="04_gil ...")"
 	@echo "make grade ASSIGNMENT=01_threads JOBS=4   autograde submitted/ in parallel into the gradebook"
 	@echo "make student-bundle  build/student-bundle.tar.gz: lessons, student copies, coursekit (self-study)"
 	@echo "make hub           (as root) the course on a real JupyterHub at http://127.0.0.1:8000, Ctrl-C stops it"
@@ -64,7 +64,7 @@ test-mutants: $(STAMP)
 MINUTES ?= 30
 test-mutation: $(STAMP)
 	$(BIN)/python -m pip install -q -r requirements-mutation.txt
-	nice -n 10 $(BIN)/python scripts/mutation.py --minutes $(MINUTES)
+	nice -n 10 $(BIN)/python scripts/mutation.py --minutes $(MINUTES) $(NAMES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests notebooks source

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import libcst as cst
+from mutmut.mutation import file_mutation
 from mutmut.mutation.file_mutation import create_mutations, deep_replace
 
 from autograder._harness import run_suite
@@ -33,6 +34,21 @@ from autograder._notebook import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+
+_skip = file_mutation.MutationVisitor._skip_node_and_children
+
+
+def _skip_but_mutate_decorated(self, node):
+    """mutmut skips every decorated function because its trampolines cannot wrap them.
+    Here a mutant is spliced back as source, so no trampoline is needed: mutate the body
+    of a decorated function (`@coroutine def grep`, `@functools.wraps`), never the
+    decorator itself (mutmut still skips `Decorator` nodes)."""
+    if isinstance(node, cst.FunctionDef) and node.decorators:
+        return _skip(self, node.with_changes(decorators=()))
+    return _skip(self, node)
+
+
+file_mutation.MutationVisitor._skip_node_and_children = _skip_but_mutate_decorated
 
 #: Hand triage of surviving mutants, by (exercise, text in the description):
 #: ("equivalent", reason) or ("needs a test", what the test should check).
@@ -68,7 +84,10 @@ def triage(name: str, desc: str) -> str:
         if ex == name and key in desc:
             return f"**{kind}**: {why}"
     return "untriaged"
+
+
 OUT = ROOT / "docs" / "mutation.md"
+DATA = ROOT / "docs" / "mutation.json"
 
 
 def split_magic(source: str) -> tuple[str, str]:
@@ -101,7 +120,8 @@ def mutants_of(source: str) -> list[tuple[str, str]]:
             continue
         old = cst.Module([]).code_for_node(m.original_node).strip().splitlines()[0][:60]
         mut = cst.Module([]).code_for_node(m.mutated_node).strip().splitlines()
-        where = m.contained_by_top_level_function.name.value if m.contained_by_top_level_function else "?"
+        outer = getattr(m.contained_by_top_level_function, "name", None)
+        where = outer.value if outer is not None else "?"
         out.append((head + code, f"{where}: `{old}` -> `{(mut[0] if mut else '')[:60]}`"))
     return out
 
@@ -148,7 +168,12 @@ def run(names: list[str], seconds: float, cap: int) -> tuple[list[dict], list[st
     return rows, skipped
 
 
-def report(rows: list[dict], skipped: list[str], minutes: float) -> str:
+def _is_equivalent(name: str, desc: str) -> bool:
+    return triage(name, desc).startswith("**equivalent**")
+
+
+def report(rows: list[dict], minutes: dict[str, float]) -> str:
+    """docs/mutation.md from every exercise's latest row (runs of different exercises merge)."""
     lines = [
         "# Mutation testing of the reference solutions",
         "",
@@ -156,23 +181,45 @@ def report(rows: list[dict], skipped: list[str], minutes: float) -> str:
         "each reference answer; each mutant is graded by the hidden suite the way",
         "`python -m autograder mutants` grades a known-wrong solution. Killed = lost points",
         "(a timeout also loses points and is counted apart). Equivalent mutants are only",
-        "those triaged by hand below; untriaged survivors count against the score.",
-        f"Time budget of this run: {minutes:g} min.",
+        "those triaged by hand below (TRIAGE in scripts/mutation.py); they are left out of",
+        "the score. Untriaged survivors count against it.",
         "",
-        "| exercise | mutants | graded | killed | timeout | survived | equivalent | score |",
-        "|---|---|---|---|---|---|---|---|",
+        "Each row is the latest run of its exercise; `docs/mutation.json` keeps the rows,",
+        "so a run over some assignments (`make test-mutation NAMES=04_gil`) updates only theirs.",
+        "",
+        "| exercise | mutants | graded | killed | timeout | survived | equivalent | score | run at |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         dead = r["killed"] + r["timeout"]
-        score = f"{100 * dead / r['run']:.0f}%" if r["run"] else "n/a"
+        equivalent = sum(_is_equivalent(r["name"], d) for d in r["survived"])
+        judged = r["run"] - equivalent
+        score = f"{100 * dead / judged:.0f}%" if judged else "n/a"
         lines.append(f"| {r['name']} | {r['total']} | {r['run']} | {r['killed']} | {r['timeout']}"
-                     f" | {len(r['survived'])} | 0 | {score} |")
-    lines += ["", "## Not run", ""] + [f"- {s}" for s in skipped or ["(none)"]]
+                     f" | {len(r['survived']) - equivalent} | {equivalent} | {score}"
+                     f" | {r.get('commit', '?')} |")
+    done = {r["name"] for r in rows}
+    missing = [f"{a}/{ex.grade_id}" for a in assignments()
+               for ex in exercises(read_notebook(master_path(a))) if f"{a}/{ex.grade_id}" not in done]
+    partial = [f"{r['name']} ({r['run']} of {r['total']} mutants graded before the time ran out)"
+               for r in rows if r["run"] < r["total"]]
+    lines += ["", "## Not run, or not run whole", ""] + [f"- {s}" for s in missing + partial or ["(none)"]]
+    if minutes:
+        lines += ["", "Time budgets of the runs: " + ", ".join(
+            f"{k}: {v:g} min" for k, v in sorted(minutes.items())) + "."]
     lines += ["", "## Surviving mutants, triaged", ""]
     for r in rows:
         for d in r["survived"]:
             lines.append(f"- {r['name']}: {d} — {triage(r['name'], d)}")
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "?"
 
 
 def main() -> int:
@@ -181,11 +228,21 @@ def main() -> int:
     p.add_argument("--minutes", type=float, default=30)
     p.add_argument("--max-per-exercise", type=int, default=0)
     a = p.parse_args()
-    rows, skipped = run(a.names or assignments(), a.minutes * 60, a.max_per_exercise)
-    (ROOT / "build").mkdir(exist_ok=True)
-    (ROOT / "build" / "mutation.json").write_text(json.dumps({"rows": rows, "skipped": skipped}))
-    OUT.write_text(report(rows, skipped, a.minutes), encoding="utf-8")
-    print(f"wrote {OUT}")
+    names = a.names or assignments()
+    rows, skipped = run(names, a.minutes * 60, a.max_per_exercise)
+    commit = _commit()
+    saved = json.loads(DATA.read_text()) if DATA.exists() else {"rows": [], "minutes": {}}
+    by_name = {r["name"]: r for r in saved["rows"]}
+    for r in rows:
+        if r["run"]:
+            by_name[r["name"]] = dict(r, commit=commit)
+    order = [f"{x}/{ex.grade_id}" for x in assignments() for ex in exercises(read_notebook(master_path(x)))]
+    merged = [by_name[n] for n in order if n in by_name]
+    minutes = dict(saved.get("minutes", {}))
+    minutes.update({x: a.minutes for x in names})
+    DATA.write_text(json.dumps({"rows": merged, "minutes": minutes}, indent=1) + "\n")
+    OUT.write_text(report(merged, minutes), encoding="utf-8")
+    print(f"wrote {OUT}; not run this time: {', '.join(skipped) or 'none'}")
     return 0
 
 
