@@ -638,3 +638,40 @@ def test_empty_account_refuses(student):
     assert same(bank.balances(), [0, 5]), f"balances {safe_repr(bank.balances())}"
     bank.transfer(b, a, 5)
     assert same(bank.balances(), [5, 0]), f"balances {safe_repr(bank.balances())}"
+
+
+@TRANSFER
+@pytest.mark.contract("The transfer is atomic")
+def test_each_account_has_a_working_lock_of_its_own(student):
+    """gives each new Account a lock of its own that is free and can be taken and released"""
+    # The other tests swap every account's lock for an instrumented one, so they would
+    # never notice an Account whose own `lock` is not a lock at all: look at it here.
+    accounts = [student.Account(10), student.Account(20)]
+    locks = []
+    for acct in accounts:
+        try:
+            lock = acct.lock
+        except AttributeError:
+            pytest.fail("an Account has no `lock` attribute", pytrace=False)
+        acquire, release = getattr(lock, "acquire", None), getattr(lock, "release", None)
+        if not (callable(acquire) and callable(release)):
+            pytest.fail(
+                f"Account(...).lock is {safe_repr(lock)}, not a lock: give every account "
+                "a threading.Lock (or RLock) of its own in __init__",
+                pytrace=False,
+            )
+        finished, got = call_with_deadline(acquire, False, timeout=1)
+        assert finished, "acquire(False) on a new account's lock did not return"
+        fail_for(got, "Account(...).lock.acquire(False)")
+        assert same(got, True), (
+            f"acquire(False) on a new account's lock returned {safe_repr(got)}, not True: "
+            "a new account's lock must be free"
+        )
+        finished, err = call_with_deadline(release, timeout=1)
+        assert finished, "release() of a new account's lock did not return"
+        fail_for(err, "Account(...).lock.release() after acquire(False)")
+        locks.append(lock)
+    assert locks[0] is not locks[1], (
+        "two accounts share one lock: give every account a lock of its own, so that "
+        "transfers between unrelated accounts can run at the same time"
+    )
