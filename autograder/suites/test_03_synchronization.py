@@ -993,6 +993,80 @@ def _probe_a_writer_leaving_lets_all_waiting_readers_in_together(student):
 
 
 @RW
+@pytest.mark.contract("A writer holds it alone")
+def test_a_writer_waits_for_the_last_reader_not_the_first(student):
+    """makes a writer wait until the last of two readers has left, not just the first"""
+    _probe_a_writer_waits_for_the_last_reader_not_the_first(student)
+
+
+def _probe_a_writer_waits_for_the_last_reader_not_the_first(student):
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw)
+    with registry:
+        releases = [threading.Event(), threading.Event()]
+        readers = []
+        for i, release in enumerate(releases):
+            readers.append(Worker(_holder(rw, room, "read", f"R{i}", release), name=f"reader-{i}"))
+            assert _inside(room, f"R{i}"), "acquire_read() with only readers inside did not return"
+        writer = Worker(_holder(rw, room, "write", "W"), name="writer")
+        _blocks(registry, writer, "acquire_write() while two readers hold the lock")
+        seen = registry.waits_started
+        releases[0].set()
+        _done(readers[0], PROMPT, readers[0].name)
+        # The writer either waits again (or was never woken), or it got in and left:
+        # watched for longer than any timeout a student might give a wait.
+        registry.wait_blocked(writer, LONG, since=seen)
+        if "W" in room.log:
+            pytest.fail(
+                "the writer got in when the first of two readers left, while the other still "
+                "held the lock: count every reader in and out, and let a writer in only when "
+                "none is left",
+                pytrace=False,
+            )
+        releases[1].set()
+        for w in (readers[1], writer):
+            _done(w, PROMPT, w.name)
+    assert not room.problems, room.problems[0]
+
+
+@RW
+@pytest.mark.contract("Any number of readers may hold")
+def test_readers_get_in_after_two_writers_waited_at_once(student):
+    """lets a reader in at once after two writers that waited together have had their turns"""
+    _probe_readers_get_in_after_two_writers_waited_at_once(student)
+
+
+def _probe_readers_get_in_after_two_writers_waited_at_once(student):
+    rw = student.ReadWriteLock()
+    room = Room()
+    registry = _instrumented(rw)
+    with registry:
+        release = threading.Event()
+        first = Worker(_holder(rw, room, "write", "W0", release), name="writer-0")
+        assert _inside(room, "W0"), "acquire_write() on a free lock did not return"
+        waiting = []
+        for i in (1, 2):
+            waiting.append(Worker(_holder(rw, room, "write", f"W{i}"), name=f"writer-{i}"))
+            _blocks(registry, waiting[-1], "acquire_write() while another writer holds the lock")
+        release.set()
+        for w in (first, *waiting):
+            _done(w, PROMPT, w.name)
+        # Every writer has come and gone: the lock is free, so a reader goes straight in.
+        reader = Worker(_holder(rw, room, "read", "R"), name="reader")
+        if not reader.wait(LONG):
+            pytest.fail(
+                "after two writers that waited at the same time had both held and released "
+                f"the lock, acquire_read() on the free lock is stuck {reader.where()}: count "
+                "each waiting writer in and out once (+= 1 and -= 1), so the count goes back "
+                "to zero",
+                pytrace=False,
+            )
+        _done(reader, 0.1, reader.name)
+    assert not room.problems, room.problems[0]
+
+
+@RW
 @pytest.mark.weight(2)
 @pytest.mark.contract("A writer holds it alone")
 def test_spurious_wakeups_let_nobody_in(student):
@@ -1034,9 +1108,12 @@ def _probe_spurious_wakeups_let_nobody_in(student):
 def test_many_readers_and_writers_keep_the_rules(student):
     """with 6 readers and 3 writers at once, writers are always alone"""
     # As in the buffer's stress test: the forced probes for the bugs that could make a
-    # free-running run flaky go first (one wake-up trusted, or too few threads woken).
+    # free-running run flaky go first (one wake-up trusted, too few threads woken, a
+    # reader or waiting writer counted as a flag rather than a number).
     _probe_spurious_wakeups_let_nobody_in(student)
     _probe_a_writer_leaving_lets_all_waiting_readers_in_together(student)
+    _probe_a_writer_waits_for_the_last_reader_not_the_first(student)
+    _probe_readers_get_in_after_two_writers_waited_at_once(student)
     rw = student.ReadWriteLock()
     room = Room()
 
