@@ -43,6 +43,7 @@ from coursekit.deadline import finished as _finished
 from coursekit.deadline import start as _start
 
 from . import _seal
+from .testing import _BUDGETS, StuckBudget
 
 #: Bound at import, before any notebook code runs: a notebook that replaces
 #: sys.audit only keeps its own grade from being sealed.
@@ -255,7 +256,8 @@ class _Plugin:
         self.sealed = sealed
         self.suite = suite
         self.suite_codes = _codes_of_module(suite) if suite is not None else None
-        self.stuck_seconds = 0.0
+        #: the exercise's one stuck budget (autograder.testing.stuck_budget() in a run)
+        self.stuck = StuckBudget(budget)
         self.outcomes: list[TestOutcome] = []
         self.items: dict[str, pytest.Item] = {}
         self.collected: list[pytest.Item] = []
@@ -291,11 +293,7 @@ class _Plugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
         self.items[item.nodeid] = item
-        if self.stuck_seconds >= self.budget:
-            pytest.fail(
-                f"not run: earlier tests of this exercise got stuck for {self.stuck_seconds:.0f} s",
-                pytrace=False,
-            )
+        self.stuck.check()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem):
@@ -308,7 +306,7 @@ class _Plugin:
             _run_with_deadline(pyfuncitem.obj, kwargs, deadline)
             status = "passed"
         except _Stuck:
-            self.stuck_seconds += deadline
+            self.stuck.charge(deadline, f"{_title(pyfuncitem)} ran past its {deadline:g} s deadline")
             raise
         except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception) as exc:
             # Only the suite may skip a test. The code under test calling
@@ -613,6 +611,7 @@ def run_suite(
             caught.append(args)
 
     threading.excepthook = record
+    _BUDGETS.append(plugin.stuck)
     try:
         _forget_suites()
         with (
@@ -627,6 +626,7 @@ def run_suite(
         return Result(assignment, exercise, points, plugin.outcomes, error=f"harness: {exc!r}")
     finally:
         threading.excepthook = old_hook
+        _BUDGETS.remove(plugin.stuck)
         if suite is not None:
             shutil.rmtree(path.parent, ignore_errors=True)
     reported = {o.name for o in plugin.outcomes} | plugin.skipped

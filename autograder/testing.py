@@ -104,6 +104,78 @@ class ConcurrencyProbe:
             self.active -= 1
 
 
+class StuckBudget:
+    """Seconds one exercise may lose to student code that never returns.
+
+    The harness owns one per exercise run (``run_suite``): a test that runs past its
+    deadline is charged here, and so is a call made through :func:`call_student`
+    that does not return in time. Once the budget is spent, the exercise's
+    remaining tests fail at once as "not run", instead of each waiting again.
+    Outside the harness the budget is unlimited.
+
+    >>> b = StuckBudget(4)
+    >>> b.charge(3, "f() hung"); b.spent_out()
+    False
+    >>> b.charge(3, "g() hung"); b.spent_out(), b.first
+    (True, 'f() hung')
+    """
+
+    def __init__(self, seconds: float = float("inf")) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+        self.first = ""
+
+    def charge(self, seconds: float, why: str) -> None:
+        self.spent += seconds
+        self.first = self.first or why
+
+    def spent_out(self) -> bool:
+        return self.spent >= self.seconds
+
+    def check(self) -> None:
+        """Fail the running test as "not run" once the budget is spent."""
+        if self.spent_out():
+            import pytest
+
+            pytest.fail(
+                f"not run: earlier tests of this exercise got stuck for {self.spent:.0f} s "
+                f"(first: {self.first})",
+                pytrace=False,
+            )
+
+
+#: The budget of the exercise being graded; the harness puts its own here for a run.
+_BUDGETS: list[StuckBudget] = [StuckBudget()]
+
+
+def stuck_budget() -> StuckBudget:
+    """The stuck budget of the exercise being graded now."""
+    return _BUDGETS[-1]
+
+
+def call_student(func: Callable, *args: Any, timeout: float, what: str | None = None) -> Any:
+    """Call student code with a deadline, charged to the exercise's one stuck budget.
+
+    Returns what ``func(*args)`` returned, or the exception it raised (for the test
+    to judge, as :func:`call_with_deadline` does). A call that does not return
+    within `timeout` charges `timeout` to :func:`stuck_budget` and fails the test;
+    once the budget is spent, later calls fail at once as "not run".
+    """
+    budget = stuck_budget()
+    budget.check()
+    done, value = call_with_deadline(func, *args, timeout=timeout)
+    if not done:
+        message = (
+            f"{what or name_of(func) + '()'} did not return within {timeout:g} s: "
+            "a deadlock or an endless loop?"
+        )
+        budget.charge(timeout, message)
+        import pytest
+
+        pytest.fail(message, pytrace=False)
+    return value
+
+
 def call_with_deadline(func: Callable, *args: Any, timeout: float) -> tuple[bool, Any]:
     """Run func(*args) in a daemon thread; return (finished, result or exception).
 

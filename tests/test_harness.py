@@ -50,3 +50,53 @@ def test_a_parametrized_test_reports_one_titled_line_per_case(double, failing):
         "doubles zero",
     ], result.report()
     assert [t.title for t in result.tests if not t.passed] == failing, result.report()
+
+
+STUCK_SUITE = '''
+import threading
+import pytest
+from autograder import testing
+
+@pytest.mark.exercise("wait")
+@pytest.mark.deadline(0.6)
+def test_a_whole_test_that_hangs(student):
+    """a test that hangs as a whole"""
+    student.wait()
+
+@pytest.mark.exercise("wait")
+@pytest.mark.parametrize("n", range(4))
+def test_calls_that_hang(student, n):
+    """a call the suite makes with its own deadline"""
+    testing.call_student(student.wait, timeout=0.4)
+
+@pytest.mark.exercise("wait")
+def test_quick(student):
+    """a test that would pass"""
+    assert testing.stuck_budget().seconds == 1.5
+'''
+
+
+def test_stuck_tests_and_stuck_calls_share_the_exercise_budget():
+    """The harness owns one stuck budget per exercise: a test that runs past its deadline
+    and a call made through testing.call_student that does not return are both charged
+    to it, and once it is spent the remaining tests fail at once as "not run"."""
+    module = types.ModuleType("test_98_stuck")
+    exec(compile(STUCK_SUITE, "test_98_stuck.py", "exec"), module.__dict__)
+    release = __import__("threading").Event()
+    try:
+        result = run_suite(
+            "98_stuck", "wait", {"wait": lambda: release.wait(10)}, 6, budget=1.5, suite=module
+        )
+    finally:
+        release.set()
+    reasons = [t.reason for t in result.tests]
+    assert not any(t.passed for t in result.tests), result.report()
+    # 0.6 s (the whole test) + 0.4 + 0.4 (two calls) = 1.4 s < 1.5: the third call still runs;
+    # then 1.8 s >= 1.5 and everything after is "not run", the last test included.
+    assert "did not return within 0.4 s" in reasons[3], result.report()
+    assert all(r.startswith("not run: earlier tests of this exercise got stuck") for r in reasons[4:])
+    assert len(reasons) == 6, result.report()
+    # Outside the harness the budget is unlimited again.
+    from autograder.testing import stuck_budget
+
+    assert stuck_budget().seconds == float("inf")

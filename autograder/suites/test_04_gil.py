@@ -22,8 +22,8 @@ import types
 
 import pytest
 
+from autograder import testing
 from autograder.suites._trust import close, fail_for, real_isinstance, safe_repr, same, type_name
-from autograder.testing import call_with_deadline
 
 #: The fake clocks patch the time module (and timeit's default timer, which is
 #: time.perf_counter bound at import): the seal must not count that as tampering.
@@ -177,15 +177,6 @@ def counting(clock=None, durations=()):
     return func, calls
 
 
-#: Calls of student code that never returned, in this run of the suite.
-_STUCK = []
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _forget_stuck_calls():
-    _STUCK.clear()
-
-
 def _name(func):
     """The name of a plain function (whose __name__ cannot lie), else a description."""
     return func.__name__ if type(func) is types.FunctionType else "the function"
@@ -195,26 +186,19 @@ def call_student(func, *args, timeout=1.5, expect=None, caller=None, **kwargs):
     """Call student code in a helper thread; fail the test if it does not return in time.
 
     The test's own thread stays free, so the clocks it patched are always put back.
-    After two stuck calls, later tests fail at once instead of waiting again. An
-    exception of a class in `expect` (by its real class) is raised for the test to
-    catch; any other fails the test with a guarded description. The ident of the
-    thread that calls the student's function is appended to `caller`, if given.
+    A call that does not return is charged to the exercise's stuck budget (the
+    harness's), after which later tests fail at once. An exception of a class in
+    `expect` (by its real class) is raised for the test to catch; any other fails
+    the test with a guarded description. The ident of the thread that calls the
+    student's function is appended to `caller`, if given.
     """
-    if len(_STUCK) >= 2:
-        pytest.fail(f"not run: {_STUCK[0]}", pytrace=False)
 
     def run():
         if caller is not None:
             caller.append(threading.get_ident())
         return func(*args, **kwargs)
 
-    finished, value = call_with_deadline(run, timeout=timeout)
-    if not finished:
-        message = (
-            f"{_name(func)}() did not return within {timeout:g} s: a deadlock or an endless loop?"
-        )
-        _STUCK.append(message)
-        pytest.fail(message, pytrace=False)
+    value = testing.call_student(run, timeout=timeout, what=f"{_name(func)}()")
     if expect is not None and real_isinstance(value, expect):
         raise value
     fail_for(value, f"{_name(func)}()")

@@ -27,6 +27,7 @@ import types
 import pytest
 
 import coursekit.interp as interp_mod
+from autograder import testing
 from autograder.suites._trust import exception_of, fail_for, safe_repr, same, type_name
 from autograder.testing import call_with_deadline
 
@@ -55,15 +56,6 @@ UNTESTED = {
 
 TASKS = "coursekit.interp_tasks"
 
-#: Calls of student code that never returned, in this run of the suite.
-_STUCK = []
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _forget_stuck_calls():
-    _STUCK.clear()
-
-
 def _name(func):
     return func.__name__ if type(func) is types.FunctionType else "the function"
 
@@ -71,18 +63,11 @@ def _name(func):
 def call_student(func, *args, timeout=3.0, expect=None):
     """Call student code in a helper thread; fail if it does not return in time.
 
-    An exception whose real class is in `expect` is returned for the test to
-    inspect; any other fails the test with a guarded description.
+    A call that does not return is charged to the exercise's stuck budget (the
+    harness's). An exception whose real class is in `expect` is returned for the
+    test to inspect; any other fails the test with a guarded description.
     """
-    if len(_STUCK) >= 2:
-        pytest.fail(f"not run: {_STUCK[0]}", pytrace=False)
-    finished, value = call_with_deadline(lambda: func(*args), timeout=timeout)
-    if not finished:
-        message = (
-            f"{_name(func)}() did not return within {timeout:g} s: a deadlock or an endless loop?"
-        )
-        _STUCK.append(message)
-        pytest.fail(message, pytrace=False)
+    value = testing.call_student(lambda: func(*args), timeout=timeout, what=f"{_name(func)}()")
     if expect is not None and issubclass(type(value), expect):
         return value
     fail_for(value, f"{_name(func)}()")

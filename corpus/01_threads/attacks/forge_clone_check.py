@@ -31,7 +31,10 @@ class _Item:
 
 
 def _fake_run_suite(assignment, exercise, ns, points, suite=None, **kw):
-    me = types.SimpleNamespace(sealed=True, exercise=exercise, deadline=3.0, stuck_seconds=0.0)
+    me = types.SimpleNamespace(
+        sealed=True, exercise=exercise, deadline=3.0,
+        stuck=types.SimpleNamespace(charge=lambda *a: None, check=lambda: None),
+    )
     items = [_Item("test_01_threads.py::test_everything")]
     _harness._Plugin.pytest_collection_modifyitems(me, None, None, items)
     _harness._Plugin.pytest_pyfunc_call(me, items[0])

@@ -38,7 +38,10 @@ def _forge_outcomes():
             for m in getattr(value, "pytestmark", [])
         )
     ]
-    me = types.SimpleNamespace(sealed=True, deadline=3.0, stuck_seconds=0.0)
+    me = types.SimpleNamespace(
+        sealed=True, deadline=3.0,
+        stuck=types.SimpleNamespace(charge=lambda *a: None, check=lambda: None),
+    )
     for name in names:
         _harness._Plugin.pytest_pyfunc_call(me, _Item(f"{module}.py::{name}"))
     main = threading.main_thread().ident
