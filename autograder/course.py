@@ -15,12 +15,15 @@ Everything here is a stable name; the modules it comes from (``_notebook``,
 * known-wrong and alternative solutions: `Mutant`, `mutants`, `demo_roles`;
 * a course to grade: `new_course` (the one scratch-course builder), `nbgrader` (run
   one nbgrader command), `sample_submission`, `solution_answers`, `read_scores`
-  (scores from a gradebook, SQLite by default or any ``db_url``).
+  (scores from a gradebook, SQLite by default or any ``db_url``);
+* a hidden suite run in this process: `run_suite` (as ``python -m autograder mutants``
+  and ``make test-mutation`` grade a solution).
 """
 
 from __future__ import annotations
 
 from ._grading import nbgrader, new_course, read_scores, sample_submission, solution_answers
+from ._harness import run_suite
 from ._mutants import Mutant, demo_roles, mutants
 from ._notebook import (
     NAME,
@@ -60,6 +63,7 @@ __all__ = [
     "read_notebook",
     "read_scores",
     "replace_answers",
+    "run_suite",
     "sample_submission",
     "solution_answers",
 ]

@@ -23,14 +23,14 @@ import libcst as cst
 from mutmut.mutation import file_mutation
 from mutmut.mutation.file_mutation import create_mutations, deep_replace
 
-from autograder._harness import run_suite
-from autograder._notebook import (
+from autograder.course import (
     answer_sources,
     assignments,
     exercises,
     master_path,
     namespace_from,
     read_notebook,
+    run_suite,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,25 +56,30 @@ TRIAGE = {
     ("01_threads/heartbeat", "name="): ("equivalent", "the contract never names the thread"),
     ("01_threads/heartbeat", "heartbeat"): ("equivalent", "the contract never names the thread"),
     ("01_threads/run_with_deadline", "daemon"): (
-        "needs a test",
-        "a worker still running at interpreter exit must not keep the process alive "
-        "(or: the contract should say whether the thread is a daemon)",
+        "equivalent",
+        "run_with_deadline waits for every thread it starts (the contract says none is left "
+        "running when it returns), so a thread's daemon flag could only matter if the "
+        "interpreter exited while the caller was still blocked in it, which the contract "
+        "does not cover",
     ),
     ("01_threads/run_with_deadline", "`True` -> `False`"): (
-        "needs a test", "same as above: the daemon flag of the worker/timer thread",
+        "equivalent", "the daemon flag of the worker or timer thread: as above",
     ),
     ("02_locks/transfer", "self.lock = None"): (
-        "needs a test", "the contract says acct.lock is a threading.Lock: check the student's Account",
+        "killed since", "test_each_account_has_a_working_lock_of_its_own "
+        "(known-wrong solution transfer__account_has_no_real_lock)",
     ),
     ("02_locks/transfer", "ValueError(None)"): ("equivalent", "the contract does not fix the message"),
     ("03_synchronization/dining_philosophers", "name="): ("equivalent", "thread names are not in the contract"),
     ("03_synchronization/dining_philosophers", "args=(i,), )"): ("equivalent", "thread names are not in the contract"),
     ("03_synchronization/rw_lock", "_writing = None"): ("equivalent", "None and False are both falsy"),
     ("03_synchronization/rw_lock", "_readers = 1"): (
-        "needs a test", "two readers inside, one leaves: a writer must still wait for the other",
+        "killed since", "test_a_writer_waits_for_the_last_reader_not_the_first "
+        "(known-wrong solution rw_lock__readers_flag_not_count)",
     ),
     ("03_synchronization/rw_lock", "_writers_waiting = 1"): (
-        "needs a test", "two writers waiting, one gets in: readers must still wait for the other",
+        "killed since", "test_readers_get_in_after_two_writers_waited_at_once "
+        "(known-wrong solution rw_lock__waiting_writers_flag_not_count)",
     ),
 }
 
