@@ -242,7 +242,7 @@ def _ms(values):
 @pytest.mark.weight(2)
 @pytest.mark.contract("exactly `warmup + repeat` times")
 def test_calls_func_exactly_warmup_plus_repeat_times(student):
-    """calls func exactly warmup + repeat times"""
+    """calls func exactly warmup + repeat times, and 6 times with the default arguments"""
     for repeat, warmup in ((1, 0), (3, 1), (4, 2), (5, 0), (2, 3)):
         func, calls = counting()
         call_student(student.median_time, func, repeat=repeat, warmup=warmup)
@@ -250,6 +250,13 @@ def test_calls_func_exactly_warmup_plus_repeat_times(student):
             f"median_time(func, repeat={repeat}, warmup={warmup}) called func "
             f"{len(calls)} times; it should call it {repeat + warmup} times"
         )
+    # The defaults given in the signature: repeat=5, warmup=1.
+    func, calls = counting()
+    call_student(student.median_time, func)
+    assert len(calls) == 6, (
+        f"median_time(func) called func {len(calls)} times; with the defaults in the "
+        "signature (repeat=5, warmup=1) it should call it 6 times"
+    )
 
 
 @MEDIAN
