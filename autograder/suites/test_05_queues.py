@@ -702,7 +702,7 @@ def test_false_items_and_results_are_kept(student):
 @PMAP
 @pytest.mark.contract("If `max_workers` is below 1")
 def test_max_workers_below_one_is_refused(student):
-    """raises ValueError for max_workers below 1, without calling func"""
+    """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
     calls = []
     for bad in (0, -1):
         finished, value = call_with_deadline(
@@ -714,6 +714,16 @@ def test_max_workers_below_one_is_refused(student):
             f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
         )
     assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
+    # The smallest allowed value is fine: one worker makes every call.
+    finished, value = call_with_deadline(
+        student.parallel_map, lambda x: x * 10, [1, 2, 3], 1, timeout=2.0
+    )
+    assert finished, "parallel_map(func, [1, 2, 3], 1) hung: one worker must make every call"
+    fail_for(value, "parallel_map(func, [1, 2, 3], 1)")
+    assert same(value, [10, 20, 30]), (
+        f"parallel_map(lambda x: x * 10, [1, 2, 3], 1) returned {safe_repr(value)}, not "
+        "[10, 20, 30]: max_workers=1 is allowed (below 1 is not)"
+    )
 
 
 @PMAP
@@ -1135,7 +1145,7 @@ def test_fail_fast_limit_holds_and_is_reached(student):
 @FAST
 @pytest.mark.contract("If `max_workers` is below 1, `fail_fast_map` raises `ValueError`")
 def test_fail_fast_max_workers_below_one_is_refused(student):
-    """raises ValueError for max_workers below 1, without calling func"""
+    """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
     calls = []
     for bad in (0, -3):
         finished, value = call_with_deadline(
@@ -1147,6 +1157,16 @@ def test_fail_fast_max_workers_below_one_is_refused(student):
             f"{'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
         )
     assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
+    # The smallest allowed value is fine: one worker makes every call.
+    finished, value = call_with_deadline(
+        student.fail_fast_map, lambda x: x * 10, [1, 2, 3], 1, timeout=2.0
+    )
+    assert finished, "fail_fast_map(func, [1, 2, 3], 1) hung: one worker must make every call"
+    fail_for(value, "fail_fast_map(func, [1, 2, 3], 1)")
+    assert same(value, [10, 20, 30]), (
+        f"fail_fast_map(lambda x: x * 10, [1, 2, 3], 1) returned {safe_repr(value)}, not "
+        "[10, 20, 30]: max_workers=1 is allowed (below 1 is not)"
+    )
 
 
 @FAST
