@@ -73,6 +73,52 @@ TRIAGE = {
     ("03_synchronization/dining_philosophers", "name="): ("equivalent", "thread names are not in the contract"),
     ("03_synchronization/dining_philosophers", "args=(i,), )"): ("equivalent", "thread names are not in the contract"),
     ("03_synchronization/rw_lock", "_writing = None"): ("equivalent", "None and False are both falsy"),
+    ("04_gil/median_time", "ValueError(None)"): ("equivalent", "the contract does not fix the message"),
+    ("05_queues/consumer_thread", "daemon"): (
+        "equivalent", "close() joins the thread, so the daemon flag is never observable",
+    ),
+    ("05_queues/consumer_thread", "`True` -> `False`"): (
+        "equivalent", "close() joins the thread, so the daemon flag is never observable",
+    ),
+    ("05_queues/consumer_thread", "name="): ("equivalent", "the contract never names the thread"),
+    ("05_queues/consumer_thread", "consumer"): ("equivalent", "the contract never names the thread"),
+    ("05_queues/consumer_thread", "`break` -> `return`"): (
+        "equivalent", "inside try/finally, `return` and `break` both run the finally block and end run()",
+    ),
+    ("05_queues/parallel_map", "ValueError(None)"): ("equivalent", "the contract does not fix the message"),
+    ("05_queues/parallel_map", "stop = None"): (
+        "equivalent", "tasks are (index, item) tuples, so None can never be mistaken for one",
+    ),
+    ("05_queues/parallel_map", "`continue` -> `break`"): (
+        "equivalent", "after a failure a worker stops instead of draining: the contract lets "
+        "calls that had not started be skipped, and every worker still ends before the raise",
+    ),
+    ("05_queues/parallel_map", "daemon"): (
+        "equivalent", "parallel_map joins every worker before it returns or raises",
+    ),
+    ("05_queues/parallel_map", "`True` -> `False`"): (
+        "equivalent", "parallel_map joins every worker before it returns or raises",
+    ),
+    ("05_queues/parallel_map", "todo.put(None)"): (
+        "equivalent", "each worker then ends by a TypeError (unpacking None) after the last item "
+        "instead of at its sentinel; results, errors and the join are the same, and the "
+        "contract says nothing of how a worker thread ends",
+    ),
+    ("05_queues/pipeline", "ValueError(None)"): ("equivalent", "the contract does not fix the message"),
+    ("05_queues/pipeline", "`continue` -> `break`"): (
+        "equivalent", "after a failure a worker stops instead of draining: the contract lets "
+        "the remaining items be skipped, and every thread still ends before the raise",
+    ),
+    ("05_queues/pipeline", "strict="): ("equivalent", "zip's strict defaults to False"),
+    ("05_queues/pipeline", "args=(stage, inbox, outbox), d"): (
+        "equivalent", "the daemon flag (cut short in this row): run_pipeline joins every thread",
+    ),
+    ("05_queues/pipeline", "daemon"): (
+        "equivalent", "run_pipeline joins every thread before it returns or raises",
+    ),
+    ("05_queues/pipeline", "`True` -> `False`"): (
+        "equivalent", "run_pipeline joins every thread before it returns or raises",
+    ),
     ("03_synchronization/rw_lock", "_readers = 1"): (
         "killed since", "test_a_writer_waits_for_the_last_reader_not_the_first "
         "(known-wrong solution rw_lock__readers_flag_not_count)",
@@ -103,6 +149,19 @@ def split_magic(source: str) -> tuple[str, str]:
     return "", source
 
 
+def _brief(old: str, new: str, width: int = 60) -> tuple[str, str]:
+    """Both sides of a change cut to `width`, from a little before where they differ.
+
+    >>> _brief("f(a, b, daemon=True)", "f(a, b, daemon=None)", width=14)
+    ('…b, daemon=True', '…b, daemon=None')
+    """
+    same = next((i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y),
+                min(len(old), len(new)))
+    start = max(0, same - 10) if max(len(old), len(new)) > width else 0
+    cut = "…" if start else ""
+    return cut + old[start:start + width], cut + new[start:start + width]
+
+
 def mutants_of(source: str) -> list[tuple[str, str]]:
     """(mutated source, one-line description) for every mutmut mutant of `source`."""
     head, body = split_magic(source)
@@ -123,11 +182,12 @@ def mutants_of(source: str) -> list[tuple[str, str]]:
         code = new.code if isinstance(new, cst.Module) else body
         if code == body:
             continue
-        old = cst.Module([]).code_for_node(m.original_node).strip().splitlines()[0][:60]
-        mut = cst.Module([]).code_for_node(m.mutated_node).strip().splitlines()
+        old = cst.Module([]).code_for_node(m.original_node).strip().splitlines()[0]
+        mut = (cst.Module([]).code_for_node(m.mutated_node).strip().splitlines() or [""])[0]
         outer = getattr(m.contained_by_top_level_function, "name", None)
         where = outer.value if outer is not None else "?"
-        out.append((head + code, f"{where}: `{old}` -> `{(mut[0] if mut else '')[:60]}`"))
+        old, mut = _brief(old, mut)
+        out.append((head + code, f"{where}: `{old}` -> `{mut}`"))
     return out
 
 
