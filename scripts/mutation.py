@@ -279,6 +279,40 @@ def report(rows: list[dict], minutes: dict[str, float]) -> str:
     return "\n".join(lines) + "\n"
 
 
+GRADING = ROOT / "docs" / "grading.md"
+TABLE_START, TABLE_END = "<!-- mutation-table -->", "<!-- /mutation-table -->"
+
+
+def score_table(rows: list[dict]) -> str:
+    """The per-exercise table of docs/grading.md: killed of the non-equivalent mutants."""
+    lines = ["| exercise | killed / non-equivalent mutants | score |", "|---|---|---|"]
+    below = []
+    for r in rows:
+        assignment, exercise = r["name"].split("/")
+        equivalent = sum(_is_equivalent(r["name"], d) for d in r["survived"])
+        judged = r["run"] - equivalent
+        dead = r["killed"] + r["timeout"]
+        cut = f" graded ({r['total'] - r['run']} cut off by the time budget)" if r["run"] < r["total"] else ""
+        score = 100 * dead / judged if judged else 100.0
+        lines.append(f"| {assignment[:2]} `{exercise}` | {dead} / {judged}{cut} | {score:.0f}% |")
+        if judged and score < 90:
+            below.append(f"`{exercise}`")
+    lines.append("")
+    lines.append(
+        "Below the 90% target: " + (", ".join(below) if below else "none") + "."
+        if rows else "No run yet."
+    )
+    return "\n".join(lines)
+
+
+def update_grading_doc(rows: list[dict]) -> None:
+    """Put the table between the markers in docs/grading.md."""
+    text = GRADING.read_text(encoding="utf-8")
+    head, _, rest = text.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    GRADING.write_text(f"{head}{TABLE_START}\n{score_table(rows)}\n{TABLE_END}{tail}", encoding="utf-8")
+
+
 def _commit() -> str:
     import subprocess
 
@@ -307,6 +341,7 @@ def main() -> int:
     minutes.update({x: a.minutes for x in names})
     DATA.write_text(json.dumps({"rows": merged, "minutes": minutes}, indent=1) + "\n")
     OUT.write_text(report(merged, minutes), encoding="utf-8")
+    update_grading_doc(merged)
     print(f"wrote {OUT}; not run this time: {', '.join(skipped) or 'none'}")
     return 0
 
