@@ -77,6 +77,8 @@ __all__ = [
 SLICE = 0.02
 #: Steps of a forced schedule shown in a failure report (the last ones, where it failed).
 SHOWN_STEPS = 12
+#: How a report begins a schedule (``autograder._mutants.SCHEDULE_MARK`` looks for it).
+SCHEDULE_HEAD = "The schedule that failed (forced, so a re-run repeats it)"
 #: Known solutions kept in the package, graded like a student's code.
 _SOLUTION_DIRS = tuple(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), d) for d in ("mutants", "alternatives")
@@ -160,10 +162,7 @@ class Registry:
         if not steps:
             return ""
         first = self.step_count - len(steps) + 1
-        lines = [
-            f"The schedule that failed (forced, so a re-run repeats it), steps {first} to "
-            f"{self.step_count}:"
-        ]
+        lines = [f"{SCHEDULE_HEAD}, steps {first} to {self.step_count}:"]
         for k, (who, what, where) in enumerate(steps, first):
             lines.append(f"  {k:>3}. {who}: {what}" + (f"  ({where})" if where else ""))
         return "\n".join(lines)
@@ -850,6 +849,91 @@ class ReadRendezvous:
             self._cond.notify_all()
             if self._cond.wait_for(lambda: self.reads > mine, self.timeout):
                 self.paired += 1
+
+
+class AccessLog:
+    """A hook for `hook_attributes` that records every read and write, and explains
+    a lost update with the few steps that caused it.
+
+    Chain it with a rendezvous (``AccessLog(then=rendezvous)``): the rendezvous forces
+    the bad interleaving, the log says what it was. A read is logged when it happens
+    (the value is already read when the hook runs); a write is logged after `then`
+    returns, just before the value is stored, so the log's order is the order in
+    which the values really changed.
+    """
+
+    def __init__(self, then: Callable | None = None, limit: int = 5000) -> None:
+        self.then = then
+        self.limit = limit
+        #: (thread, "read" or "write", attribute, value, where in the student's code)
+        self.steps: list[tuple[str, str, str, Any, str]] = []
+        self._lock = threading.Lock()
+
+    def _record(self, kind: str, name: str, value: Any) -> None:
+        where = _student_line()
+        who = repr(thread_name(threading.current_thread()))
+        with self._lock:
+            if len(self.steps) < self.limit:
+                self.steps.append((who, kind, name, value, where))
+
+    def __call__(self, kind: str, obj: Any, name: str, value: Any) -> None:
+        if kind == "read":
+            self._record(kind, name, value)
+        if self.then is not None:
+            self.then(kind, obj, name, value)
+        if kind == "write":
+            self._record(kind, name, value)
+
+    def lost_update(self) -> str:
+        """The steps of the first lost update in the log, numbered, or "" if none.
+
+        An update is lost when a thread writes an attribute back after another
+        thread wrote it since this thread read it: the other thread's write is
+        overwritten, as if it never happened.
+        """
+        steps = list(self.steps)
+        last_read: dict[tuple[str, str], int] = {}
+        for k, (who, kind, name, _value, _where) in enumerate(steps):
+            if kind == "read":
+                last_read[who, name] = k
+                continue
+            r = last_read.get((who, name))
+            if r is None:
+                continue
+            between = [
+                j for j in range(r + 1, k) if steps[j][2] == name and steps[j][1] == "write"
+                and steps[j][0] != who
+            ]
+            if not between:
+                continue
+            w = between[0]
+            other = steps[w][0]
+            their_read = max(
+                (j for j in range(0, w) if steps[j][:3] == (other, "read", name)), default=None
+            )
+            shown = sorted({r, w, k} | ({their_read} if their_read is not None else set()))
+            lines = [
+                f"{SCHEDULE_HEAD}, the {len(shown)} steps that lose an update "
+                f"(of {len(steps)} recorded):"
+            ]
+            for j in shown:
+                t, kd, nm, val, where = steps[j]
+                verb = f"reads {nm} -> {_brief(val)}" if kd == "read" else f"writes {nm} <- {_brief(val)}"
+                lines.append(f"  {j + 1:>4}. {t}: {verb}" + (f"  ({where})" if where else ""))
+            lines.append(
+                f"Lost update: {who} read {name} (step {r + 1}) before {other} wrote it "
+                f"(step {w + 1}), then wrote it itself (step {k + 1}) on the strength of "
+                f"that stale read, so the write {other} made is overwritten."
+            )
+            return "\n".join(lines)
+        return ""
+
+
+def _brief(value: Any) -> str:
+    """A short, safe description of a logged value (ints as they are)."""
+    if type(value) in (int, bool) or value is None:
+        return repr(value)
+    return f"<{type(value).__name__}>"
 
 
 # --------------------------------------------------------------------------

@@ -178,3 +178,61 @@ def test_a_failure_inside_a_registry_reports_the_schedule_on_the_code_s_lines():
         line = int(rest.rsplit("(line ", 1)[1].split()[0])
         assert line in get_lines and "in get()" in rest, step
     assert any("takes lock" in s for s in steps) and any("releases lock" in s for s in steps)
+
+
+def _logged(steps):
+    """An AccessLog holding `steps` (thread, kind, attribute, value), as if recorded."""
+    from autograder.instruments import AccessLog
+
+    log = AccessLog()
+    log.steps = [(repr(who), kind, name, value, "") for who, kind, name, value in steps]
+    return log
+
+
+def test_the_access_log_explains_a_lost_update_with_its_four_steps():
+    log = _logged([
+        ("a", "read", "value", 0), ("a", "write", "value", 1),  # a alone: fine
+        ("a", "read", "value", 1), ("b", "read", "value", 1), ("b", "read", "other", 7),
+        ("b", "write", "value", 2), ("a", "write", "value", 2),  # a overwrites b's write
+    ])
+    text = log.lost_update()
+    assert text.startswith("The schedule that failed"), text
+    numbered = [line.split(".")[0].strip() for line in text.splitlines()[1:-1]]
+    assert numbered == ["3", "4", "6", "7"], text
+    assert "'a' read value (step 3) before 'b' wrote it (step 6)" in text, text
+
+
+def test_the_access_log_finds_no_lost_update_in_serial_or_disjoint_updates():
+    serial = _logged([
+        ("a", "read", "value", 0), ("a", "write", "value", 1),
+        ("b", "read", "value", 1), ("b", "write", "value", 2),
+        ("a", "read", "value", 2), ("a", "write", "value", 3),
+    ])
+    assert serial.lost_update() == ""
+    disjoint = _logged([
+        ("a", "read", "x", 0), ("b", "read", "y", 0), ("b", "write", "y", 1), ("a", "write", "x", 1),
+    ])
+    assert disjoint.lost_update() == ""
+
+
+def test_the_access_log_records_the_forced_interleaving_of_a_racy_counter():
+    """Chained with a rendezvous, the log shows the race the rendezvous forced, every run."""
+    from autograder.instruments import AccessLog, ReadRendezvous, hook_attributes
+
+    class Counter:
+        def __init__(self):
+            self.value = 0
+
+        def increment(self):
+            self.value = self.value + 1
+
+    for _ in range(3):
+        counter = Counter()
+        rendezvous = ReadRendezvous(timeout=1.0)
+        log = AccessLog(then=rendezvous)
+        hook_attributes(counter, ["value"], log)
+        workers = [Worker(counter.increment, name=f"w{i}") for i in range(2)]
+        for w in workers:
+            assert w.wait(5)
+        assert counter.value == 1
+        assert "Lost update" in log.lost_update(), log.steps

@@ -33,6 +33,7 @@ import threading
 import pytest
 
 from autograder.instruments import (
+    AccessLog,
     ReadRendezvous,
     Registry,
     TrackedLock,
@@ -97,11 +98,19 @@ def _slow_counter(student, timeout, every_attribute=False):
             pytrace=False,
         )
     rendezvous = AccessRendezvous(timeout)
+    # The log records the forced interleaving, so a lost update is shown step by step.
+    rendezvous.log = AccessLog(then=rendezvous)
     try:
-        hook_attributes(counter, names, rendezvous)
+        hook_attributes(counter, names, rendezvous.log)
     except TypeError as exc:
         pytest.fail(f"could not watch the counter's attributes ({safe_repr(exc)})", pytrace=False)
     return counter, rendezvous
+
+
+def _shown(log):
+    """The steps that lost an update, for a failure message ("" if the log has none)."""
+    text = log.lost_update()
+    return "\n" + text if text else ""
 
 
 def _value(counter, when):
@@ -153,6 +162,7 @@ def test_no_update_is_lost_when_reads_are_slow(student):
         f"2 threads x 5 increments left value at {safe_repr(value)}: {safe_repr(10 - value)} updates were lost. "
         "Two threads read the same count and both wrote back count + 1. Hold one lock, "
         "the same lock for every thread and every call, from the read to the write."
+        + _shown(rendezvous.log)
     )
 
 
@@ -432,6 +442,7 @@ def test_first_calls_at_once_share_one_lock(student):
         f"the first two increments, made at once, left value at {safe_repr(value)}. Both threads "
         "got past the read before either wrote: make the lock in __init__ (or on the class), "
         "not lazily on first use, and hold it from the read to the write."
+        + _shown(rendezvous.log)
     )
 
 
