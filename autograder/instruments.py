@@ -146,25 +146,37 @@ class Registry:
         self._threads: dict[int, threading.Thread] = {}
         self._paused: set[int] = set()
         #: The schedule as it happened: (thread, what it did, where in the student's code).
-        self.steps: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=500)
+        self.steps: collections.deque[tuple[int, str, str, str]] = collections.deque(maxlen=500)
         self.step_count = 0
 
     # -- bookkeeping, called by the primitives
 
     def _step(self, me: int, what: str) -> None:
         """Record one step of the schedule: who did what, on which line of the student's code."""
-        self.steps.append((self.name(me), what, _student_line()))
         self.step_count += 1
+        self.steps.append((self.step_count, self.name(me), what, _student_line()))
 
-    def schedule(self, limit: int = SHOWN_STEPS) -> str:
-        """The last `limit` steps, numbered, as a report shows them ("" when none)."""
-        steps = list(self.steps)[-limit:]
+    def note(self, what: str) -> None:
+        """Record a step that no instrumented primitive sees (a read or write of a
+        watched attribute, say), so that it shows in the schedule in its place."""
+        me = self._touch()
+        with self._cond:
+            self._step(me, what)
+
+    def schedule(self, limit: int = SHOWN_STEPS, about: str = "") -> str:
+        """The last `limit` steps, numbered, as a report shows them ("" when none).
+
+        With `about`, only the steps whose description contains it: the steps that
+        touch one account, say, which is what a failure about that account needs.
+        """
+        # Sorted: two threads may number their steps in one order and append them in the other.
+        steps = sorted(s for s in list(self.steps) if about in s[2])[-limit:]
         if not steps:
             return ""
-        first = self.step_count - len(steps) + 1
-        lines = [f"{SCHEDULE_HEAD}, steps {first} to {self.step_count}:"]
-        for k, (who, what, where) in enumerate(steps, first):
-            lines.append(f"  {k:>3}. {who}: {what}" + (f"  ({where})" if where else ""))
+        what = f" that involve {about}" if about else ""
+        lines = [f"{SCHEDULE_HEAD}, the last {len(steps)} steps{what} (of {self.step_count}):"]
+        for k, who, did, where in steps:
+            lines.append(f"  {k:>3}. {who}: {did}" + (f"  ({where})" if where else ""))
         return "\n".join(lines)
 
     def _touch(self) -> int:

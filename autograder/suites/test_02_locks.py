@@ -240,6 +240,10 @@ class Bank:
         pair = getattr(self.local, "pair", None)
         if pair is None:
             return  # the test's own reads
+        # In the schedule, beside the lock steps: "reads A.balance -> 100".
+        shown = repr(value) if type(value) is int else f"<{type(value).__name__}>"
+        arrow = "->" if kind == "read" else "<-"
+        self.registry.note(f"{kind}s {self.labels[id(obj)]}.{name} {arrow} {shown}")
         missing = [self.labels[id(a)] for a in pair if not self.registry.holds(a.lock)]
         if missing:
             self.problems.append(
@@ -264,6 +268,12 @@ class Bank:
             require_type(a.balance, int, what=f"the balance of account {self.labels[id(a)]}")
             for a in self.accounts
         ]
+
+
+def _schedule(bank, about=""):
+    """The bank's schedule for a failure message: lock steps and balance reads and writes."""
+    text = bank.registry.schedule(about=about)
+    return "\n" + text if text else ""
 
 
 def _finish(registry, workers, timeout):
@@ -366,6 +376,7 @@ def test_holds_both_locks_whenever_it_touches_a_balance(student):
     assert not problems, (
         "a transfer is atomic only if both locks are held for every read and write: "
         + "; ".join(problems[:3])
+        + _schedule(bank)
     )
 
 
@@ -393,8 +404,36 @@ def test_two_overdrafts_at_once_cannot_both_succeed(student):
     assert len(refused) == 1 and bank.balances()[0] == 40, (
         f"two transfers of 60 from a balance of 100 ran at once: {2 - len(refused)} succeeded "
         f"and the balances are {safe_repr(bank.balances())}. Check the funds under the locks."
+        + _schedule(bank, about="A")
     )
     assert sum(bank.balances()) == 100, f"the total changed: balances {safe_repr(bank.balances())}"
+
+
+def _probe_two_credits_at_once_conserve_the_total(student):
+    """Two transfers into B at once (A -> B and C -> B); reads of B.balance meet, so two
+    unlocked credits both read 100 and one of them is lost, on every run."""
+    bank = Bank(student, Registry(), 100, 100, 100)
+    a, b, c = bank.accounts
+    meet = ReadRendezvous(timeout=0.3)
+    bank.rendezvous = lambda kind, obj, name, value: meet(kind, obj, name, value) if obj is b else None
+    start = threading.Barrier(2, timeout=2)
+
+    def move(src, amount):
+        start.wait()
+        return bank.transfer(src, b, amount)
+
+    workers = [Worker(move, a, 10, name="A-to-B"), Worker(move, c, 20, name="C-to-B")]
+    _finish(bank.registry, workers, timeout=4)
+    meet.enabled = False
+    for w in workers:
+        fail_for(w.error, "transfer()")
+    balances = bank.balances()
+    assert same(balances, [90, 130, 80]), (
+        f"transfer(A, B, 10) and transfer(C, B, 20) ran at once and left the balances at "
+        f"{safe_repr(balances)}, not [90, 130, 80]: the total went from 300 to "
+        f"{safe_repr(sum(balances))}. Both read B's balance before either wrote it back; "
+        "hold both accounts' locks for every read and write." + _schedule(bank, about="B")
+    )
 
 
 @TRANSFER
@@ -402,6 +441,9 @@ def test_two_overdrafts_at_once_cannot_both_succeed(student):
 @pytest.mark.contract("It never deadlocks", "The total of all balances is always conserved")
 def test_many_transfers_both_ways_conserve_the_total(student):
     """conserves the total over many concurrent transfers both ways between three accounts"""
+    # The forced probe first, so that whether an unlocked update loses money does not
+    # depend on where the free-running threads below happen to switch.
+    _probe_two_credits_at_once_conserve_the_total(student)
     threads, each = 6, 15
     with Registry(pause_first_hold=0.3, party=threads) as registry:
         bank = Bank(student, registry, 1000, 1000, 1000)
@@ -598,6 +640,7 @@ def test_funds_checked_and_moved_in_one_critical_section(student):
         f"two transfers of 60 from a balance of 100, with another thread let in at every lock "
         f"release: {2 - len(refused)} succeeded and the balances are {safe_repr(balances)}. "
         "Check the funds and move the money without releasing the locks in between."
+        + _schedule(bank, about="A")
     )
 
 
@@ -634,6 +677,7 @@ def test_transfers_between_unrelated_accounts_run_at_once(student):
     assert other_done, (
         "transfer(C, D) waited while transfer(A, B) was inside its critical section: the two "
         "share no account, so they must not share a lock (take only src.lock and dst.lock)"
+        + _schedule(bank)
     )
     assert same(bank.balances(), [90, 110, 80, 120]), f"balances {safe_repr(bank.balances())}"
 
