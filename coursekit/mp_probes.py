@@ -126,12 +126,36 @@ class RacyValue:
 
 
 class RecordedPool(multiprocessing.pool.Pool):
-    """A `multiprocessing.pool.Pool` that remembers whether it was closed or terminated."""
+    """A `multiprocessing.pool.Pool` that remembers whether it was closed or terminated,
+    and how many tasks were handed to it (one per item of a map, one per apply)."""
 
     def __init__(self, *args, **kwargs) -> None:
         self.closed_by_caller = False
         self.terminated_by_caller = False
+        #: how many tasks the caller handed out: an item of map/starmap/imap, or an apply
+        self.tasks = 0
         super().__init__(*args, **kwargs)
+
+    def _map_async(self, func, iterable, mapper, chunksize=None, callback=None,
+                   error_callback=None):
+        # map, starmap, map_async and starmap_async all come here.
+        items = list(iterable)
+        self.tasks += len(items)
+        return super()._map_async(func, items, mapper, chunksize, callback, error_callback)
+
+    def imap(self, func, iterable, chunksize=1):
+        items = list(iterable)
+        self.tasks += len(items)
+        return super().imap(func, items, chunksize)
+
+    def imap_unordered(self, func, iterable, chunksize=1):
+        items = list(iterable)
+        self.tasks += len(items)
+        return super().imap_unordered(func, items, chunksize)
+
+    def apply_async(self, func, args=(), kwds=None, callback=None, error_callback=None):
+        self.tasks += 1
+        return super().apply_async(func, args, kwds or {}, callback, error_callback)
 
     def close(self) -> None:
         self.closed_by_caller = True

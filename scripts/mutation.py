@@ -7,7 +7,7 @@ hidden suite exactly as ``python -m autograder mutants`` grades a known-wrong
 solution (``namespace_from`` + ``run_suite``). A mutant that loses points is killed.
 Results go to docs/mutation.md.
 
-    python scripts/mutation.py [01_threads ...] [--minutes 30] [--max-per-exercise N]
+    python scripts/mutation.py [01_threads ...] [--minutes 30] [--max-per-exercise N] [--exercise X]
 """
 
 from __future__ import annotations
@@ -71,6 +71,21 @@ TRIAGE = {
     ("03_synchronization/dining_philosophers", "args=(i,), )"): ("equivalent", "thread names are not in the contract"),
     ("03_synchronization/rw_lock", "_writing = None"): ("equivalent", "None and False are both falsy"),
     ("04_gil/median_time", "Error(None)"): ("equivalent", "the contract does not fix the message"),
+    ("06_coroutines/borrow", "cancelled = None"): ("equivalent", "None and False are both falsy"),
+    ("07_multiprocessing/count_primes_parallel", "`4` -> `5`"): (
+        "equivalent", "five pieces per worker instead of four: more pieces than workers is fine",
+    ),
+    ("07_multiprocessing/count_primes_parallel", "+(-limit // pieces)"): (
+        "equivalent", "the step becomes max(1, negative) = 1: pieces of one number each, which "
+        "are at least `workers` pieces of the same length, as the contract allows",
+    ),
+    ("07_multiprocessing/count_primes_parallel", "`-limit` -> `+limit`"): (
+        "equivalent", "the step becomes 1, as above",
+    ),
+    ("07_multiprocessing/count_primes_parallel", "`0` -> `1`"): (
+        "equivalent", "the pieces start at 1, leaving out 0, which is not prime: every count is "
+        "the same and the pieces still cover every candidate",
+    ),
     ("05_queues/consumer_thread", "daemon"): (
         "equivalent", "close() joins the thread, so the daemon flag is never observable",
     ),
@@ -180,13 +195,15 @@ def mutants_of(source: str) -> list[tuple[str, str]]:
     return out
 
 
-def run(names: list[str], seconds: float, cap: int) -> tuple[list[dict], list[str]]:
+def run(names: list[str], seconds: float, cap: int, only: str = "") -> tuple[list[dict], list[str]]:
     stop = time.monotonic() + seconds
     rows, skipped = [], []
     for assignment in names:
         nb = read_notebook(master_path(assignment))
         answers = answer_sources(nb)
         for ex in exercises(nb):
+            if only and ex.grade_id != only:
+                continue
             if time.monotonic() > stop:
                 skipped.append(f"{assignment}/{ex.grade_id}")
                 continue
@@ -315,9 +332,10 @@ def main() -> int:
     p.add_argument("names", nargs="*")
     p.add_argument("--minutes", type=float, default=30)
     p.add_argument("--max-per-exercise", type=int, default=0)
+    p.add_argument("--exercise", default="", help="run only this exercise's mutants")
     a = p.parse_args()
     names = a.names or assignments()
-    rows, skipped = run(names, a.minutes * 60, a.max_per_exercise)
+    rows, skipped = run(names, a.minutes * 60, a.max_per_exercise, a.exercise)
     commit = _commit()
     saved = json.loads(DATA.read_text()) if DATA.exists() else {"rows": [], "minutes": {}}
     by_name = {r["name"]: r for r in saved["rows"]}
@@ -327,7 +345,8 @@ def main() -> int:
     order = [f"{x}/{ex.grade_id}" for x in assignments() for ex in exercises(read_notebook(master_path(x)))]
     merged = [by_name[n] for n in order if n in by_name]
     minutes = dict(saved.get("minutes", {}))
-    minutes.update({x: a.minutes for x in names})
+    if not a.exercise:
+        minutes.update({x: a.minutes for x in names})
     DATA.write_text(json.dumps({"rows": merged, "minutes": minutes}, indent=1) + "\n")
     OUT.write_text(report(merged, minutes), encoding="utf-8")
     update_grading_doc(merged)

@@ -115,3 +115,21 @@ def test_one_at_a_time_runs_the_children_s_targets_one_after_another():
             assert counter.value == 30, method
         finally:
             ctx.cleanup()
+
+
+def test_a_recorded_pool_counts_every_task_it_is_handed():
+    """RecordedPool.tasks counts each item of map/starmap/imap and each apply, which is how
+    07's suite sees that a pool got at least one piece of work per worker."""
+    from coursekit.mp_probes import RecordingContext
+
+    ctx = RecordingContext("fork")
+    try:
+        with ctx.Pool(2) as pool:
+            assert pool.starmap(divmod, [(7, 2), (9, 4), (1, 1)]) == [(3, 1), (2, 1), (1, 0)]
+            assert pool.map(abs, range(-2, 2)) == [2, 1, 0, 1]
+            assert sorted(pool.imap_unordered(abs, (-5, 6))) == [5, 6]
+            assert pool.apply_async(divmod, (5, 2)).get(10) == (2, 1)
+            assert pool.map_async(abs, [-1]).get(10) == [1]
+        assert [p.tasks for p in ctx.pools] == [3 + 4 + 2 + 1 + 1]
+    finally:
+        ctx.cleanup()

@@ -468,9 +468,12 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, budget)
 
 @PRIMES
 @pytest.mark.deadline(16)
-@pytest.mark.contract("Return how many primes", "For example", "even when `workers` is more than")
+@pytest.mark.contract(
+    "Return how many primes", "For example", "even when `workers` is more than",
+    "at least `workers` pieces",
+)
 def test_more_workers_than_cores_and_small_limits(student, recording, budget):
-    """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3 and 10"""
+    """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3 and 10; a pool gets at least 3 pieces"""
     method = _cheapest_method()
     for limit in (100, 0, 1, 2, 3, 10):
         with _ending(recording(method, rendezvous=3 if limit >= 3 else 0)) as ctx, _cores(2):
@@ -490,6 +493,14 @@ def test_more_workers_than_cores_and_small_limits(student, recording, budget):
             )
             if limit >= 3:
                 _check_workers(ctx, 3)
+                # Only a Pool shows how the work was cut (processes of your own are judged
+                # by the other tests): with limit >= workers, at least one piece per worker.
+                tasks = sum(p.tasks for p in ctx.pools)
+                assert not ctx.pools or tasks >= 3, (
+                    f"count_primes_parallel({limit}, 3) handed its pool {tasks} piece(s) of work "
+                    "for 3 workers: split range(0, limit) into at least `workers` pieces when "
+                    "limit >= workers (pieces of length 1 are fine)"
+                )
 
 
 @PRIMES
