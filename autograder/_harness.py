@@ -513,9 +513,12 @@ def _reason(report) -> str:
     for prefix in ("Failed: ", "AssertionError: "):
         if text.startswith(prefix):
             text = text[len(prefix) :]
-    # Drop pytest's "assert ... == ..." introspection after a custom message.
+    # Drop pytest's "assert ... == ..." introspection after a custom message, but keep a
+    # schedule that an instrument appended after it (autograder.instruments.SCHEDULE_HEAD).
     if "\nassert " in text:
-        text = text.split("\nassert ", 1)[0]
+        head, _, rest = text.partition("\nassert ")
+        schedule = rest.find("\nThe schedule that failed")
+        text = head + (rest[schedule:] if schedule >= 0 else "")
     # A student's exception message can be of any size: keep the report short.
     lines = [
         line if len(line) <= 300 else line[:300] + " [...]" for line in text[:20000].splitlines()

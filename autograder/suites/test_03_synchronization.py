@@ -124,13 +124,22 @@ def _pairs(values, what):
     return values
 
 
+def _shown(registry):
+    """The registry's schedule for a failure message, on a line of its own ("" if none)."""
+    text = registry.schedule()
+    return "\n" + text if text else ""
+
+
 def _blocks(registry, worker, what, timeout=PROMPT):
     """Fail unless `worker` blocks (rather than returns or raises)."""
     if registry.wait_blocked(worker, timeout):
         return
+    shown = _shown(registry)
     if worker.error is not None:
-        pytest.fail(f"{what} should block, but raised {safe_repr(worker.error)}", pytrace=False)
-    pytest.fail(f"{what} should block, but returned {safe_repr(worker.result)}", pytrace=False)
+        pytest.fail(
+            f"{what} should block, but raised {safe_repr(worker.error)}{shown}", pytrace=False
+        )
+    pytest.fail(f"{what} should block, but returned {safe_repr(worker.result)}{shown}", pytrace=False)
 
 
 def _stays_blocked(worker, what, hint):
@@ -786,17 +795,30 @@ def test_philosophers_who_are_not_neighbours_eat_together(student):
 
 
 class Room:
-    """Count who is inside an RW lock, to check readers together and writers alone."""
+    """Count who is inside an RW lock, to check readers together and writers alone.
 
-    def __init__(self):
+    With a `registry`, entering and leaving are steps of its schedule, and a broken
+    rule is reported with the schedule as it stood at that moment.
+    """
+
+    def __init__(self, registry=None):
         self._lock = threading.Lock()
+        self.registry = registry
         self.readers = 0
         self.writers = 0
         self.max_readers = 0
         self.problems: list[str] = []
         self.log: list[str] = []
 
+    def _problem(self, text):
+        if self.registry is not None:
+            shown = self.registry.schedule()
+            text = f"{text}\n{shown}" if shown else text
+        self.problems.append(text)
+
     def enter(self, kind, name):
+        if self.registry is not None:
+            self.registry.note(f"is inside as a {kind}er")
         with self._lock:
             if kind == "read":
                 self.readers += 1
@@ -804,12 +826,14 @@ class Room:
             else:
                 self.writers += 1
             if self.writers > 1:
-                self.problems.append("two writers held the lock at once")
+                self._problem("two writers held the lock at once")
             if self.writers and self.readers:
-                self.problems.append("a writer and a reader held the lock at once")
+                self._problem("a writer and a reader held the lock at once")
             self.log.append(name)
 
     def leave(self, kind):
+        if self.registry is not None:
+            self.registry.note(f"leaves (was a {kind}er)")
         with self._lock:
             if kind == "read":
                 self.readers -= 1
@@ -859,7 +883,8 @@ def test_readers_hold_it_together(student):
     rw = student.ReadWriteLock()
     room = Room()
     barrier = threading.Barrier(READERS, timeout=3.0)
-    with _instrumented(rw):
+    with _instrumented(rw) as registry:
+        room.registry = registry
         readers = [
             Worker(_holder(rw, room, "read", f"R{i}", barrier=barrier), name=f"reader-{i}")
             for i in range(READERS)
@@ -869,7 +894,7 @@ def test_readers_hold_it_together(student):
     if any(real_isinstance(r.error, threading.BrokenBarrierError) for r in readers):
         pytest.fail(
             f"{READERS} readers never held the lock together (at most {room.max_readers} did): "
-            "any number of readers may hold it",
+            "any number of readers may hold it" + _shown(registry),
             pytrace=False,
         )
     for r in readers:
@@ -881,8 +906,8 @@ def test_readers_hold_it_together(student):
 def test_a_writer_waits_for_the_readers_to_leave(student):
     """makes a writer wait while a reader holds the lock, then lets it in"""
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw)
+    room = Room(registry)
     with registry:
         release = threading.Event()
         reader = Worker(_holder(rw, room, "read", "R", release), name="reader")
@@ -900,8 +925,8 @@ def test_a_writer_waits_for_the_readers_to_leave(student):
 def test_readers_and_writers_wait_while_a_writer_holds_it(student):
     """keeps readers and other writers out while a writer holds the lock"""
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw)
+    room = Room(registry)
     # One waiter at a time: with a reader and a writer both waiting, which of them
     # gets in first is the scheduler's choice, and a grade must not depend on it.
     # (A writer that waits while holding what readers need to leave is caught,
@@ -926,8 +951,8 @@ def test_readers_and_writers_wait_while_a_writer_holds_it(student):
 def test_new_readers_wait_behind_a_waiting_writer(student):
     """once a writer waits, new readers queue behind it, so writers never starve"""
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw)
+    room = Room(registry)
     with registry:
         release_r1, release_w = threading.Event(), threading.Event()
         r1 = Worker(_holder(rw, room, "read", "R1", release_r1), name="reader-1")
@@ -966,8 +991,8 @@ def test_a_writer_leaving_lets_all_waiting_readers_in_together(student):
 
 def _probe_a_writer_leaving_lets_all_waiting_readers_in_together(student):
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw)
+    room = Room(registry)
     barrier = threading.Barrier(3, timeout=PROMPT)
     with registry:
         release = threading.Event()
@@ -985,7 +1010,7 @@ def _probe_a_writer_leaving_lets_all_waiting_readers_in_together(student):
     if any(real_isinstance(r.error, threading.BrokenBarrierError) for r in readers):
         pytest.fail(
             f"after release_write() only {room.max_readers} of 3 waiting readers got in "
-            "together: wake them all (notify_all)",
+            "together: wake them all (notify_all)" + _shown(registry),
             pytrace=False,
         )
     for w in [writer, *readers]:
@@ -1001,8 +1026,8 @@ def test_a_writer_waits_for_the_last_reader_not_the_first(student):
 
 def _probe_a_writer_waits_for_the_last_reader_not_the_first(student):
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw)
+    room = Room(registry)
     with registry:
         releases = [threading.Event(), threading.Event()]
         readers = []
@@ -1039,8 +1064,8 @@ def test_readers_get_in_after_two_writers_waited_at_once(student):
 
 def _probe_readers_get_in_after_two_writers_waited_at_once(student):
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw)
+    room = Room(registry)
     with registry:
         release = threading.Event()
         first = Worker(_holder(rw, room, "write", "W0", release), name="writer-0")
@@ -1076,8 +1101,8 @@ def test_spurious_wakeups_let_nobody_in(student):
 
 def _probe_spurious_wakeups_let_nobody_in(student):
     rw = student.ReadWriteLock()
-    room = Room()
     registry = _instrumented(rw, spurious=SPURIOUS)
+    room = Room(registry)
     with registry:
         release = threading.Event()
         writer = Worker(_holder(rw, room, "write", "W", release), name="writer")
@@ -1133,6 +1158,7 @@ def test_many_readers_and_writers_keep_the_rules(student):
             leave.wait(3.0)
 
     registry = _instrumented(rw)
+    room.registry = registry
     with registry:
         opener = Worker(first_reader, name="reader-first")
         if not inside.wait(PROMPT):
