@@ -620,8 +620,15 @@ class Table:
         #: thread ident is reused once its thread has ended.
         self.threads: dict[int, dict] = {}
         self.problems: list[str] = []
+        #: the schedule as it stood when the first rule was broken
+        self.first_schedule = ""
         self.wait_for_company = 0.0
         self._lock = threading.Condition()
+
+    def _problem(self, text):
+        if not self.problems:
+            self.first_schedule = self.registry.schedule()
+        self.problems.append(text)
 
     def eat(self, i):
         # Exactly an int: a subclass could fake __index__ and pick another fork.
@@ -633,12 +640,13 @@ class Table:
             for f in (self.forks[i], self.forks[(i + 1) % self.n])
             if not self.registry.holds(f)
         ]
+        self.registry.note(f"eats as philosopher {i}")
         with self._lock:
             if missing:
-                self.problems.append(f"philosopher {i} ate without holding {' and '.join(missing)}")
+                self._problem(f"philosopher {i} ate without holding {' and '.join(missing)}")
             busy = {(i - 1) % self.n, (i + 1) % self.n} & self.eating
             if busy:
-                self.problems.append(f"philosopher {i} ate while neighbour {min(busy)} was eating")
+                self._problem(f"philosopher {i} ate while neighbour {min(busy)} was eating")
             self.eating.add(i)
             self.meals[i] += 1
             self.peak = max(self.peak, len(self.eating))
@@ -669,7 +677,9 @@ class Table:
         assert self.meals == [meals] * self.n, (
             f"each philosopher should eat {meals} meals; they ate {self.meals}"
         )
-        assert not self.problems, "; ".join(dict.fromkeys(self.problems[:3]))
+        assert not self.problems, "; ".join(dict.fromkeys(self.problems[:3])) + (
+            "\n" + self.first_schedule if self.first_schedule else ""
+        )
         held = self.registry.holders()
         assert not held, f"dine returned with {', '.join(f.name for f in held)} still held"
 
@@ -762,7 +772,7 @@ def test_waits_for_a_long_meal(student):
     if returned:
         pytest.fail(
             f"dine() returned while philosopher 0 was still eating ({LONG:g} s into the "
-            "meal): join the threads without a timeout",
+            "meal): join the threads without a timeout" + _shown(table.registry),
             pytrace=False,
         )
     table.check(1)
@@ -786,7 +796,7 @@ def test_philosophers_who_are_not_neighbours_eat_together(student):
     table.check(1)
     assert table.peak >= 2, (
         "only one philosopher ever ate at a time, though philosophers 0 and 2 share no fork: "
-        "don't make the whole table take turns"
+        "don't make the whole table take turns" + _shown(table.registry)
     )
 
 
