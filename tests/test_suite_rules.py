@@ -80,3 +80,14 @@ def test_a_suite_declares_the_library_modules_it_patches(path):
         f"{path.name} patches {missing} but does not list them in LIBRARY_WRITES; "
         "the seal would score the exercise 0 as tampered"
     )
+
+
+def test_the_solutions_left_out_of_the_schedule_figure_exist_and_lose_no_race():
+    """Every known-wrong solution that the schedule figure leaves out (issue 13) exists, in
+    an assignment whose reports show schedules, and says why it is left out."""
+    from autograder._mutants import NOT_A_SCHEDULE_BUG, SCHEDULED
+    from autograder.course import mutants
+
+    names = {m.name for a in SCHEDULED for m in mutants(a)}
+    assert set(NOT_A_SCHEDULE_BUG) <= names, set(NOT_A_SCHEDULE_BUG) - names
+    assert all(why.strip() for why in NOT_A_SCHEDULE_BUG.values())

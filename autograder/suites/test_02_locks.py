@@ -507,7 +507,9 @@ def test_count_stays_still_while_an_increment_holds_the_lock(student):
             inside.set()
             go.wait(5)
 
-    hook_attributes(counter, names, hold)
+    # The log shows the schedule if the second increment gets in: the held read, then the other's.
+    log = AccessLog(then=hold)
+    hook_attributes(counter, names, log)
     before = {n: getattr(counter, n) for n in names}  # the test's reads pass straight through
     first = Worker(
         lambda: (holder.append(threading.current_thread()), counter.increment()), name="held"
@@ -527,7 +529,7 @@ def test_count_stays_still_while_an_increment_holds_the_lock(student):
         "while one increment was held for 2 s between its read and its write, a second "
         f"increment {'returned' if second_done else 'ran'} and the count went from "
         f"{safe_repr(before)} to {safe_repr(during)}: it must wait for the lock, however long "
-        "that takes (don't give up after a timeout)"
+        "that takes (don't give up after a timeout)" + ("\n" + log.schedule() if log.steps else "")
     )
     value = _value(counter, "after 2 increments")
     assert value == 2, f"2 increments gave value {safe_repr(value)}"

@@ -32,7 +32,7 @@ from autograder.instruments import (
     instrument_primitives,
 )
 from autograder.suites._trust import exact, fail_for, is_plain, real_isinstance, safe_repr
-from autograder.testing import thread_alive, thread_name
+from autograder.testing import thread_alive, thread_name, wait_until
 
 BUFFER = pytest.mark.exercise("bounded_buffer")
 DINE = pytest.mark.exercise("dining_philosophers")
@@ -347,18 +347,21 @@ def test_put_and_get_block_longer_than_any_timeout(student):
     full = student.BoundedBuffer(1)
     _fill(full, ["a"])
     empty = student.BoundedBuffer(1)
+    # Instrumented only to show the schedule (a wait with a time limit) in a failure.
+    registry = _instrumented(full)
+    instrument_primitives(empty, registry)
     producer = Worker(full.put, "b", name="put-b")
     consumer = Worker(empty.get, name="get")
     if producer.wait(LONG):
         pytest.fail(
             f"put('b') into a full buffer gave up within {LONG:g} s: it must block until a "
-            "get() makes room, not wait with a timeout",
+            "get() makes room, not wait with a timeout" + _shown(registry),
             pytrace=False,
         )
     if consumer.wait(0.01):
         pytest.fail(
             f"get() from an empty buffer gave up within {LONG:g} s: it must block until a "
-            "put(), not wait with a timeout",
+            "put(), not wait with a timeout" + _shown(registry),
             pytrace=False,
         )
     exact(_call(full.get), "a", "get() from the full buffer")
@@ -1080,13 +1083,28 @@ def _probe_readers_get_in_after_two_writers_waited_at_once(student):
         release = threading.Event()
         first = Worker(_holder(rw, room, "write", "W0", release), name="writer-0")
         assert _inside(room, "W0"), "acquire_write() on a free lock did not return"
-        waiting = []
+        waiting, releases = [], [threading.Event(), threading.Event()]
         for i in (1, 2):
-            waiting.append(Worker(_holder(rw, room, "write", f"W{i}"), name=f"writer-{i}"))
+            holder = _holder(rw, room, "write", f"W{i}", releases[i - 1])
+            waiting.append(Worker(holder, name=f"writer-{i}"))
             _blocks(registry, waiting[-1], "acquire_write() while another writer holds the lock")
+        # Each writer holds the lock until the test lets it go, so that the two never
+        # come and go fast enough to miss each other: who is inside is never a race.
+        seen = registry.waits_started
         release.set()
-        for w in (first, *waiting):
-            _done(w, PROMPT, w.name)
+        _done(first, PROMPT, first.name)
+        if not wait_until(lambda: "W1" in room.log or "W2" in room.log, PROMPT):
+            pytest.fail(
+                "neither waiting writer got in after the writer holding the lock released it"
+                + _shown(registry),
+                pytrace=False,
+            )
+        k = 0 if "W1" in room.log else 1
+        # The other writer waits again (or was never woken), or it got in too.
+        registry.wait_blocked(waiting[1 - k], PROMPT, since=seen)
+        for j in (k, 1 - k):
+            releases[j].set()
+            _done(waiting[j], PROMPT, waiting[j].name)
         # Every writer has come and gone: the lock is free, so a reader goes straight in.
         reader = Worker(_holder(rw, room, "read", "R"), name="reader")
         if not reader.wait(LONG):
@@ -1278,18 +1296,21 @@ def test_recv_blocks_until_an_item_is_sent(student):
 def test_send_and_recv_block_longer_than_any_timeout(student):
     """send() with no receiver and recv() with no sender stay blocked, with no time limit"""
     out, into = student.Channel(), student.Channel()
+    # Instrumented only to show the schedule (a wait with a time limit) in a failure.
+    registry = _instrumented(out)
+    instrument_primitives(into, registry)
     sender = Worker(out.send, "x", name="send-x")
     receiver = Worker(into.recv, name="recv")
     if sender.wait(LONG):
         pytest.fail(
             f"send('x') with no receiver returned within {LONG:g} s: it must block until a "
-            "receiver takes the item, not wait with a timeout",
+            "receiver takes the item, not wait with a timeout" + _shown(registry),
             pytrace=False,
         )
     if receiver.wait(0.01):
         pytest.fail(
             f"recv() with no sender returned within {LONG:g} s: it must block until an item "
-            "is sent, not wait with a timeout",
+            "is sent, not wait with a timeout" + _shown(registry),
             pytrace=False,
         )
     exact(_call(out.recv), "x", "recv() of the waiting send('x')")
