@@ -250,24 +250,52 @@ def _message(data):
 
 
 class PingLog:
-    """What one process's watched pipe ends saw: pings sent, pongs received, and problems."""
+    """What one process's watched pipe ends saw: pings sent, pongs received, and problems.
+
+    Only the process that made the pipes judges (a forked child's copy of the log is
+    left alone): every message it sends must be exactly ``("ping", i)``, with ``i``
+    counting from 0, and none may go before the reply to the previous one came back.
+    """
 
     def __init__(self) -> None:
+        self.pid = os.getpid()
         self.pings = 0
         self.pongs = 0
         self.problems: list[str] = []
 
     def sent(self, obj) -> None:
-        if type(obj) is tuple and obj[:1] == ("ping",):
-            if self.pongs < self.pings:
-                self.problems.append(
-                    f"{obj!r} was sent before the reply to ping {self.pongs} was received"
-                )
-            self.pings += 1
+        if os.getpid() != self.pid:
+            return
+        expected = ("ping", self.pings)
+        exact = (
+            type(obj) is tuple and len(obj) == 2 and type(obj[0]) is str
+            and type(obj[1]) is int and obj == expected
+        )
+        if not exact:
+            self.problems.append(
+                f"the parent sent {_short(obj)} as message {self.pings + 1}, not {expected!r}: "
+                "send ('ping', i) for i in range(n)"
+            )
+        elif self.pongs < self.pings:
+            self.problems.append(
+                f"{obj!r} was sent before the reply to ping {self.pongs} was received: "
+                "send one ping, then wait for its reply before the next"
+            )
+        self.pings += 1
 
     def received(self, obj) -> None:
         if type(obj) is tuple and obj[:1] == ("pong",):
             self.pongs += 1
+
+
+def _short(obj) -> str:
+    """A bounded repr of a message a student's code sent (it may be any object)."""
+    plain = (str, int, float, bool, type(None))
+    if type(obj) in plain or (type(obj) is tuple and all(type(x) in plain for x in obj)):
+        text = repr(obj)  # only builtins' own reprs: nothing of the student's runs
+    else:
+        text = f"a {type(obj).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class WatchedConnection:

@@ -86,6 +86,15 @@ TRIAGE = {
         "equivalent", "the pieces start at 1, leaving out 0, which is not prime: every count is "
         "the same and the pieces still cover every candidate",
     ),
+    ("07_multiprocessing/shared_counter", "ctx.Value(\"q\", )"): (
+        "equivalent", "a ctypes Value starts at 0 when no initial value is given",
+    ),
+    ("07_multiprocessing/shared_counter", "`\"q\"` -> `\"Q\"`"): (
+        "equivalent", "unsigned instead of signed 64 bits: the counts are never negative",
+    ),
+    ("07_multiprocessing/pipe_pingpong", "`break` -> `return`"): (
+        "equivalent", "the child returns without closing its end; its exit closes it",
+    ),
     ("05_queues/consumer_thread", "daemon"): (
         "equivalent", "close() joins the thread, so the daemon flag is never observable",
     ),

@@ -133,3 +133,22 @@ def test_a_recorded_pool_counts_every_task_it_is_handed():
         assert [p.tasks for p in ctx.pools] == [3 + 4 + 2 + 1 + 1]
     finally:
         ctx.cleanup()
+
+
+def test_the_ping_log_wants_exactly_ping_i_one_at_a_time():
+    """07's pipe watcher: each message the parent sends is exactly ("ping", i), i from 0,
+    and none goes before the previous reply came back."""
+    from coursekit.mp_checks import PingLog
+
+    log = PingLog()
+    log.sent(("ping", 0))
+    log.received(("pong", 0, 123))
+    log.sent(("ping", 1))
+    log.received(("pong", 1, 123))
+    assert log.problems == []
+    log.sent(2)
+    assert "not ('ping', 2)" in log.problems[-1]
+    log.sent(("ping", 3))
+    assert "before the reply" in log.problems[-1]
+    log.sent(("PING", 4))
+    assert "not ('ping', 4)" in log.problems[-1]

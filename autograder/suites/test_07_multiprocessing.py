@@ -1201,9 +1201,7 @@ def _check_pingpong(student, method, recording, budget, rounds=ROUNDS, default=F
         # Exact types: the replies came through a pipe, as pickles, and a list subclass or
         # a tuple of look-alikes could make == say yes.
         assert same(got, expected), f"under {method}: got {safe_repr(got)}, expected {expected!r}"
-        assert not ctx.pipe_problems, (
-            f"{ctx.pipe_problems[0]}: send one ping, then wait for its reply before the next"
-        )
+        assert not ctx.pipe_problems, ctx.pipe_problems[0]
         assert code >= 0, (
             f"the child was killed by signal {-code}: do not terminate it. Close the parent's end; "
             "the child's recv() then raises EOFError, and it can return"
