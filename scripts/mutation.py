@@ -95,6 +95,52 @@ TRIAGE = {
     ("07_multiprocessing/pipe_pingpong", "`break` -> `return`"): (
         "equivalent", "the child returns without closing its end; its exit closes it",
     ),
+    ("08_benchmarks/amdahl_speedup", "Error(None)"): ("equivalent", "the contract does not fix the message"),
+    ("08_benchmarks/gustafson_speedup", "Error(None)"): ("equivalent", "the contract does not fix the message"),
+    ("08_benchmarks/karp_flatt", "Error(None)"): ("equivalent", "the contract does not fix the message"),
+    ("08_benchmarks/plot_speedup", "figsize"): ("equivalent", "the contract does not fix the figure's size"),
+    ("08_benchmarks/plot_speedup", "`6` -> `7`"): ("equivalent", "the figure's size, as above"),
+    ("08_benchmarks/plot_speedup", "`4.2` -> `5.2`"): ("equivalent", "the figure's size, as above"),
+    ("08_benchmarks/plot_speedup", "\"k--\""): (
+        "equivalent", "the ideal line's style (dashed, black) is not in the contract",
+    ),
+    ("08_benchmarks/plot_speedup", "ax.plot([workers[0], workers[-1]], [workers[0], workers[-1]]"): (
+        "equivalent", "the ideal line's style (cut short in this row): not in the contract",
+    ),
+    ("08_benchmarks/plot_speedup", "ideal"): (
+        "equivalent", "the suite reads 'labelled \"ideal\"' as a label that names the ideal line "
+        "(an alternative labels it 'ideal (speedup = workers)'), and these still do",
+    ),
+    ("08_benchmarks/plot_speedup", "scale("): ("equivalent", "log scales are optional in the contract"),
+    ("08_benchmarks/plot_speedup", "`2` -> `3`"): ("equivalent", "the log base: log scales are optional"),
+    ("08_benchmarks/plot_speedup", "set_xticks"): ("equivalent", "tick labels are not in the contract"),
+    ("08_benchmarks/plot_speedup", "str(None)"): ("equivalent", "tick labels are not in the contract"),
+    ("08_benchmarks/plot_speedup", "workers\"` -> `"): (
+        "equivalent", "the x label still mentions workers (the check ignores case)",
+    ),
+    ("08_benchmarks/plot_speedup", "speedup over serial"): (
+        "equivalent", "the y label still mentions the speedup (the check ignores case)",
+    ),
+    ("08_benchmarks/plot_speedup", "grid"): ("equivalent", "a grid is not in the contract"),
+    ("08_benchmarks/plot_speedup", "`True` -> `False`"): ("equivalent", "the grid switch: not in the contract"),
+    ("09_beyond_the_gil/once_per_key", "\"ok\""): (
+        "equivalent", "an internal tag, only ever compared with \"error\"",
+    ),
+    ("09_beyond_the_gil/interpreter_map", "except Exception as exc:  # an exception that cannot"): (
+        "equivalent", "the code for an outcome that cannot be pickled: the contract lets the "
+        "student assume every result and exception can be",
+    ),
+    ("09_beyond_the_gil/interpreter_map", "RuntimeError(f'{type(exc)"): (
+        "equivalent", "the code for an outcome that cannot be pickled, as above",
+    ),
+    ("09_beyond_the_gil/interpreter_map", "answer = pickle.dumps(('error'"): (
+        "equivalent", "the code for an outcome that cannot be pickled, as above",
+    ),
+    ("09_beyond_the_gil/interpreter_map", "timeout="): (
+        "equivalent", "how long to wait for a subinterpreter's answer: it only matters if one "
+        "hangs, which no contract sentence covers",
+    ),
+    ("09_beyond_the_gil/interpreter_map", "`10` -> `11`"): ("equivalent", "the same time limit, as above"),
     ("05_queues/consumer_thread", "daemon"): (
         "equivalent", "close() joins the thread, so the daemon flag is never observable",
     ),

@@ -659,7 +659,7 @@ def test_cores_are_busy_at_once(student, api):
 @pytest.mark.deadline(40)
 @pytest.mark.contract("Never use more than `workers` subinterpreters")
 def test_at_most_workers_and_all_closed(student, api):
-    """creates at most `workers` subinterpreters and closes them all, also after an error"""
+    """creates at most `workers` subinterpreters (2 by default) and closes them all, also after an error"""
     run_map(student, TASKS, "where", list(range(6)), 2)
     assert len(api.created) <= 2, (
         f"with workers=2, interpreter_map created {len(api.created)} subinterpreters"
@@ -669,6 +669,13 @@ def test_at_most_workers_and_all_closed(student, api):
     run_map(student, TASKS, "fail_if_negative", [1, -2, 3], 2, expect=BaseException)
     assert len(api.created) - before <= 2, "with workers=2, more than 2 subinterpreters"
     assert not api.still_open(), "after an error, some subinterpreters were left open"
+    # The signature's default: workers=2.
+    before = len(api.created)
+    run_map(student, TASKS, "where", list(range(6)))
+    assert len(api.created) - before <= 2, (
+        f"interpreter_map(module, func, six items) created {len(api.created) - before} "
+        "subinterpreters: with the default workers=2 of the signature, use at most 2"
+    )
 
 
 @IMAP
