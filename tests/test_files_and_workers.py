@@ -614,7 +614,8 @@ def test_grade_does_not_write_through_a_link_its_kernel_planted(attack, tmp_path
 # On Dask: a lost worker is the scheduler's to retry, then the student is recorded
 
 
-def test_dask_retries_a_lost_worker_then_records_it(tmp_path, monkeypatch):
+def _grade_on_dask(tmp_path, monkeypatch, students: dict, deadline: float = DEADLINE) -> tuple:
+    """Grade `right` and the `students` (hook specs) on a two-worker LocalCluster."""
     pytest.importorskip("distributed")
     import dask
     from distributed import LocalCluster
@@ -622,17 +623,11 @@ def test_dask_retries_a_lost_worker_then_records_it(tmp_path, monkeypatch):
     course = make_course(tmp_path / "course")
     release_nb = read_notebook(course / "release" / ASSIGNMENT / NB)
     right = sample_submission(ASSIGNMENT, release_nb, "right")
-    for student in ("right", "lost_once", "lost_twice"):
+    for student in ("right", *students):
         submit(course, ASSIGNMENT, student, right)
     hooks = tmp_path / "hooks"
     hooks.mkdir()
-    hook = {
-        "dir": str(hooks),
-        "students": {
-            "lost_once": {"action": "kill", "times": 1},
-            "lost_twice": {"action": "kill", "times": 2},
-        },
-    }
+    hook = {"dir": str(hooks), "deadline": deadline, "students": students}
     # The worker processes inherit the hook; the scheduler gives up after a second loss,
     # and sends a worker one task at a time (a death counts against every task it holds).
     monkeypatch.setenv(_parallel.TEST_HOOK_ENV, json.dumps(hook))
@@ -661,10 +656,32 @@ def test_dask_retries_a_lost_worker_then_records_it(tmp_path, monkeypatch):
         )
     assert proc.returncode == 1, proc.stderr[-3000:]
     records = {r["student"]: r for r in json.loads(proc.stdout)}
-    rows = gradebook(sqlite_url(course))
+    return records, gradebook(sqlite_url(course))
+
+
+def test_dask_retries_a_lost_worker_then_records_it(tmp_path, monkeypatch):
+    records, rows = _grade_on_dask(
+        tmp_path,
+        monkeypatch,
+        {
+            "lost_once": {"action": "kill", "times": 1},
+            "lost_twice": {"action": "kill", "times": 2},
+        },
+    )
     assert scores(rows, "right") == FULL, records["right"]
     assert scores(rows, "lost_once") == FULL, json.dumps(records["lost_once"])
     assert records["lost_twice"]["error"].startswith(
         "the Dask worker grading this submission was lost"
     ), records["lost_twice"]
     assert scores(rows, "lost_twice") == {"run_in_threads": 0.0, "heartbeat": 0.0}
+
+
+def test_dask_gives_up_a_hung_submission_and_records_it(tmp_path, monkeypatch):
+    """Dask cannot stop a running task: the grader stops waiting for it after twice the limit."""
+    hung = {"hangs": {"action": "hang", "times": 1}}
+    records, rows = _grade_on_dask(tmp_path, monkeypatch, hung, deadline=30)
+    assert scores(rows, "right") == FULL, records["right"]
+    assert records["hangs"]["error"] == ("no result from the Dask cluster within 60 s"), records[
+        "hangs"
+    ]
+    assert scores(rows, "hangs") == {"run_in_threads": 0.0, "heartbeat": 0.0}

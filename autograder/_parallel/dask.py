@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 import time
+import uuid
 
 from .._notebook import UsageError
 from .store import _short
@@ -11,9 +13,24 @@ from .tasks import Outcome, Task
 from .worker import grade_submission
 
 
-def execute(scheduler: str, deadline: float, tasks: list[Task]):
-    """Run phase A on a Dask distributed cluster.
+def _lost(task: Task, exc: BaseException) -> Outcome:
+    kind = type(exc).__name__
+    why = (
+        "the Dask worker grading this submission was lost"
+        if kind == "KilledWorker"
+        else "grading failed on the Dask cluster"
+    )
+    return Outcome(
+        task.course.assignment, task.student, error=f"{why} ({kind}: {_short(str(exc))})"
+    )
 
+
+def execute(scheduler: str, deadline: float, tasks: list[Task]):
+    """Run phase A on a Dask distributed cluster, through its ``concurrent.futures`` executor.
+
+    ``Client.get_executor()`` gives a :class:`concurrent.futures.Executor`, so
+    collecting is ``concurrent.futures.wait``. Each task is submitted under a
+    key of its own, so the scheduler's ``processing()`` says when it started.
     A worker lost while grading makes the scheduler run the task elsewhere
     (up to its ``allowed-failures``), and an exception is retried once
     (``retries=1``); what still fails is recorded as lost. A submission
@@ -22,50 +39,37 @@ def execute(scheduler: str, deadline: float, tasks: list[Task]):
     task itself.
     """
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise UsageError("--scheduler needs the `distributed` package") from None
     try:
         client = Client(scheduler, timeout="20s")
     except OSError as exc:
         raise RuntimeError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    run = uuid.uuid4().hex[:12]
     with client:
-        futures = {}
-        for task in tasks:
-            future = client.submit(grade_submission, task, pure=False, retries=1)
-            futures[future] = task
-        seen: dict[str, float] = {}
-        pending = as_completed(futures)
+        executor = client.get_executor(pure=False, retries=1)
+        futures: dict[cf.Future, tuple[str, Task]] = {}
+        for n, task in enumerate(tasks):
+            key = f"autograde-{run}-{n}"
+            futures[executor.submit(grade_submission, task, key=key)] = (key, task)
+        started: dict[str, float] = {}
         while futures:
-            for future in pending.next_batch(block=False) if pending.has_ready() else []:
-                task = futures.pop(future, None)
-                if task is None:
-                    continue
+            done, _ = cf.wait(futures, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                _, task = futures.pop(future)
                 try:
                     yield future.result()
                 except Exception as exc:  # noqa: BLE001 - KilledWorker and the like
-                    kind = type(exc).__name__
-                    why = (
-                        "the Dask worker grading this submission was lost"
-                        if kind == "KilledWorker"
-                        else "grading failed on the Dask cluster"
-                    )
-                    yield Outcome(
-                        task.course.assignment,
-                        task.student,
-                        error=f"{why} ({kind}: {_short(str(exc))})",
-                    )
-            if not futures:
-                break
-            time.sleep(0.5)
+                    yield _lost(task, exc)
             with contextlib.suppress(Exception):
                 now = time.monotonic()
                 running = {k for keys in client.processing().values() for k in keys}
-                for future, task in list(futures.items()):
-                    if future.key in running:
-                        seen.setdefault(future.key, now)
+                for future, (key, task) in list(futures.items()):
+                    if key in running:
+                        started.setdefault(key, now)
                     # A task may wait behind one other on its worker: twice the deadline.
-                    if future.key in seen and now - seen[future.key] > 2 * deadline:
+                    if key in started and now - started[key] > 2 * deadline:
                         futures.pop(future)
                         future.cancel()
                         yield Outcome(
@@ -73,3 +77,4 @@ def execute(scheduler: str, deadline: float, tasks: list[Task]):
                             task.student,
                             error=f"no result from the Dask cluster within {2 * deadline:g} s",
                         )
+        executor.shutdown(wait=False)
