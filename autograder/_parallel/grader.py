@@ -65,7 +65,7 @@ class Grader(Recording):
         os.chdir(self.root)
         try:
             app = AutogradeApp()
-            app.log = _quiet_logger("config")[0]
+            app.log = _quiet_logger("config")
             app.initialize([])
             config = Config(copy.deepcopy(app.config))
         finally:

@@ -6,23 +6,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 from .files import _skipped_note, _write_files, _write_new, replace_file
 from .scratch import (
-    _autograde_lists,
-    _execute_prefix,
-    _quiet_logger,
-    _resolve,
     safe_autograde_class,
+    start_quietly,
 )
 from .store import _gradebook_lock, _install, _notes, _scrub, _short
 from .tasks import Outcome, Record, Submission
-from .text import nbgrader_cause, safe_text
+from .text import safe_text
 
 
 class Recording:
@@ -82,7 +77,7 @@ class Recording:
         out of it, and the executed notebooks) and writes into a private
         staging folder; the result is then moved into ``autograded/``.
         """
-        from nbgrader.preprocessors import ClearOutput
+        from nbgrader.apps import AutogradeApp
         from traitlets.config import Config
 
         with tempfile.TemporaryDirectory(prefix="autograder-stage-") as tmp:
@@ -102,28 +97,19 @@ class Recording:
             cfg = Config(copy.deepcopy(self.config))
             cfg.CourseDirectory.submitted_directory = str(stage / "submitted")
             cfg.CourseDirectory.autograded_directory = str(stage / "autograded")
-            sanitize, auto = _autograde_lists(cfg)
-            cfg.Autograde.sanitize_preprocessors = [
-                pp for pp in sanitize if not issubclass(_resolve(pp), ClearOutput)
-            ]
-            cfg.Autograde.autograde_preprocessors = _execute_prefix(auto)[1]
+            # nbgrader's own `--no-execute` switch: Execute (SafeExecute is one)
+            # and ClearOutput turn themselves off; the rest run as they would.
+            cfg.merge(Config(AutogradeApp.flags["no-execute"][0]))
             coursedir = self._coursedir(cfg)
             coursedir.assignment_id = sub.assignment
             coursedir.student_id = sub.student
-            log, buffer = _quiet_logger("record")
             app = safe_autograde_class()(coursedir=coursedir, config=cfg)
-            app.log = log
             app.force = True
             app.create_student = True
-            cwd = os.getcwd()
-            with _gradebook_lock(self.root), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SQLAlchemy's chatter about nbgrader's sessions
-                try:
-                    app.start()
-                except Exception as exc:
-                    raise RuntimeError(nbgrader_cause(buffer.getvalue(), exc)) from exc
-                finally:
-                    os.chdir(cwd)
+            with _gradebook_lock(self.root):
+                _, cause = start_quietly(app, "record")
+                if cause is not None:
+                    raise RuntimeError(cause)
                 cd = self._coursedir()
                 _install(
                     stage / "autograded" / sub.student / sub.assignment,

@@ -69,16 +69,39 @@ def _scratch_config(config, root: Path):
     return cfg
 
 
-def _quiet_logger(name: str) -> tuple[logging.Logger, object]:
-    import io
-
-    buffer = io.StringIO()
+def _quiet_logger(name: str) -> logging.Logger:
+    """A logger that writes nowhere: what nbgrader says is captured by `start_quietly`."""
     log = logging.getLogger(f"autograder.grade.{name}")
-    log.handlers[:] = [logging.StreamHandler(buffer)]
-    log.handlers[0].setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    log.handlers[:] = [logging.NullHandler()]
     log.setLevel(logging.INFO)
     log.propagate = False
-    return log, buffer
+    return log
+
+
+def start_quietly(app, name: str) -> tuple[str, str | None]:
+    """Start an nbgrader converter with its log captured, off the terminal.
+
+    nbgrader's own ``capture_log`` runs ``app.start()`` and keeps what it
+    logged. Returns (that log, None) when it succeeded, or (the log, the cause
+    in one line) when it failed. The working folder is put back either way.
+    """
+    from nbgrader.utils import capture_log
+
+    app.log = _quiet_logger(name)
+    cwd = os.getcwd()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy's chatter about nbgrader's sessions
+            result = capture_log(app)
+    finally:
+        os.chdir(cwd)
+    # capture_log formats with tornado's LogFormatter, which indents every line
+    # after a record's first by four spaces; undo that to read tracebacks.
+    text = result.get("log", "").replace("\n    ", "\n")
+    if result["success"]:
+        return text, None
+    last = result.get("error", "").strip().splitlines()[-1:] or ["nbgrader failed"]
+    return text, nbgrader_cause(text, RuntimeError(last[0]))
 
 
 def _course_dir(course: Course) -> Path:
@@ -112,23 +135,12 @@ def build_course(assignment: str, config, source: Path) -> Course:
         cfg = _scratch_config(config, root)
         coursedir = CourseDirectory(config=cfg)
         coursedir.assignment_id = assignment
-        log, buffer = _quiet_logger("generate")
         app = GenerateAssignment(coursedir=coursedir, config=cfg)
-        app.log = log
         app.force = True
         app.create_assignment = True
-        cwd = os.getcwd()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                app.start()
-        except Exception as exc:
-            raise RuntimeError(
-                f"could not release {assignment} in a scratch course: "
-                f"{nbgrader_cause(buffer.getvalue(), exc)}"
-            ) from exc
-        finally:
-            os.chdir(cwd)
+        log, cause = start_quietly(app, "generate")
+        if cause is not None:
+            raise RuntimeError(f"could not release {assignment} in a scratch course: {cause}")
         files = {}
         for path in sorted(root.rglob("*")):
             if path.is_file() and not path.is_symlink():
@@ -137,7 +149,12 @@ def build_course(assignment: str, config, source: Path) -> Course:
 
 
 def _execute_prefix(preprocessors: list) -> tuple[list, list]:
-    """Split autograde preprocessors into (up to the execute step, after it)."""
+    """Split autograde preprocessors into (up to the execute step, after it).
+
+    Phase A runs the first part only. nbgrader has a switch for the other
+    half (``--no-execute``, which phase B uses) but none for "stop after
+    executing", so this one split stays.
+    """
     from nbconvert.preprocessors import ExecutePreprocessor
 
     classes = [_resolve(pp) for pp in preprocessors]

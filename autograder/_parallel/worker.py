@@ -22,13 +22,13 @@ from .scratch import (
     _course_dir,
     _ensure_path,
     _execute_prefix,
-    _quiet_logger,
     _scratch_config,
     safe_autograde_class,
+    start_quietly,
 )
 from .settings import SCRATCH_STUDENT, TEST_HOOK_ENV, WORKER_MARKER_ENV
 from .tasks import Outcome, Task
-from .text import isolation, nbgrader_cause
+from .text import isolation
 
 
 def grade_submission(task: Task) -> Outcome:
@@ -65,18 +65,13 @@ def _grade_submission(task: Task) -> Outcome:
         coursedir = CourseDirectory(config=cfg)
         coursedir.assignment_id = course.assignment
         coursedir.student_id = SCRATCH_STUDENT
-        log, buffer = _quiet_logger("execute")
         app = safe_autograde_class()(coursedir=coursedir, config=cfg)
-        app.log = log
         app.force = True
         app.create_student = True
-        try:
-            app.start()
-        except Exception as exc:  # noqa: BLE001 - reported, and the student gets a stand-in
-            outcome.error = (
-                f"nbgrader could not grade the notebook: {nbgrader_cause(buffer.getvalue(), exc)}"
-            )
-        outcome.log = buffer.getvalue()[-20000:]
+        log, cause = start_quietly(app, "execute")
+        if cause is not None:
+            outcome.error = f"nbgrader could not grade the notebook: {cause}"
+        outcome.log = log[-20000:]
         for name in course.notebooks:
             with contextlib.suppress(OSError):
                 outcome.notebooks[name] = read_regular(autograded / name)
