@@ -44,6 +44,50 @@ def _plain_formatter():
     return FuncFormatter(lambda v, _pos: f"{v:g}")
 
 
+def _panels(results: dict[str, Any], height: float):
+    """Start a figure with one panel per workload, side by side.
+
+    Return the figure, the summary rows, the usable CPUs (None if unknown) and,
+    per panel, (axes, workload name, workload, its worker counts sorted).
+    """
+    rows = summarize(results)
+    names = list(results["workloads"])
+    fig = new_figure((5.2 * len(names), height))
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
+    panels = []
+    for ax, name in zip(axes, names, strict=True):
+        wl = results["workloads"][name]
+        panels.append((ax, name, wl, sorted(set(wl["workers"]))))
+    return fig, rows, cpus, panels
+
+
+def _finish_panel(
+    ax,
+    workers: Sequence[float],
+    ylim: tuple[float, float],
+    ylabel: str,
+    title: str,
+    title_size: float = 10,
+    **legend: Any,
+) -> None:
+    """End a panel: workers on a log2 axis, the y limits, labels, title, grid and legend."""
+    ax.set_xscale("log", base=2)
+    _log2_axis(ax.xaxis, workers)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("workers")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=title_size)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(**legend)
+
+
+def _finish_figure(fig, title: str, caption: str) -> None:
+    """Put `title` above the figure and `caption` (the environment it was measured in) under it."""
+    fig.suptitle(title, fontsize=12)
+    fig.text(0.5, -0.01, caption, ha="center", va="top", fontsize=8, color="0.3")
+
+
 def plot_results(
     results: dict[str, Any],
     *,
@@ -57,14 +101,8 @@ def plot_results(
     equally readable. The environment is printed underneath, and executors
     that this Python could not run are named there.
     """
-    rows = summarize(results)
-    names = list(results["workloads"])
-    fig = new_figure((5.2 * len(names), 4.8))
-    axes = fig.subplots(1, len(names), squeeze=False)[0]
-    cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
-    for ax, name in zip(axes, names, strict=True):
-        wl = results["workloads"][name]
-        workers = sorted(set(wl["workers"]))
+    fig, rows, cpus, panels = _panels(results, 4.8)
+    for ax, name, wl, workers in panels:
         lo, hi = min(workers), max(workers)
         ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="ideal (linear)")
         top = hi
@@ -91,32 +129,27 @@ def plot_results(
             )
         if cpus and lo <= cpus <= hi:
             ax.axvline(cpus, color="tab:red", ls=":", lw=1.2, label=f"{cpus} CPUs")
-        ax.set_xscale("log", base=2)
         ax.set_yscale("log", base=2)
-        _log2_axis(ax.xaxis, workers)
         ax.yaxis.set_major_formatter(_plain_formatter())
-        ax.set_ylim(0.25, top * 2.4)  # headroom for the legend
-        ax.set_xlabel("workers")
-        ax.set_ylabel("speedup over serial (x)")
-        ax.set_title(f"{wl['label']}: {wl['description']}", fontsize=9.5)
-        ax.grid(True, which="major", alpha=0.3)
         handles = ax.get_legend_handles_labels()[0]
-        ax.legend(fontsize=7.5, loc="upper left", ncols=2 if len(handles) > 5 else 1)
+        _finish_panel(
+            ax,
+            workers,
+            (0.25, top * 2.4),  # headroom for the legend
+            "speedup over serial (x)",
+            f"{wl['label']}: {wl['description']}",
+            9.5,
+            fontsize=7.5,
+            loc="upper left",
+            ncols=2 if len(handles) > 5 else 1,
+        )
     config = results["config"]
-    fig.suptitle(
+    _finish_figure(
+        fig,
         title or "Speedup against the number of workers",
-        fontsize=12,
-    )
-    fig.text(
-        0.5,
-        -0.01,
         f"{environment_caption(results['environment'])}\n"
         f"median of {config['repeats']} interleaved runs after {config['warmup']} warm-up "
         f"round(s); bars: interquartile range; {results['mode']} mode" + _unavailable_note(results),
-        ha="center",
-        va="top",
-        fontsize=8,
-        color="0.3",
     )
     return fig
 
@@ -133,14 +166,8 @@ def plot_efficiency(results: dict[str, Any], *, title: str | None = None):
     1.0 means every worker is fully used; 0.5 on 2 workers means the second
     one added nothing.
     """
-    rows = summarize(results)
-    names = list(results["workloads"])
-    fig = new_figure((5.2 * len(names), 4.0))
-    axes = fig.subplots(1, len(names), squeeze=False)[0]
-    cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
-    for ax, name in zip(axes, names, strict=True):
-        wl = results["workloads"][name]
-        workers = sorted(set(wl["workers"]))
+    fig, rows, cpus, panels = _panels(results, 4.0)
+    for ax, name, wl, workers in panels:
         ax.axhline(1.0, color="k", ls="--", lw=1, label="ideal")
         for executor in wl["executors"]:
             mine = [r for r in rows if r["workload"] == name and r["executor"] == executor]
@@ -160,24 +187,10 @@ def plot_efficiency(results: dict[str, Any], *, title: str | None = None):
             )
         if cpus and min(workers) <= cpus <= max(workers):
             ax.axvline(cpus, color="tab:red", ls=":", lw=1.2, label=f"{cpus} CPUs")
-        ax.set_xscale("log", base=2)
-        _log2_axis(ax.xaxis, workers)
-        ax.set_ylim(0, 1.25)
-        ax.set_xlabel("workers")
-        ax.set_ylabel("efficiency (speedup / workers)")
-        ax.set_title(f"{wl['label']}", fontsize=10)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title or "Parallel efficiency", fontsize=12)
-    fig.text(
-        0.5,
-        -0.01,
-        environment_caption(results["environment"]),
-        ha="center",
-        va="top",
-        fontsize=8,
-        color="0.3",
-    )
+        _finish_panel(
+            ax, workers, (0, 1.25), "efficiency (speedup / workers)", f"{wl['label']}", fontsize=8
+        )
+    _finish_figure(fig, title or "Parallel efficiency", environment_caption(results["environment"]))
     return fig
 
 
@@ -189,14 +202,8 @@ def plot_cores_busy(results: dict[str, Any], *, title: str | None = None):
     the reason is other programs, not Python. With the GIL, threads running
     Python stay at or below 1 core whatever the machine.
     """
-    rows = summarize(results)
-    names = list(results["workloads"])
-    fig = new_figure((5.2 * len(names), 4.0))
-    axes = fig.subplots(1, len(names), squeeze=False)[0]
-    cpus = results["environment"].get("usable_cpus") or results["environment"].get("cpu_count")
-    for ax, name in zip(axes, names, strict=True):
-        wl = results["workloads"][name]
-        workers = sorted(set(wl["workers"]))
+    fig, rows, cpus, panels = _panels(results, 4.0)
+    for ax, name, wl, workers in panels:
         top = 1.0
         for executor in ("serial", *wl["executors"]):
             mine = [r for r in rows if r["workload"] == name and r["executor"] == executor]
@@ -216,22 +223,15 @@ def plot_cores_busy(results: dict[str, Any], *, title: str | None = None):
         if cpus:
             ax.axhline(cpus, color="tab:red", ls=":", lw=1.2, label=f"{cpus} CPUs")
             top = max(top, cpus)
-        ax.set_xscale("log", base=2)
-        _log2_axis(ax.xaxis, workers)
-        ax.set_ylim(0, top * 1.15)
-        ax.set_xlabel("workers")
-        ax.set_ylabel("cores busy (CPU s per wall s)")
-        ax.set_title(f"{wl['label']}", fontsize=10)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title or "How many cores the work used", fontsize=12)
-    fig.text(
-        0.5,
-        -0.01,
-        environment_caption(results["environment"]),
-        ha="center",
-        va="top",
-        fontsize=8,
-        color="0.3",
+        _finish_panel(
+            ax,
+            workers,
+            (0, top * 1.15),
+            "cores busy (CPU s per wall s)",
+            f"{wl['label']}",
+            fontsize=8,
+        )
+    _finish_figure(
+        fig, title or "How many cores the work used", environment_caption(results["environment"])
     )
     return fig
