@@ -93,18 +93,18 @@ def child_stderr() -> Iterator[CapturedStderr]:
             captured._freeze()
 
 
-def child_pids(pid: int | None = None) -> dict[int, str] | None:
-    """Return {pid: state} for the children of process `pid` (default: this one).
+def _processes() -> Iterator[tuple[int, int, str]] | None:
+    """Return an iterator of (pid, parent pid, state letter) over every process in /proc.
 
-    The state is a letter from /proc (``R`` running, ``S`` sleeping, ``Z`` a
-    zombie: ended but not yet waited for). Return None where there is no /proc
-    (macOS, Windows).
+    Return None where there is no /proc (macOS, Windows).
     """
-    parent = os.getpid() if pid is None else pid
     proc = Path("/proc")
     if not (proc / "self" / "stat").exists():
         return None
-    out = {}
+    return _proc_stats(proc)
+
+
+def _proc_stats(proc: Path) -> Iterator[tuple[int, int, str]]:
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -114,9 +114,21 @@ def child_pids(pid: int | None = None) -> dict[int, str] | None:
             continue  # the process ended while we looked
         # The command name is in parentheses and may hold spaces: split after it.
         fields = stat[stat.rfind(")") + 2 :].split()
-        if int(fields[1]) == parent:
-            out[int(entry.name)] = fields[0]
-    return out
+        yield int(entry.name), int(fields[1]), fields[0]
+
+
+def child_pids(pid: int | None = None) -> dict[int, str] | None:
+    """Return {pid: state} for the children of process `pid` (default: this one).
+
+    The state is a letter from /proc (``R`` running, ``S`` sleeping, ``Z`` a
+    zombie: ended but not yet waited for). Return None where there is no /proc
+    (macOS, Windows).
+    """
+    parent = os.getpid() if pid is None else pid
+    processes = _processes()
+    if processes is None:
+        return None
+    return {child: state for child, ppid, state in processes if ppid == parent}
 
 
 def descendant_pids(pid: int | None = None) -> set[int] | None:
@@ -126,19 +138,12 @@ def descendant_pids(pid: int | None = None) -> set[int] | None:
     them, so "my processes" means descendants, not just children.
     """
     root = os.getpid() if pid is None else pid
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
+    processes = _processes()
+    if processes is None:
         return None
     children: dict[int, list[int]] = {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
+    for child, ppid, _state in processes:
+        children.setdefault(ppid, []).append(child)
     out: set[int] = set()
     todo = [root]
     while todo:
