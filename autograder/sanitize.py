@@ -40,6 +40,7 @@ line) goes through :func:`safe_terminal_text`, which keeps no control at all.
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
@@ -209,24 +210,34 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-_html_cleaner: nh3.Cleaner | None = None
+def _cleaner(tags, drop, attributes, url_schemes, style_properties, **more) -> nh3.Cleaner:
+    """An ammonia cleaner that keeps `tags` and removes `drop` with all they hold.
+
+    What HTML and SVG share: every allowed attribute passes :func:`_filter_attribute`,
+    comments are removed and links get no ``rel``.
+    """
+    return nh3.Cleaner(
+        tags=tags,
+        clean_content_tags=drop,
+        attributes=attributes,
+        attribute_filter=_filter_attribute,
+        url_schemes=url_schemes,
+        filter_style_properties=style_properties,
+        link_rel=None,
+        strip_comments=True,
+        **more,
+    )
+
+
+@functools.cache
+def _html_cleaner() -> nh3.Cleaner:
+    """The cleaner of HTML, built on first use."""
+    return _cleaner(_HTML_TAGS, _HTML_DROP, _HTML_ATTRIBUTES, _URL_SCHEMES, _STYLE_PROPERTIES)
 
 
 def clean_html(fragment: str) -> str:
     """An HTML fragment with only inert markup left (see the module's docstring)."""
-    global _html_cleaner
-    if _html_cleaner is None:
-        _html_cleaner = nh3.Cleaner(
-            tags=_HTML_TAGS,
-            clean_content_tags=_HTML_DROP,
-            attributes=_HTML_ATTRIBUTES,
-            attribute_filter=_filter_attribute,
-            url_schemes=_URL_SCHEMES,
-            filter_style_properties=_STYLE_PROPERTIES,
-            link_rel=None,
-            strip_comments=True,
-        )
-    return _html_cleaner.clean(fragment)
+    return _html_cleaner().clean(fragment)
 
 
 # --------------------------------------------------------------------------
@@ -268,25 +279,24 @@ _SVG_STYLE_PROPERTIES = {
     "stroke-opacity", "opacity", "clip-path", "font", "text-anchor", "stop-color",
     "stop-opacity", "visibility", "display",
 }  # fmt: skip
-_svg_cleaner: nh3.Cleaner | None = None
+
+
+@functools.cache
+def _svg_cleaner() -> nh3.Cleaner:
+    """The cleaner of SVG, built on first use."""
+    return _cleaner(
+        _SVG_TAGS,
+        _SVG_DROP,
+        {"*": _SVG_GENERIC},
+        {"data"},
+        _STYLE_PROPERTIES | _SVG_STYLE_PROPERTIES,
+        set_tag_attribute_values={"svg": {"xmlns:xlink": "http://www.w3.org/1999/xlink"}},
+    )
 
 
 def clean_svg(svg: str) -> str:
     """An SVG document with only drawing left: no script, handler, link or foreign content."""
-    global _svg_cleaner
-    if _svg_cleaner is None:
-        _svg_cleaner = nh3.Cleaner(
-            tags=_SVG_TAGS,
-            clean_content_tags=_SVG_DROP,
-            attributes={"*": _SVG_GENERIC},
-            attribute_filter=_filter_attribute,
-            url_schemes={"data"},
-            filter_style_properties=_STYLE_PROPERTIES | _SVG_STYLE_PROPERTIES,
-            set_tag_attribute_values={"svg": {"xmlns:xlink": "http://www.w3.org/1999/xlink"}},
-            link_rel=None,
-            strip_comments=True,
-        )
-    cleaned = _svg_cleaner.clean(svg)
+    cleaned = _svg_cleaner().clean(svg)
     # The result is read as XML when it is shown as an image: XML knows no &nbsp;.
     return cleaned.replace("&nbsp;", "&#160;")
 
