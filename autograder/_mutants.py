@@ -107,6 +107,24 @@ def _record(v: Verdict, r) -> None:
     v.scheduled = v.scheduled or any(SCHEDULE_MARK in t.reason for t in r.tests if not t.passed)
 
 
+def _grade(
+    v: Verdict, nb, repeats: int, prefix: str, answers: dict[str, str] | None = None
+) -> Verdict:
+    """Grade `v`'s exercise in `nb` (with `answers` put in) `repeats` times; record each run.
+
+    Every run gets a temporary folder of its own, named ``prefix...``.
+    """
+    from ._harness import run_suite  # pytest and the harness, only when checking
+
+    for _ in range(repeats):
+        # %%writefile cells write their modules into a private folder, not the cwd.
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            ns = namespace_from(nb, answers, workdir=tmp)
+            r = run_suite(v.assignment, v.exercise, ns, v.points)
+        _record(v, r)
+    return v
+
+
 def check_assignment(
     assignment: str, repeats: int = 1, only: str = "", exercise: str = ""
 ) -> list[Verdict]:
@@ -115,8 +133,6 @@ def check_assignment(
     `only` keeps the solutions whose name (``exercise__what``) contains it;
     `exercise` keeps one exercise's reference, alternatives and mutants.
     """
-    from ._harness import run_suite  # pytest and the harness, only when checking
-
     nb = read_notebook(master_path(assignment))
     points = {ex.grade_id: ex.points for ex in exercises(nb)}
     verdicts = []
@@ -124,11 +140,7 @@ def check_assignment(
         if only not in ex.grade_id or (exercise and ex.grade_id != exercise):
             continue
         v = Verdict(assignment, f"{ex.grade_id} (reference)", ex.grade_id, [], ex.points, True, [])
-        for _ in range(repeats):
-            with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
-                r = run_suite(assignment, ex.grade_id, namespace_from(nb, workdir=tmp), ex.points)
-            _record(v, r)
-        verdicts.append(v)
+        verdicts.append(_grade(v, nb, repeats, "reference-"))
     # Correct answers written in other styles than the reference's: full marks, every time.
     for alt in mutants(assignment, "alternatives"):
         if only not in alt.name or (exercise and alt.exercise != exercise):
@@ -140,25 +152,14 @@ def check_assignment(
         v = Verdict(
             assignment, f"{alt.name} (correct)", alt.exercise, [], points[alt.exercise], True, []
         )
-        for _ in range(repeats):
-            with tempfile.TemporaryDirectory(prefix="alternative-") as tmp:
-                ns = namespace_from(nb, {alt.exercise: alt.source}, workdir=tmp)
-                r = run_suite(assignment, alt.exercise, ns, v.points)
-            _record(v, r)
-        verdicts.append(v)
+        verdicts.append(_grade(v, nb, repeats, "alternative-", {alt.exercise: alt.source}))
     for m in mutants(assignment):
         if only not in m.name or (exercise and m.exercise != exercise):
             continue
         if m.exercise not in points:
             raise LookupError(f"mutant {m.name}: no exercise {m.exercise!r} in {assignment}")
         v = Verdict(assignment, m.name, m.exercise, [], points[m.exercise], False, [])
-        for _ in range(repeats):
-            # %%writefile cells write their modules into a private folder, not the cwd.
-            with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
-                ns = namespace_from(nb, {m.exercise: m.source}, workdir=tmp)
-                r = run_suite(assignment, m.exercise, ns, v.points)
-            _record(v, r)
-        verdicts.append(v)
+        verdicts.append(_grade(v, nb, repeats, "mutant-", {m.exercise: m.source}))
     return verdicts
 
 
