@@ -51,6 +51,18 @@ def add_note(cell, text: str) -> None:
         notes.append(text)
 
 
+def _note_and_show(cell, note: str, line: str, outputs=None, stream: str = "stdout") -> None:
+    """Add `note` to `cell` for the report, and show ``[autograder: line]`` in its output.
+
+    The line goes on a line of its own at the end of `outputs` (default: the
+    cell's outputs), as text written to `stream`.
+    """
+    add_note(cell, note)
+    if outputs is None:
+        outputs = cell.setdefault("outputs", [])
+    outputs.append(nbformat.v4.new_output("stream", name=stream, text=f"\n[autograder: {line}]\n"))
+
+
 def _error(ename: str, message: str) -> NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=message, traceback=[message])
 
@@ -255,18 +267,12 @@ class SafeExecute(Execute):
                     cell.setdefault("outputs", []).insert(0, _error("CellTimeoutError", death))
                 if self._task_limit_hits() > hits and cell.cell_type == "code":
                     tasks = (getattr(self.km, "limits", None) or Limits()).tasks
-                    add_note(
+                    _note_and_show(
                         cell,
                         f"cell {_label(cell, index)} reached the limit of {tasks} threads "
                         "and processes",
-                    )
-                    cell.setdefault("outputs", []).append(
-                        nbformat.v4.new_output(
-                            "stream",
-                            name="stdout",
-                            text=f"\n[autograder: this cell reached the notebook's limit of "
-                            f"{tasks} threads and processes; starting more failed]\n",
-                        )
+                        f"this cell reached the notebook's limit of {tasks} threads and "
+                        "processes; starting more failed",
                     )
                 if (
                     not death
@@ -313,14 +319,11 @@ class SafeExecute(Execute):
             if self._notebook_used > cap and kind not in ("error",):
                 if not self._notebook_cut:
                     self._notebook_cut = True
-                    add_note(cell, f"output cut off: the notebook wrote more than {format_size(cap)}")
-                    cell.setdefault("outputs", []).append(
-                        nbformat.v4.new_output(
-                            "stream",
-                            name="stdout",
-                            text=f"\n[autograder: output cut off here: the notebook wrote more "
-                            f"than {format_size(cap)} in all]\n",
-                        )
+                    _note_and_show(
+                        cell,
+                        f"output cut off: the notebook wrote more than {format_size(cap)}",
+                        f"output cut off here: the notebook wrote more than {format_size(cap)} "
+                        "in all",
                     )
                 if kind == "execute_result" and _payload_size(msg.get("content", {})) <= 65536:
                     return super().process_message(msg, cell, cell_index)
@@ -360,14 +363,12 @@ class SafeExecute(Execute):
         if (cell_index, stream) not in self._truncated:
             self._truncated.add((cell_index, stream))
             cell = self.nb.cells[cell_index]
-            add_note(cell, f"output cut off in {_label(cell, cell_index)}")
-            outs.append(
-                nbformat.v4.new_output(
-                    "stream",
-                    name=stream,
-                    text=f"\n[autograder: output cut off here: this cell wrote more than "
-                    f"{format_size(cap)}]\n",
-                )
+            _note_and_show(
+                cell,
+                f"output cut off in {_label(cell, cell_index)}",
+                f"output cut off here: this cell wrote more than {format_size(cap)}",
+                outs,
+                stream,
             )
         if msg["msg_type"] in ("execute_result", "error") and size <= 65536:
             return super().output(outs, msg, display_id, cell_index)
