@@ -591,6 +591,15 @@ def private_copy(
     return skipped
 
 
+def _open_or_skip(name: str, flags: int, dir_fd: int, label: str, skipped: list[str]) -> int | None:
+    """``os.open(name, flags, dir_fd=dir_fd)``; None if it fails, with the reason in `skipped`."""
+    try:
+        return os.open(name, flags, dir_fd=dir_fd)
+    except OSError as exc:
+        skipped.append(f"{label} ({exc.strerror or 'unreadable'})")
+        return None
+
+
 def _copy_folder(dir_fd, target, rel, max_size, skipped, budget, depth) -> None:
     try:
         entries = sorted(os.listdir(dir_fd))
@@ -611,10 +620,9 @@ def _copy_folder(dir_fd, target, rel, max_size, skipped, budget, depth) -> None:
             if depth >= 8:
                 skipped.append(f"{label} (folders nested too deep)")
                 continue
-            try:
-                fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
-            except OSError as exc:
-                skipped.append(f"{label} ({exc.strerror or 'unreadable'})")
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+            fd = _open_or_skip(name, flags, dir_fd, label, skipped)
+            if fd is None:
                 continue
             try:
                 dest = os.path.join(target, name)
@@ -641,10 +649,10 @@ def _copy_folder(dir_fd, target, rel, max_size, skipped, budget, depth) -> None:
         if budget["files"] <= 0 or budget["bytes"] < info.st_size:
             skipped.append(f"{label} (too many files or bytes in the folder)")
             continue
-        try:
-            src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-        except OSError as exc:
-            skipped.append(f"{label} ({exc.strerror or 'unreadable'})")
+        src = _open_or_skip(
+            name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd, label, skipped
+        )
+        if src is None:
             continue
         try:
             if not stat.S_ISREG(os.fstat(src).st_mode):
