@@ -404,26 +404,49 @@ def test_is_a_daemon_thread(student):
     )
 
 
+def _timed(measure, ok, attempts=3):
+    """Call measure() until ok(its result), at most `attempts` times; return the last result.
+
+    For the two checks that read the wall clock. A loaded grading host can hold a
+    thread off the CPU for a few hundred ms once, but not in three tries running,
+    so correct code passes in one of them; code that is wrong by design (a busy
+    loop, a stop() that sleeps or polls) is wrong in every try, and fails all of
+    them. So the score does not depend on the load.
+    """
+    for _ in range(attempts):
+        result = measure()
+        if ok(result):
+            break
+    return result
+
+
 @BEAT
 @pytest.mark.weight(2)
+@pytest.mark.deadline(12)
 @pytest.mark.contract("Once started, it calls `callback()`")
 def test_calls_back_about_every_interval(student):
     """calls callback() about once per interval until stopped"""
-    calls = []
-    hb = _started(student, 0.05, lambda: calls.append(time.monotonic()))
-    try:
-        assert wait_until(lambda: len(calls) >= 3, timeout=2.0), (
-            f"callback was called {len(calls)} times in 2 s with interval 0.05 s"
-        )
-        time.sleep(0.3)
-    finally:
-        _stop(hb)
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
-    gaps.sort()
-    median = gaps[len(gaps) // 2]
+
+    def median_gap():
+        calls = []
+        hb = _started(student, 0.05, lambda: calls.append(time.monotonic()))
+        try:
+            if not wait_until(lambda: len(calls) >= 3, timeout=2.0):
+                pytest.fail(
+                    f"callback was called {len(calls)} times in 2 s with interval 0.05 s",
+                    pytrace=False,
+                )
+            time.sleep(0.3)
+        finally:
+            _stop(hb, timeout=2.0)
+        gaps = sorted(b - a for a, b in zip(calls, calls[1:], strict=False))
+        return gaps[len(gaps) // 2]
+
     # Loose bounds: about the interval, not a busy loop and not a stall.
+    median = _timed(median_gap, lambda m: 0.02 <= m <= 0.25)
     assert 0.02 <= median <= 0.25, (
-        f"median gap between calls was {median * 1000:.1f} ms with interval 50 ms"
+        f"median gap between calls was {median * 1000:.1f} ms with interval 50 ms "
+        "(in each of 3 tries)"
     )
 
 
@@ -442,18 +465,24 @@ def test_callback_runs_in_the_heartbeat_thread(student):
 
 @BEAT
 @pytest.mark.weight(2)
+@pytest.mark.deadline(10)
 @pytest.mark.contract("`stop()` returns within 0.2 s even when `interval` is 10 s")
 def test_stop_returns_quickly_with_a_long_interval(student):
     """stop() returns within 0.2 s even when the interval is 10 s"""
-    hb = _started(student, 10.0, lambda: None)
-    time.sleep(0.05)
-    start = time.perf_counter()
-    _stop(hb)
-    elapsed = time.perf_counter() - start
-    # The contract says 0.2 s; allow slack for a loaded machine. A stop()
-    # that sleeps out the interval takes 10 s and fails either way.
+
+    def stop_time():
+        hb = _started(student, 10.0, lambda: None)
+        time.sleep(0.05)
+        start = time.perf_counter()
+        # A stop() that sleeps out the interval fails here, at once, in the first try.
+        _stop(hb, timeout=2.0)
+        return time.perf_counter() - start
+
+    # The contract says 0.2 s; allow slack for a loaded machine.
+    elapsed = _timed(stop_time, lambda t: t < 0.5)
     assert elapsed < 0.5, (
-        f"stop() took {elapsed:.2f} s: wait on an Event with a timeout instead of time.sleep"
+        f"stop() took {elapsed:.2f} s (in each of 3 tries): wait on an Event with a "
+        "timeout instead of time.sleep"
     )
 
 

@@ -415,7 +415,9 @@ def _probe_two_credits_at_once_conserve_the_total(student):
     bank = Bank(student, Registry(), 100, 100, 100)
     a, b, c = bank.accounts
     meet = ReadRendezvous(timeout=0.3)
-    bank.rendezvous = lambda kind, obj, name, value: meet(kind, obj, name, value) if obj is b else None
+    bank.rendezvous = lambda kind, obj, name, value: (
+        meet(kind, obj, name, value) if obj is b else None
+    )
     start = threading.Barrier(2, timeout=2)
 
     def move(src, amount):
@@ -483,8 +485,7 @@ def test_first_calls_at_once_share_one_lock(student):
     assert value == 2, (
         f"the first two increments, made at once, left value at {safe_repr(value)}. Both threads "
         "got past the read before either wrote: make the lock in __init__ (or on the class), "
-        "not lazily on first use, and hold it from the read to the write."
-        + _shown(rendezvous.log)
+        "not lazily on first use, and hold it from the read to the write." + _shown(rendezvous.log)
     )
 
 
@@ -531,8 +532,9 @@ def test_count_stays_still_while_an_increment_holds_the_lock(student):
         f"{safe_repr(before)} to {safe_repr(during)}: it must wait for the lock, however long "
         "that takes (don't give up after a timeout)" + ("\n" + log.schedule() if log.steps else "")
     )
-    value = _value(counter, "after 2 increments")
-    assert value == 2, f"2 increments gave value {safe_repr(value)}"
+    # No check of the final value here: once the first is let go, the two increments run
+    # free, and whether a write made outside the lock is lost would depend on where they
+    # switch. The forced schedules of the other counter tests decide that, every time.
 
 
 class SwitchingLock(TrackedLock):
