@@ -596,15 +596,23 @@ def test_stop_before_start(student):
 
 
 @BEAT
+@pytest.mark.deadline(8)
 @pytest.mark.contract("A second call of `stop()` returns at once")
 def test_stop_twice(student):
     """a second stop() returns at once, without an error"""
-    hb = _started(student, 0.01, lambda: None)
-    time.sleep(0.03)
-    _stop(hb)
-    start = time.perf_counter()
-    _stop(hb, what="a second stop()")
-    assert time.perf_counter() - start < 0.5, "a second stop() should return at once"
+
+    def second_stop_time():
+        hb = _started(student, 0.01, lambda: None)
+        time.sleep(0.03)
+        _stop(hb)
+        start = time.perf_counter()
+        _stop(hb, what="a second stop()")  # an error or a hang fails here, in the first try
+        return time.perf_counter() - start
+
+    elapsed = _timed(second_stop_time, lambda t: t < 0.5)
+    assert elapsed < 0.5, (
+        f"a second stop() took {elapsed:.2f} s (in each of 3 tries): it should return at once"
+    )
 
 
 @BEAT

@@ -12,6 +12,7 @@ that sleeps (and so lets other threads run) inside next() shows an iterator
 shared by several workers without a lock.
 """
 
+import queue
 import threading
 import time
 from collections import Counter
@@ -121,6 +122,26 @@ def _started_consumer(student, consumer):
     assert issubclass(type(ct), threading.Thread), "ConsumerThread must subclass threading.Thread"
     ct.start()
     return ct
+
+
+def _finds_its_queue_empty(ct):
+    """An Event set once a thread other than the test's finds the queue.Queue that `ct`
+    keeps in an attribute empty (in get() or get_nowait()); None if it keeps none."""
+    test_thread = threading.current_thread()
+    looked = threading.Event()
+    for value in list(getattr(ct, "__dict__", {}).values()):
+        if isinstance(value, queue.Queue):
+            size = value._qsize
+
+            def _qsize(size=size):
+                n = size()
+                if n == 0 and threading.current_thread() is not test_thread:
+                    looked.set()
+                return n
+
+            value._qsize = _qsize
+            return looked
+    return None
 
 
 def _close(ct, timeout=2.0):
@@ -364,9 +385,16 @@ def test_waits_for_items_without_busy_waiting(student):
 def test_delivers_an_item_promptly(student):
     """an item sent to an idle ConsumerThread reaches the consumer within a fraction of a second"""
     rec = Recorder()
-    ct = _started_consumer(student, rec)
+    ct = student.ConsumerThread(rec)
+    assert issubclass(type(ct), threading.Thread), "ConsumerThread must subclass threading.Thread"
+    looked = _finds_its_queue_empty(ct)
+    ct.start()
     try:
-        time.sleep(0.05)  # let the thread settle into waiting
+        # Send only once the thread has found its queue empty: a thread that then sleeps
+        # before looking again is asleep when the item comes, every time, however late it
+        # started. (A queue this can't watch: give the thread 0.05 s to settle instead.)
+        if looked is None or not looked.wait(1.0):
+            time.sleep(0.05)
         ct.send("ping")
         arrived = wait_until(lambda: rec.items, 0.5)
     finally:
@@ -542,17 +570,20 @@ def test_reaches_max_workers(student):
 
 @PMAP
 @pytest.mark.weight(2)
+@pytest.mark.deadline(6)
 @pytest.mark.contract("raises the exception of the first failing item in input order")
 def test_first_exception_in_input_order_propagates(student):
     """raises the exception of the first failing item in input order"""
-    later_failed = threading.Event()
+    later_failed, returned = threading.Event(), threading.Event()
     raised = {}
 
     def func(i):
         if i == 1:
-            # Fail well after item 3 has: its failure comes first in time.
+            # Fail after item 3 has, and only once parallel_map has returned or raised (or
+            # 1.5 s have passed, which is what code that waits for every call pays): one
+            # that raises the first failure in time raises item 3's, every time.
             later_failed.wait(1.0)
-            time.sleep(0.2)
+            returned.wait(1.5)
             raised[1] = KeyError("item 1")
             raise raised[1]
         if i == 3:
@@ -563,8 +594,11 @@ def test_first_exception_in_input_order_propagates(student):
                 later_failed.set()
         return i
 
-    with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
-        student.parallel_map(func, range(5), 5)
+    try:
+        with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
+            student.parallel_map(func, range(5), 5)
+    finally:
+        returned.set()
     # The very exception item 1 raised: a look-alike could fake its class or ==.
     assert info.value is raised.get(1), (
         "expected the KeyError of item 1 (the first failure in input order), "
