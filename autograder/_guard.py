@@ -191,6 +191,7 @@ PRELOAD = (
     "autograder._harness",
     "autograder.testing",
     "autograder.instruments",
+    "autograder.explore",
     "coursekit",
     "pytest",
     "asyncio",

@@ -56,6 +56,8 @@ class Verdict:
     runs: list[list[str]] = dataclasses.field(default_factory=list)
     #: whether some failing test's report showed the schedule that broke the code
     scheduled: bool = False
+    #: a failing test's report shows a schedule found by the systematic explorer
+    explored: bool = False
 
     @property
     def flipping(self) -> list[str]:
@@ -79,8 +81,10 @@ class Verdict:
         return all(s < self.points for s in self.scores)
 
 
-#: What a report's reason starts a forced schedule with (autograder.instruments.Registry).
+#: What a report's reason starts a schedule with (autograder.instruments.Registry, and
+#: the explorer's, which goes on "(found by systematic exploration").
 SCHEDULE_MARK = "The schedule that failed"
+EXPLORED_MARK = "The schedule that failed (found by systematic exploration"
 #: Assignments whose reports should show schedules (issue 13: locks and synchronization).
 SCHEDULED = ("02_locks", "03_synchronization")
 #: Known-wrong solutions of those assignments whose bug is not a race, a lost wake-up or a
@@ -105,6 +109,7 @@ def _record(v: Verdict, r) -> None:
     v.failures += failed
     v.runs.append(failed)
     v.scheduled = v.scheduled or any(SCHEDULE_MARK in t.reason for t in r.tests if not t.passed)
+    v.explored = v.explored or any(EXPLORED_MARK in t.reason for t in r.tests if not t.passed)
 
 
 def _grade(
@@ -187,6 +192,11 @@ def main(
             f"{' and '.join(sorted({r['assignment'] for r in wrong}))} that lose points for a "
             "concurrency bug show the schedule that broke them in a failing test's report"
             + (f" ({100 * len(shown) / len(racy):.0f}%)" if racy else "")
+        )
+        explored = [r for r in racy if r["explored"]]
+        print(
+            f"explored: {len(explored)} of those {len(racy)} show a schedule that the systematic "
+            "explorer found (the others, a forced one)"
         )
         for r in racy:
             if not r["scheduled"]:

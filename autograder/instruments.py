@@ -55,6 +55,8 @@ from collections.abc import Callable
 from typing import Any
 
 from coursekit.deadline import start
+from coursekit.explore import brief as _brief
+from coursekit.explore import hook_attributes, instance_attributes
 
 from ._harness import Abandoned
 from .testing import thread_name
@@ -710,20 +712,6 @@ def _student_line() -> str:
     return ""
 
 
-def instance_attributes(obj: Any) -> dict[str, Any]:
-    """Return an object's instance attributes, from its __dict__ and its __slots__."""
-    found = dict(getattr(obj, "__dict__", {}))
-    for klass in type(obj).__mro__:
-        slots = vars(klass).get("__slots__", ())
-        for name in [slots] if isinstance(slots, str) else slots:
-            if name not in found and name not in ("__dict__", "__weakref__"):
-                try:
-                    found[name] = getattr(obj, name)
-                except AttributeError:
-                    pass
-    return found
-
-
 def instrument_primitives(obj: Any, registry: Registry) -> list[str]:
     """Swap instrumented stand-ins for the primitives kept in `obj`'s attributes.
 
@@ -775,74 +763,6 @@ def instrument_primitives(obj: Any, registry: Registry) -> list[str]:
 
 # --------------------------------------------------------------------------
 # Hooked attributes
-
-
-class _HookedAttribute:
-    """A data descriptor that calls a hook around an instance attribute's reads and writes."""
-
-    def __init__(self, name: str, inner: Any, hook: Callable) -> None:
-        self.name = name
-        self.inner = inner
-        self.hook = hook
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        if self.inner is not None:
-            value = self.inner.__get__(obj, owner)
-        else:
-            try:
-                value = obj.__dict__[self.name]
-            except KeyError:
-                raise AttributeError(self.name) from None
-        # The value is read before the hook runs: a pause here widens the
-        # window between a read and the write that depends on it.
-        self.hook("read", obj, self.name, value)
-        return value
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        self.hook("write", obj, self.name, value)
-        if self.inner is not None:
-            self.inner.__set__(obj, value)
-        else:
-            obj.__dict__[self.name] = value
-
-    def __delete__(self, obj: Any) -> None:
-        if self.inner is not None:
-            self.inner.__delete__(obj)
-        else:
-            del obj.__dict__[self.name]
-
-
-def hook_attributes(obj: Any, names: list[str], hook: Callable) -> Callable[[], None]:
-    """Route reads and writes of `obj`'s instance attributes `names` through `hook`.
-
-    The object's class is swapped for a subclass holding a data descriptor per
-    name, so ``self.value += 1`` inside the student's own methods goes through
-    the hook. Slots and plain attributes both work. Returns a function that
-    puts the original class back.
-    """
-    cls = type(obj)
-    namespace: dict[str, Any] = {
-        "__slots__": (),
-        "__module__": cls.__module__,
-        "__qualname__": cls.__qualname__,
-    }
-    for name in names:
-        inner = None
-        for klass in cls.__mro__:
-            if name in vars(klass):
-                candidate = vars(klass)[name]
-                if hasattr(candidate, "__set__"):
-                    inner = candidate
-                break
-        namespace[name] = _HookedAttribute(name, inner, hook)
-    obj.__class__ = type(cls.__name__, (cls,), namespace)
-
-    def undo() -> None:
-        obj.__class__ = cls
-
-    return undo
 
 
 class ReadRendezvous:
@@ -913,7 +833,9 @@ class AccessLog:
             return ""
         lines = [f"{SCHEDULE_HEAD}, the last {len(shown)} steps (of {len(steps)}):"]
         for j, (t, kd, nm, val, where) in shown:
-            verb = f"reads {nm} -> {_brief(val)}" if kd == "read" else f"writes {nm} <- {_brief(val)}"
+            verb = (
+                f"reads {nm} -> {_brief(val)}" if kd == "read" else f"writes {nm} <- {_brief(val)}"
+            )
             lines.append(f"  {j + 1:>4}. {t}: {verb}" + (f"  ({where})" if where else ""))
         return "\n".join(lines)
 
@@ -934,8 +856,9 @@ class AccessLog:
             if r is None:
                 continue
             between = [
-                j for j in range(r + 1, k) if steps[j][2] == name and steps[j][1] == "write"
-                and steps[j][0] != who
+                j
+                for j in range(r + 1, k)
+                if steps[j][2] == name and steps[j][1] == "write" and steps[j][0] != who
             ]
             if not between:
                 continue
@@ -951,7 +874,11 @@ class AccessLog:
             ]
             for j in shown:
                 t, kd, nm, val, where = steps[j]
-                verb = f"reads {nm} -> {_brief(val)}" if kd == "read" else f"writes {nm} <- {_brief(val)}"
+                verb = (
+                    f"reads {nm} -> {_brief(val)}"
+                    if kd == "read"
+                    else f"writes {nm} <- {_brief(val)}"
+                )
                 lines.append(f"  {j + 1:>4}. {t}: {verb}" + (f"  ({where})" if where else ""))
             lines.append(
                 f"Lost update: {who} read {name} (step {r + 1}) before {other} wrote it "
@@ -960,13 +887,6 @@ class AccessLog:
             )
             return "\n".join(lines)
         return ""
-
-
-def _brief(value: Any) -> str:
-    """A short, safe description of a logged value (ints as they are)."""
-    if type(value) in (int, bool) or value is None:
-        return repr(value)
-    return f"<{type(value).__name__}>"
 
 
 # --------------------------------------------------------------------------

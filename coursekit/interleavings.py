@@ -1,21 +1,21 @@
-"""Search the interleavings of a few threads for a race or a deadlock, and explain one.
+"""Search the interleavings of a few threads for a race, a deadlock or a lost wake-up,
+and explain the first one found.
 
 ``explain(setup, workers, invariant)`` runs ``setup()`` to build fresh shared state,
-then runs each worker in a thread of its own on that state, again and again, under
-the controlled scheduler of `frontrun <https://pypi.org/project/frontrun/>`_ (DPOR
-at bytecode level): one thread runs at a time, and the search chooses which one
-goes next at every step that touches shared data or a lock. It stops at the first
-schedule after which ``invariant(state)`` is false, or in which the threads
-deadlock, prints that schedule step by step on your own source lines, and replays
-it to show that it fails every time.
+then runs each worker in a thread of its own on that state, again and again, under a
+controlled scheduler (`coursekit.explore`, the engine the hidden tests use too): one
+thread runs at a time, and the search chooses which one goes next before every step
+that touches a lock, a condition, a semaphore, an event or a shared attribute. It tries
+every schedule with at most `preemptions` switches away from a thread that could have
+gone on, and stops at the first after which ``invariant(state)`` is false, or in which
+the threads deadlock (a wait that nobody will ever end counts). It prints that schedule
+step by step on your own source lines, and replays it to show that it fails every time.
 
-What it can and cannot judge (measured with frontrun 0.7.0 on CPython 3.11 to 3.13):
-
-* data races on attributes (lost updates, check-then-act) and lock-order deadlocks
-  are found within a few interleavings, in well under a second;
-* code that waits on a ``threading.Condition`` (or an ``Event``, a ``Queue``) is
-  not handled: the search times out and says "inconclusive". For those, the
-  lessons force the bad schedule by hand instead.
+The state is an object, or a tuple, list or dict of objects. The explorer swaps its
+own stand-ins for the locks, conditions, semaphores and events those objects keep (in
+attributes, or as the dict's values), and watches every other attribute of theirs.
+What it cannot see it says: code that blocks on a primitive kept elsewhere (on a class,
+say) makes the search *inconclusive*, not wrong.
 
 >>> import threading
 >>> class Tally:
@@ -26,37 +26,18 @@ What it can and cannot judge (measured with frontrun 0.7.0 on CPython 3.11 to 3.
 ...         with self.lock:
 ...             self.n = self.n + 1
 >>> result = explain(Tally, [Tally.add, Tally.add], lambda t: t.n == 2, quiet=True)
->>> result.property_holds
-True
+>>> result.complete, result.failed
+(True, False)
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["available", "explain"]
+from .explore import Explorer, Result, instance_attributes
 
-
-def available() -> str | None:
-    """Return None when the explorer can run here, else why it cannot."""
-    if importlib.util.find_spec("frontrun") is None:
-        return "frontrun is not installed (pip install frontrun)"
-    return None
-
-
-@contextlib.contextmanager
-def _cooperative_locks() -> Iterator[None]:
-    """Let frontrun's scheduler see every lock made inside the block, then put them back."""
-    from frontrun._cooperative import patch_locks, unpatch_locks
-
-    patch_locks()
-    try:
-        yield
-    finally:
-        unpatch_locks()
+__all__ = ["explain"]
 
 
 def explain(
@@ -65,41 +46,47 @@ def explain(
     invariant: Callable[[Any], bool],
     *,
     preemptions: int = 2,
-    deadlock_timeout: float = 2.0,
-    total_timeout: float = 30.0,
     quiet: bool = False,
-) -> Any:
+) -> Result:
     """Explore the interleavings of `workers` on fresh `setup()` state; print what it found.
 
     Each worker is called with the state. `invariant(state)` must be true once every
     worker has finished. `preemptions` bounds how many times the scheduler may switch
     away from a thread that could go on (2 finds almost every textbook race). Returns
-    frontrun's result: ``property_holds`` is True (no failing schedule within the
-    bounds), False (one was found, and ``explanation`` shows it) or None
-    (inconclusive: the search could not control some wait).
+    the `coursekit.explore.Result`: ``failed`` (and ``report`` shows the schedule),
+    ``complete`` (every schedule within the bound held) or ``inconclusive`` (why not).
     """
-    problem = available()
-    if problem:
-        raise RuntimeError(problem)
-    from frontrun import explore
+    explorer = Explorer(bound=preemptions, budget=20.0)
 
-    with _cooperative_locks():
-        result = explore(
-            setup=setup,
-            workers=list(workers),
-            invariant=invariant,
-            preemption_bound=preemptions,
-            deadlock_timeout=deadlock_timeout,
-            total_timeout=total_timeout,
-        )
+    def controlled() -> Any:
+        state = setup()
+        if isinstance(state, dict):
+            made: dict[int, Any] = {}
+            for key, value in list(state.items()):
+                new = explorer._stand_in(str(key), value, made)
+                if new is not None:
+                    state[key] = new
+            return state
+        for obj in state if isinstance(state, (tuple, list)) else [state]:
+            watched = [n for n, v in instance_attributes(obj).items() if not _machinery(v)]
+            explorer.control(obj, watch=watched)
+        return state
+
+    def check(state: Any) -> str | None:
+        return None if invariant(state) else "the invariant is false after these steps"
+
+    names = [f"{getattr(w, '__name__', 'worker')}-{i}" for i, w in enumerate(workers)]
+    result = explorer.explore(controlled, list(workers), check, names)
     if not quiet:
-        if result.property_holds:
-            print(
-                f"No failing schedule in {result.num_explored} interleaving(s) "
-                f"(at most {preemptions} preemptions each)."
-            )
-        elif result.property_holds is False:
-            print(result.explanation.strip())
+        if result.failed:
+            print(f"{result.failure}\n{result.report}")
+        elif result.inconclusive:
+            print(f"Inconclusive: {result.inconclusive}.")
         else:
-            print("Inconclusive:", (result.explanation or result.inconclusive_reason or "").strip())
+            print(f"No failing schedule: the {result.summary()}.")
     return result
+
+
+def _machinery(value: Any) -> bool:
+    """A primitive (now the explorer's stand-in) or a method: not data to watch."""
+    return callable(value) or hasattr(value, "acquire") or hasattr(value, "wait")

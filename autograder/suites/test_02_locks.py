@@ -32,6 +32,7 @@ import threading
 
 import pytest
 
+from autograder.explore import Explorer, explored_failure, falling_back
 from autograder.instruments import (
     AccessLog,
     ReadRendezvous,
@@ -43,6 +44,9 @@ from autograder.instruments import (
 )
 from autograder.suites._trust import fail_for, real_isinstance, require_type, safe_repr, same
 from autograder.testing import call_with_deadline
+
+#: The explorer (autograder.explore) turns time.sleep into a scheduling point while it runs.
+LIBRARY_WRITES = ("time",)
 
 COUNTER = pytest.mark.exercise("safe_counter")
 TRANSFER = pytest.mark.exercise("transfer")
@@ -150,20 +154,54 @@ def test_starts_at_zero_and_counts_each_increment(student):
 
 @COUNTER
 @pytest.mark.weight(3)
+@pytest.mark.deadline(6)
 @pytest.mark.contract("from any number of threads")
 def test_no_update_is_lost_when_reads_are_slow(student):
     """loses no update when two threads increment at once and every read is slow"""
-    # Each read waits up to 60 ms for the other thread to read too: ten chances to collide.
-    counter, rendezvous = _slow_counter(student, timeout=0.06)
-    _increment_together(counter, threads=2, times=5)
-    rendezvous.enabled = False
-    value = _value(counter, "after 10 increments")
-    assert value == 10, (
-        f"2 threads x 5 increments left value at {safe_repr(value)}: {safe_repr(10 - value)} updates were lost. "
-        "Two threads read the same count and both wrote back count + 1. Hold one lock, "
-        "the same lock for every thread and every call, from the read to the write."
-        + _shown(rendezvous.log)
-    )
+    # First every interleaving of one increment in each of two threads (at most 2
+    # preemptions), then a forced schedule, which also catches what the explorer cannot
+    # control (a lock made on the class, or lazily).
+    result = _explore_two_increments(student)
+    if result.failed:
+        pytest.fail(explored_failure(result, "two increments made at once"), pytrace=False)
+    with falling_back(result):
+        # Each read waits up to 60 ms for the other thread to read too: ten chances to collide.
+        counter, rendezvous = _slow_counter(student, timeout=0.06)
+        _increment_together(counter, threads=2, times=5)
+        rendezvous.enabled = False
+        value = _value(counter, "after 10 increments")
+        assert value == 10, (
+            f"2 threads x 5 increments left value at {safe_repr(value)}: {safe_repr(10 - value)} updates were lost. "
+            "Two threads read the same count and both wrote back count + 1. Hold one lock, "
+            "the same lock for every thread and every call, from the read to the write."
+            + _shown(rendezvous.log)
+        )
+
+
+def _explore_two_increments(student):
+    """Explore every interleaving of one increment in each of two threads."""
+    explorer = Explorer(bound=2, budget=1.0)
+
+    def setup():
+        counter = student.SafeCounter()
+        ints = [n for n, v in instance_attributes(counter).items() if type(v) is int]
+        explorer.control(counter, watch=ints)
+        return counter
+
+    def check(counter):
+        value = counter.value
+        if type(value) is int and value != 2:
+            return (
+                f"one increment in each of two threads left value at {value}, not 2. Hold one "
+                "lock, the same lock for every thread and every call, from the read to the write."
+            )
+        return None
+
+    return explorer.explore(setup, [_bump, _bump], check, ["incrementer-0", "incrementer-1"])
+
+
+def _bump(counter):
+    counter.increment()
 
 
 @COUNTER
@@ -335,6 +373,87 @@ def test_insufficient_funds_raise_and_change_nothing(student):
 @pytest.mark.contract("It never deadlocks")
 def test_transfers_in_opposite_directions_never_deadlock(student):
     """never deadlocks, even when every thread dawdles after taking its first lock"""
+    # First every interleaving of A->B against B->A (at most 2 preemptions); then forced
+    # schedules, which also try a cycle of three.
+    result = _explore_opposite_transfers(student)
+    if result.failed:
+        pytest.fail(
+            explored_failure(result, "transfer(A, B, 10) and transfer(B, A, 20) at once"),
+            pytrace=False,
+        )
+    with falling_back(result):
+        _opposite_transfers_forced(student)
+
+
+def _explore_opposite_transfers(student):
+    """Explore A -> B (10) against B -> A (20), both accounts at 100."""
+
+    def check(accounts, refused):
+        balances = [getattr(a, "balance", None) for a in accounts]
+        if all(type(b) is int for b in balances) and balances != [110, 90]:
+            return f"the balances ended at {balances}, not [110, 90]"
+        return None
+
+    return _explore_transfers(student, (100, 100), [(0, 1, 10), (1, 0, 20)], check)
+
+
+def _opened_in_id_order(student, balances):
+    """Accounts with these balances, made in this order, whose id()s increase in it too.
+
+    A transfer that orders its locks by id() (or by hash(), or by a serial number) then
+    takes them in the same order in every run of an exploration, so the runs can be
+    replayed. Accounts made in a wrong order are kept until the next call, so that their
+    addresses are not handed straight back.
+    """
+    for _ in range(50):
+        accounts = [student.Account(b) for b in balances]
+        if all(id(x) < id(y) for x, y in zip(accounts, accounts[1:], strict=False)):
+            break
+        _SET_ASIDE.append(accounts)
+    else:
+        _SET_ASIDE.clear()
+        return accounts  # the explorer says so if the runs then differ
+    _SET_ASIDE.clear()
+    return accounts
+
+
+_SET_ASIDE: list = []
+
+
+def _explore_transfers(student, balances, moves, check, bound=2):
+    """Explore every interleaving of `moves` ((src, dst, amount) by account number), one
+    transfer per thread, with at most `bound` preemptions. `check(accounts, refused)` is
+    given the accounts and the numbers of the moves that raised ValueError."""
+    explorer = Explorer(bound=bound, budget=2.0)
+    refused = []
+
+    def setup():
+        refused.clear()
+        accounts = []
+        for k, acct in enumerate(_opened_in_id_order(student, balances)):
+            names = [n for n in ("balance", "_balance") if n in instance_attributes(acct)]
+            explorer.control(acct, watch=names[:1])
+            lock = getattr(acct, "lock", None)
+            if hasattr(lock, "owner"):
+                lock.name = f"the lock of account {chr(ord('A') + k)}"
+            accounts.append(acct)
+        return accounts
+
+    def mover(m, src, dst, amount):
+        def move(accounts):
+            try:
+                student.transfer(accounts[src], accounts[dst], amount)
+            except ValueError:
+                refused.append(m)
+
+        return move
+
+    workers = [mover(m, *move) for m, move in enumerate(moves)]
+    names = [f"transfer-{chr(65 + s)}-to-{chr(65 + d)}" for s, d, _ in moves]
+    return explorer.explore(setup, workers, lambda accounts: check(accounts, refused), names)
+
+
+def _opposite_transfers_forced(student):
     # Round 1: A->B against B->A. Round 2: a cycle A->B, B->C, C->A.
     for balances, moves in [
         ((100, 100), [(0, 1, 10), (1, 0, 20)]),
@@ -384,6 +503,31 @@ def test_holds_both_locks_whenever_it_touches_a_balance(student):
 @pytest.mark.contract("The transfer is atomic", "raise `ValueError` and change nothing")
 def test_two_overdrafts_at_once_cannot_both_succeed(student):
     """lets only one of two simultaneous transfers of 60 out of 100 succeed"""
+    # First every interleaving of A -> B (60) against A -> C (60), A at 100 (at most 2
+    # preemptions); then a forced schedule, where the reads of A's balance meet.
+    result = _explore_transfers(student, (100, 0, 0), [(0, 1, 60), (0, 2, 60)], _one_refused)
+    if result.failed:
+        pytest.fail(
+            explored_failure(result, "transfer(A, B, 60) and transfer(A, C, 60), A at 100"),
+            pytrace=False,
+        )
+    with falling_back(result):
+        _two_overdrafts_forced(student)
+
+
+def _one_refused(accounts, refused):
+    balances = [getattr(a, "balance", None) for a in accounts]
+    if not all(type(b) is int for b in balances):
+        return None  # other tests judge a balance that is not an int
+    if len(refused) != 1 or balances[0] != 40 or sum(balances) != 100:
+        return (
+            f"{2 - len(refused)} of the two transfers succeeded and the balances ended at "
+            f"{balances}: check the funds and move the money under both locks, in one go"
+        )
+    return None
+
+
+def _two_overdrafts_forced(student):
     bank = Bank(student, Registry(), 100, 0, 0)
     a, b, c = bank.accounts
     bank.rendezvous = ReadRendezvous(timeout=0.05)

@@ -24,6 +24,7 @@ import time
 
 import pytest
 
+from autograder.explore import Explorer, explored_failure, falling_back
 from autograder.instruments import (
     Registry,
     TrackedLock,
@@ -32,7 +33,10 @@ from autograder.instruments import (
     instrument_primitives,
 )
 from autograder.suites._trust import exact, fail_for, is_plain, real_isinstance, safe_repr
-from autograder.testing import thread_alive, thread_name, wait_until
+from autograder.testing import ThreadWatch, thread_alive, thread_name, wait_until
+
+#: The explorer (autograder.explore) turns time.sleep into a scheduling point while it runs.
+LIBRARY_WRITES = ("time",)
 
 BUFFER = pytest.mark.exercise("bounded_buffer")
 DINE = pytest.mark.exercise("dining_philosophers")
@@ -139,7 +143,9 @@ def _blocks(registry, worker, what, timeout=PROMPT):
         pytest.fail(
             f"{what} should block, but raised {safe_repr(worker.error)}{shown}", pytrace=False
         )
-    pytest.fail(f"{what} should block, but returned {safe_repr(worker.result)}{shown}", pytrace=False)
+    pytest.fail(
+        f"{what} should block, but returned {safe_repr(worker.result)}{shown}", pytrace=False
+    )
 
 
 def _stays_blocked(worker, what, hint):
@@ -526,7 +532,7 @@ def _probe_get_checks_and_takes_in_one_critical_section(student):
 
 @BUFFER
 @pytest.mark.weight(2)
-@pytest.mark.deadline(10)
+@pytest.mark.deadline(13)
 @pytest.mark.contract("many producers and many consumers at once")
 def test_many_producers_and_consumers_deliver_every_item_once(student):
     """with 4 producers and 4 consumers, delivers every item once, in order, within capacity"""
@@ -534,10 +540,19 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
     # it catches a bug they do foresee is luck. So the forced probes for those bugs run
     # first: a buffer that trusts one wake-up, wakes the wrong side, misses a consumer or
     # takes an item in a second critical section fails here on every run, not now and then.
-    _probe_spurious_wakeups_never_let_get_past_an_empty_buffer(student)
-    _probe_a_get_wakes_the_producer_that_waits_for_room(student)
-    _probe_each_put_wakes_a_waiting_consumer(student)
-    _probe_get_checks_and_takes_in_one_critical_section(student)
+    # First of all, every interleaving of one producer and two consumers on a buffer of one
+    # slot (at most 1 preemption), which decides most of those bugs and shows the schedule.
+    result = _explore_two_consumers(student)
+    if result.failed:
+        pytest.fail(
+            explored_failure(result, "a producer putting 1 then 2, two consumers, capacity 1"),
+            pytrace=False,
+        )
+    with falling_back(result):
+        _probe_spurious_wakeups_never_let_get_past_an_empty_buffer(student)
+        _probe_a_get_wakes_the_producer_that_waits_for_room(student)
+        _probe_each_put_wakes_a_waiting_consumer(student)
+        _probe_get_checks_and_takes_in_one_critical_section(student)
     capacity, producers, each = 3, 4, 30
     buf = student.BoundedBuffer(capacity)
     registry = _instrumented(buf)
@@ -584,6 +599,36 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
             )
     peak = max([sampled[0]] + [s.peak for s in storage])
     assert peak <= capacity, f"a buffer of capacity {capacity} held {peak} items at once"
+
+
+def _explore_two_consumers(student):
+    """Explore every interleaving (at most 1 preemption) of put(1), put(2) in one thread
+    and one get() in each of two, on a BoundedBuffer(1)."""
+    explorer = Explorer(bound=1, budget=3.0)
+    got = []
+
+    def setup():
+        got.clear()
+        buf = student.BoundedBuffer(1)
+        explorer.control(buf)
+        return buf
+
+    def producer(buf):
+        buf.put(1)
+        buf.put(2)
+
+    def consumer(buf):
+        got.append(buf.get())
+
+    def check(buf):
+        items = [g for g in got if type(g) is int]
+        if len(items) == len(got) and sorted(items) != [1, 2]:
+            return f"the two consumers got {items}, not 1 and 2"
+        return None
+
+    return explorer.explore(
+        setup, [consumer, consumer, producer], check, ["consumer-1", "consumer-2", "producer"]
+    )
 
 
 @BUFFER
@@ -667,10 +712,19 @@ class Table:
             self.eating.discard(i)
 
     def dine(self, student, meals, timeout):
-        """Run the student's dine in a worker; fail with the deadlock if it hangs."""
+        """Run the student's dine in a worker; fail with the deadlock if it hangs.
+
+        Once dine() has returned, wait (up to `timeout`) for the threads it started to
+        end, so that check() sees every meal: whether a dine() that returns before its
+        philosophers finish gets caught must not depend on how fast they finish.
+        `test_waits_for_a_long_meal` catches that, with a meal held on purpose.
+        """
+        watch = ThreadWatch()
         worker = Worker(student.dine, self.forks, meals, self.eat, name="dine")
         with self.registry:
             problem = self.registry.wait_deadlock(worker, timeout)
+            if not problem and not worker.error:
+                watch.settle(timeout)
         if problem:
             pytest.fail(f"dine({self.n} forks, {meals} meals) {problem}", pytrace=False)
         fail_for(worker.error, "dine()")
@@ -749,6 +803,7 @@ def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
 
 
 @DINE
+@pytest.mark.weight(3)  # the one test that decides "returns once they have finished"
 @pytest.mark.deadline(8)
 @pytest.mark.contract("`dine` returns once every philosopher")
 def test_waits_for_a_long_meal(student):
