@@ -36,6 +36,7 @@ EXPLORATIONS = [
         ),
     ),
     ("03_synchronization", "bounded_buffer", "two consumers", t03._explore_two_consumers),
+    ("03_synchronization", "rw_lock", "readers and writer", t03._explore_two_readers_and_a_writer),
 ]
 
 

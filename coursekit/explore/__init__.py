@@ -224,7 +224,9 @@ class Explorer:
             run, me = ctx
             run.yielding[me] = run.acted[me] = True
             run.point(me, None, None, False)
-            run.step(me, f"sleeps {seconds:g} s")
+            line = self.where()
+            if line:  # a sleep in the student's code; the course's own are not steps of theirs
+                run.steps.append((me, f"sleeps {seconds:g} s (the others go first)", line))
 
         return sleep
 
@@ -394,14 +396,17 @@ class Explorer:
                 break
             same += 1
         result.failure, result.schedule, result.replayed = failure, schedule, same
-        steps = run.steps[-SHOWN_STEPS:]
+        # Up to the moment a worker raised (a broken rule), else to the end of the run.
+        end = len(run.steps) if run.failed_at is None else run.failed_at
+        first = max(0, end - SHOWN_STEPS)
+        steps = run.steps[first:end]
         lines = [
             f"{EXPLORED_HEAD} {same} of 3 times with the same result; {len(steps)} steps"
-            + (f", the last of {len(run.steps)}" if len(steps) < len(run.steps) else "")
+            + (f", the last of {end}" if first else "")
+            + (" before it failed" if run.failed_at is not None else "")
             + f"; {result.explored} interleaving(s) tried with at most {result.bound} "
             f"preemption(s)):"
         ]
-        first = len(run.steps) - len(steps)
         for k, (t, what, where) in enumerate(steps, start=first + 1):
             lines.append(f"  {k:>3}. {run.names[t]!r}: {what}" + (f"  ({where})" if where else ""))
 

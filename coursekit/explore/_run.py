@@ -27,6 +27,8 @@ class _Run:
         self.arrived = 0
         self.done = [False] * len(names)
         self.errors: list[BaseException | None] = [None] * len(names)
+        #: How many steps had been taken when a worker first raised (the failure's moment).
+        self.failed_at: int | None = None
         self.yielding = [False] * len(names)
         self.timed_out = [False] * len(names)
         self.current: int | None = None
@@ -99,6 +101,8 @@ class _Run:
             return
         except BaseException as exc:  # noqa: BLE001 - the student's error is reported
             self.errors[me] = exc
+            if self.failed_at is None:
+                self.failed_at = len(self.steps)
         with self.lock:
             self.done[me] = True
             self.pending[me] = None
