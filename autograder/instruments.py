@@ -150,6 +150,9 @@ class Registry:
         #: The schedule as it happened: (thread, what it did, where in the student's code).
         self.steps: collections.deque[tuple[int, str, str, str]] = collections.deque(maxlen=500)
         self.step_count = 0
+        #: The names of the threads in the deadlock `wait_deadlock` reported (see `schedule`).
+        self.cycle_threads: frozenset[str] = frozenset()
+        self._last_cycle: frozenset[str] = frozenset()
 
     # -- bookkeeping, called by the primitives
 
@@ -172,10 +175,16 @@ class Registry:
         touch one account, say, which is what a failure about that account needs.
         """
         # Sorted: two threads may number their steps in one order and append them in the other.
-        steps = sorted(s for s in list(self.steps) if about in s[2])[-limit:]
+        steps = sorted(s for s in list(self.steps) if about in s[2])
+        what = f" that involve {about}" if about else ""
+        cycle = self.cycle_threads
+        if cycle and not about and any(s[1] in cycle for s in steps):
+            # A deadlock: the steps of the threads in its cycle are the ones that matter.
+            steps = [s for s in steps if s[1] in cycle]
+            what = " of the threads in the cycle"
+        steps = steps[-limit:]
         if not steps:
             return ""
-        what = f" that involve {about}" if about else ""
         lines = [f"{SCHEDULE_HEAD}, the last {len(steps)} steps{what} (of {self.step_count}):"]
         for k, who, did, where in steps:
             lines.append(f"  {k:>3}. {who}: {did}" + (f"  ({where})" if where else ""))
@@ -365,6 +374,7 @@ class Registry:
                         break
                 if t is not None and t in path:
                     cycle = path[path.index(t) :]
+                    self._last_cycle = frozenset(self.name(c) for c in cycle)
                     text = "; ".join(
                         f"thread {self.name(c)} holds "
                         + ", ".join(lk.name for lk in self._holds.get(c, {}))
@@ -396,6 +406,7 @@ class Registry:
                 text, spinning = found
                 first_seen = first_seen or now
                 if now - first_seen >= (0.5 if spinning else 0.05):
+                    self.cycle_threads = self._last_cycle
                     return ("livelock: " if spinning else "deadlock: ") + text
             else:
                 first_seen = None
@@ -559,7 +570,8 @@ class InstrumentedCondition(threading.Condition):
     def notify_all(self) -> None:
         if self._is_owned():
             _notify_step(self, None)
-        super().notify_all()
+        # Not super().notify_all(): it calls self.notify(n), which would log a second step.
+        threading.Condition.notify(self, len(self._waiters))
 
     def wait(self, timeout: float | None = None) -> bool:
         if not self._is_owned():

@@ -895,7 +895,7 @@ class Room:
 
     def enter(self, kind, name):
         if self.registry is not None:
-            self.registry.note(f"is inside as a {kind}er")
+            self.registry.note(f"is inside as a {'reader' if kind == 'read' else 'writer'}")
         with self._lock:
             if kind == "read":
                 self.readers += 1
@@ -910,7 +910,7 @@ class Room:
 
     def leave(self, kind):
         if self.registry is not None:
-            self.registry.note(f"leaves (was a {kind}er)")
+            self.registry.note(f"leaves (was a {'reader' if kind == 'read' else 'writer'})")
         with self._lock:
             if kind == "read":
                 self.readers -= 1
@@ -1251,13 +1251,15 @@ def _explore_two_readers_and_a_writer(student):
         def run(rw):
             room = rooms[0]
             (rw.acquire_read if kind == "read" else rw.acquire_write)()
+            explorer.note(f"is inside as a {'reader' if kind == 'read' else 'writer'}")
             room.enter(kind, name)
+            if room.problems:  # at the moment it happens, before anything is released
+                raise AssertionError(room.problems[0])
             try:
-                if room.problems:
-                    raise AssertionError(room.problems[0])
                 # Inside, let the others go first (under the explorer, a sleep is a point).
                 time.sleep(0)
             finally:
+                explorer.note("leaves")
                 room.leave(kind)
                 (rw.release_read if kind == "read" else rw.release_write)()
 

@@ -346,12 +346,20 @@ class Explorer:
         return run, state
 
     def _failure(self, run: _Run, state: Any, check) -> str:
-        if run.deadlock:
-            return f"Deadlock: {run.deadlock}."
+        # An error first: the threads left behind a thread that died may well be stuck.
         for name, exc in zip(run.names, run.errors, strict=True):
             if exc is not None:
                 return f"thread {name!r} raised {type(exc).__name__}: {exc}"
+        if run.deadlock:
+            return f"Deadlock: {run.deadlock}."
         return check(state) or ""
+
+    def note(self, what: str) -> None:
+        """Record a step that no stand-in sees ("is inside as a writer"), in an explored
+        thread; nothing elsewhere."""
+        ctx = getattr(self._local, "ctx", None)
+        if ctx is not None and self.running:
+            ctx[0].steps.append((ctx[1], what, ""))
 
     def _next(self, trace, bound) -> list[int] | None:
         """The prefix of the next run depth-first, within `bound` preemptions, or None."""
