@@ -393,3 +393,47 @@ def test_the_mutants_figure_counts_explored_reports():
     from autograder.explore import EXPLORED_HEAD
 
     assert EXPLORED_HEAD.startswith(EXPLORED_MARK) and EXPLORED_MARK.startswith(SCHEDULE_MARK)
+
+
+def test_explain_finds_a_lost_wakeup_and_takes_dict_state(capsys):
+    from coursekit.interleavings import explain
+
+    class Latch:
+        def __init__(self, notify_all):
+            self.count, self.all = 1, notify_all
+            self.zero = threading.Condition()
+
+        def count_down(self):
+            with self.zero:
+                self.count -= 1
+                (self.zero.notify_all if self.all else self.zero.notify)()
+
+        def wait(self):
+            with self.zero:
+                while self.count:
+                    self.zero.wait()
+
+    workers = [Latch.wait, Latch.wait, Latch.count_down]
+    lost = explain(lambda: Latch(False), workers, invariant=lambda latch: True)
+    assert lost.failed and "no thread is left to notify it" in lost.failure
+    assert "calls notify() on zero (2 waiting)" in capsys.readouterr().out
+    assert explain(lambda: Latch(True), workers, lambda latch: True, quiet=True).complete
+
+    def consume(state):
+        with state["cv"]:
+            while not state["items"]:
+                state["cv"].wait()
+            state["items"].pop()
+
+    def produce(state):
+        with state["cv"]:
+            state["items"].append("x")
+            state["cv"].notify()
+
+    result = explain(
+        lambda: {"cv": threading.Condition(), "items": []},
+        [consume, produce],
+        invariant=lambda state: not state["items"],
+        quiet=True,
+    )
+    assert result.complete and not result.failed
