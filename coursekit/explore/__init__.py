@@ -127,10 +127,10 @@ class Explorer:
         bound: int = 2,
         max_runs: int = 2000,
         max_steps: int = 400,
-        stall: float = 0.5,
+        stall: float = 1.0,
         budget: float = 8.0,
         shrink: int = 100,
-        slow: float = 0.25,
+        slow: float = 1.0,
         where: Callable[[], str] = your_line,
     ) -> None:
         self.where = where
