@@ -109,7 +109,12 @@ def verdicts():
 #: of them: open defects of their suites (issue 13, "the same submission always gets
 #: the same score"). Each still must lose points every time; its varying score is
 #: reported as an expected failure, so a fix shows as XPASS.
-KNOWN_UNSTABLE: dict[str, str] = {}
+KNOWN_UNSTABLE: dict[str, str] = {
+    # Found by the CI rehearsal of stop 26 (3.46 and 3.84 in 2 runs; 0 problems in 20 runs
+    # beside other work): in "delivers every item exactly once when several threads send at
+    # the same time" the senders' join(2) races the consumer's 2 s gate. Not fixed yet.
+    "consumer_thread__bounded_queue_blocks_send": "05's many-senders test races join(2) against a 2 s gate",
+}
 
 
 @pytest.mark.parametrize(("assignment", "name"), CASES, ids=[f"{a}:{n}" for a, n in CASES])
