@@ -22,6 +22,7 @@ __all__ = [
     "Explorer",
     "Result",
     "explored_failure",
+    "fail_if_explored",
     "fallback_note",
     "falling_back",
 ]
@@ -38,6 +39,14 @@ class Explorer(_engine.Explorer):
 def explored_failure(result: Result, what: str) -> str:
     """A failure message for a hidden test: what failed, then the schedule that shows it."""
     return f"{what}: {result.failure}\n{result.report}"
+
+
+def fail_if_explored(result: Result, what: str) -> None:
+    """Fail the test with the explored schedule if the exploration found one."""
+    if result.failed:
+        import pytest
+
+        pytest.fail(explored_failure(result, what), pytrace=False)
 
 
 def fallback_note(result: Result) -> str:

@@ -32,7 +32,7 @@ import threading
 
 import pytest
 
-from autograder.explore import Explorer, explored_failure, falling_back
+from autograder.explore import Explorer, fail_if_explored, falling_back
 from autograder.instruments import (
     AccessLog,
     ReadRendezvous,
@@ -162,8 +162,7 @@ def test_no_update_is_lost_when_reads_are_slow(student):
     # preemptions), then a forced schedule, which also catches what the explorer cannot
     # control (a lock made on the class, or lazily).
     result = _explore_two_increments(student)
-    if result.failed:
-        pytest.fail(explored_failure(result, "two increments made at once"), pytrace=False)
+    fail_if_explored(result, "two increments made at once")
     with falling_back(result):
         # Each read waits up to 60 ms for the other thread to read too: ten chances to collide.
         counter, rendezvous = _slow_counter(student, timeout=0.06)
@@ -376,11 +375,7 @@ def test_transfers_in_opposite_directions_never_deadlock(student):
     # First every interleaving of A->B against B->A (at most 2 preemptions); then forced
     # schedules, which also try a cycle of three.
     result = _explore_opposite_transfers(student)
-    if result.failed:
-        pytest.fail(
-            explored_failure(result, "transfer(A, B, 10) and transfer(B, A, 20) at once"),
-            pytrace=False,
-        )
+    fail_if_explored(result, "transfer(A, B, 10) and transfer(B, A, 20) at once")
     with falling_back(result):
         _opposite_transfers_forced(student)
 
@@ -506,11 +501,7 @@ def test_two_overdrafts_at_once_cannot_both_succeed(student):
     # First every interleaving of A -> B (60) against A -> C (60), A at 100 (at most 2
     # preemptions); then a forced schedule, where the reads of A's balance meet.
     result = _explore_transfers(student, (100, 0, 0), [(0, 1, 60), (0, 2, 60)], _one_refused)
-    if result.failed:
-        pytest.fail(
-            explored_failure(result, "transfer(A, B, 60) and transfer(A, C, 60), A at 100"),
-            pytrace=False,
-        )
+    fail_if_explored(result, "transfer(A, B, 60) and transfer(A, C, 60), A at 100")
     with falling_back(result):
         _two_overdrafts_forced(student)
 

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from autograder.explore import Explorer, explored_failure, falling_back
+from autograder.explore import Explorer, fail_if_explored, falling_back
 from autograder.instruments import (
     Registry,
     TrackedLock,
@@ -552,11 +552,7 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
     # First of all, every interleaving of one producer and two consumers on a buffer of one
     # slot (at most 1 preemption), which decides most of those bugs and shows the schedule.
     result = _explore_two_consumers(student)
-    if result.failed:
-        pytest.fail(
-            explored_failure(result, "a producer putting 1 then 2, two consumers, capacity 1"),
-            pytrace=False,
-        )
+    fail_if_explored(result, "a producer putting 1 then 2, two consumers, capacity 1")
     with falling_back(result):
         _probe_spurious_wakeups_never_let_get_past_an_empty_buffer(student)
         _probe_a_get_wakes_the_producer_that_waits_for_room(student)
@@ -1228,11 +1224,7 @@ def test_many_readers_and_writers_keep_the_rules(student):
     # 1 preemption), which decides a writer let in beside a reader, a reader count kept
     # as a flag, and a wake-up that reaches too few waiters, with the schedule.
     result = _explore_two_readers_and_a_writer(student)
-    if result.failed:
-        pytest.fail(
-            explored_failure(result, "two readers and a writer, each in and out once"),
-            pytrace=False,
-        )
+    fail_if_explored(result, "two readers and a writer, each in and out once")
     with falling_back(result):
         _readers_and_writers_forced(student)
 
