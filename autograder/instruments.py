@@ -112,7 +112,11 @@ class Registry:
     seconds a thread that releases a `TrackedLock` (other than inside a
     Condition's wait) pauses until another thread has acquired that lock, so
     that a call made of two critical sections (check, release, re-acquire, act)
-    always lets another thread in between them.
+    always lets another thread in between them. `fast_timeouts`: seconds to
+    which every finite timeout given to an instrumented wait or acquire is cut,
+    so that code which gives up after a time limit gives up at once, however
+    long the limit, while code that waits again or waits with no limit stays
+    blocked.
     """
 
     def __init__(
@@ -123,12 +127,16 @@ class Registry:
         pause_first_hold: float | None = None,
         party: int = 0,
         switch_on_release: float | None = None,
+        fast_timeouts: float | None = None,
     ) -> None:
         self.spurious = spurious
         self.slow_wakeup = slow_wakeup
         self.pause_first_hold = pause_first_hold
         self.party = party
         self.switch_on_release = switch_on_release
+        self.fast_timeouts = fast_timeouts
+        #: How many waits with a time limit `fast_timeouts` cut short.
+        self.timeouts_cut = 0
         #: Threads paused right after a release, until another thread takes the lock.
         self.paused_at_release: set[int] = set()
         #: Threads releasing a lock inside Condition.wait (never paused there).
@@ -219,6 +227,10 @@ class Registry:
 
     def _block(self, acquire: Callable[[bool, float], bool], timeout: float | None) -> bool:
         """Call acquire(True, step) in short steps until it succeeds, times out, or aborts."""
+        if timeout is not None and self.fast_timeouts is not None and timeout > self.fast_timeouts:
+            with self._cond:
+                self.timeouts_cut += 1
+            timeout = self.fast_timeouts
         end = None if timeout is None else time.monotonic() + timeout
         while True:
             self._check()
@@ -698,6 +710,49 @@ class TrackedEvent:
 
 
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+class FastJoins:
+    """Cut every finite timeout given to ``join()`` on some threads to `cut` seconds.
+
+    ``watch(thread)`` sets an instance attribute ``join`` on that thread, which
+    wins over ``Thread.join`` and over a subclass's own ``join``. Code that joins
+    with a time limit and then gives up does so at once, however long its
+    limit, while code that joins with no limit, or joins again, still waits.
+    `cut` counts the joins it cut short.
+    """
+
+    def __init__(self, cut: float = 0.01) -> None:
+        self.limit = cut
+        self.cut = 0
+
+    def watch(self, thread: threading.Thread) -> bool:
+        """Cut `thread`'s join timeouts from now on; False if it keeps no __dict__."""
+        original = type(thread).join
+
+        def join(timeout: float | None = None) -> Any:
+            try:
+                if timeout is not None and float(timeout) > self.limit:
+                    self.cut += 1
+                    timeout = self.limit
+            except (TypeError, ValueError):
+                pass  # the real join says what is wrong with it
+            return original(thread, timeout)
+
+        try:
+            thread.join = join  # type: ignore[method-assign]
+        except (AttributeError, TypeError):
+            return False
+        return True
+
+    def says(self) -> str:
+        """A sentence for a failure, when a join was cut short ("" otherwise)."""
+        if not self.cut:
+            return ""
+        return (
+            f" (this test makes any time limit on a join() run out after {self.limit:g} s, "
+            f"and {self.cut} join{'s' if self.cut != 1 else ''} with a limit ran out)"
+        )
 
 
 def _student_line() -> str:

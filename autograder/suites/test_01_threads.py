@@ -9,11 +9,13 @@ student would pass to join(), and only then lets it go.
 """
 
 import contextlib
+import os
 import threading
 import time
 
 import pytest
 
+from autograder.instruments import FastJoins
 from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
 from autograder.testing import ThreadWatch, call_with_deadline, thread_name, wait_until
 
@@ -500,6 +502,9 @@ def test_stop_waits_for_a_long_callback(student):
         release.wait(10)  # held by the test, longer than any join timeout
 
     hb = _started(student, 0.01, blocked)
+    # A join with a time limit gives up at once, so giving up is never a matter of timing.
+    joins = FastJoins()
+    joins.watch(hb)
     try:
         assert entered.wait(2.0), "callback was never called"
 
@@ -519,7 +524,7 @@ def test_stop_waits_for_a_long_callback(student):
     assert not early, (
         f"stop() returned while a callback was still running (held for {BLOCKED:g} s; the "
         f"thread was {'still' if still_running else 'no longer'} alive): when stop() returns "
-        "the thread must have ended, so wait for it without a timeout"
+        "the thread must have ended, so wait for it without a timeout" + joins.says()
     )
     assert wait_until(lambda: not threading.Thread.is_alive(hb), 1.0)
 
@@ -859,11 +864,23 @@ def test_leaves_nothing_behind(student):
 
 
 def _in_thread(func, *args, name="per-thread-test"):
-    """Run func(*args) in a new thread and wait for it; return ("value", v) or ("raised", e)."""
-    finished, outcome = call_with_deadline(_outcome, func, *args, timeout=3.0)
-    if not finished:
+    """Run func(*args) in a new thread and wait for it; return ("value", v) or ("raised", e).
+
+    It returns once the operating system's thread has gone too, not only Python's:
+    its stack is then free, so the next thread started gets the same stack, and
+    so the same `threading.get_ident()`, instead of winning a race for a new one.
+    """
+    box = []
+    thread = threading.Thread(
+        target=lambda: box.append(_outcome(func, *args)), name=name, daemon=True
+    )
+    thread.start()
+    thread.join(3.0)
+    if threading.Thread.is_alive(thread) or not box:
         pytest.fail(f"a call in a new thread did not return within 3 s ({name})", pytrace=False)
-    return outcome
+    task = f"/proc/self/task/{thread.native_id}"
+    wait_until(lambda: not os.path.exists(task), 1.0)
+    return box[0]
 
 
 def _recording_factory(make=object):

@@ -67,6 +67,21 @@ READERS = 12
 STALL = 1.0
 
 
+#: What `Registry(fast_timeouts=…)` cuts every time limit on a wait to, in seconds.
+FAST_TIMEOUTS = 0.01
+
+
+def _cut(registry):
+    """Say, in a failure, that the test made the student's time limits run out at once."""
+    n = registry.timeouts_cut
+    if not n:
+        return ""
+    return (
+        f" (this test makes any time limit on a wait run out after {FAST_TIMEOUTS:g} s, and "
+        f"{n} wait{'s' if n != 1 else ''} with a limit ran out)"
+    )
+
+
 def _instrumented(obj, **options):
     registry = Registry(**options)
     instrument_primitives(obj, registry)
@@ -362,21 +377,21 @@ def test_put_and_get_block_longer_than_any_timeout(student):
     full = student.BoundedBuffer(1)
     _fill(full, ["a"])
     empty = student.BoundedBuffer(1)
-    # Instrumented only to show the schedule (a wait with a time limit) in a failure.
-    registry = _instrumented(full)
+    # Every time limit on a wait runs out at once, so giving up is never a matter of timing.
+    registry = _instrumented(full, fast_timeouts=FAST_TIMEOUTS)
     instrument_primitives(empty, registry)
     producer = Worker(full.put, "b", name="put-b")
     consumer = Worker(empty.get, name="get")
     if producer.wait(LONG):
         pytest.fail(
             f"put('b') into a full buffer gave up within {LONG:g} s: it must block until a "
-            "get() makes room, not wait with a timeout" + _shown(registry),
+            "get() makes room, not wait with a timeout" + _cut(registry) + _shown(registry),
             pytrace=False,
         )
     if consumer.wait(0.01):
         pytest.fail(
             f"get() from an empty buffer gave up within {LONG:g} s: it must block until a "
-            "put(), not wait with a timeout" + _shown(registry),
+            "put(), not wait with a timeout" + _cut(registry) + _shown(registry),
             pytrace=False,
         )
     exact(_call(full.get), "a", "get() from the full buffer")
@@ -1398,21 +1413,21 @@ def test_recv_blocks_until_an_item_is_sent(student):
 def test_send_and_recv_block_longer_than_any_timeout(student):
     """send() with no receiver and recv() with no sender stay blocked, with no time limit"""
     out, into = student.Channel(), student.Channel()
-    # Instrumented only to show the schedule (a wait with a time limit) in a failure.
-    registry = _instrumented(out)
+    # Every time limit on a wait runs out at once, so giving up is never a matter of timing.
+    registry = _instrumented(out, fast_timeouts=FAST_TIMEOUTS)
     instrument_primitives(into, registry)
     sender = Worker(out.send, "x", name="send-x")
     receiver = Worker(into.recv, name="recv")
     if sender.wait(LONG):
         pytest.fail(
             f"send('x') with no receiver returned within {LONG:g} s: it must block until a "
-            "receiver takes the item, not wait with a timeout" + _shown(registry),
+            "receiver takes the item, not wait with a timeout" + _cut(registry) + _shown(registry),
             pytrace=False,
         )
     if receiver.wait(0.01):
         pytest.fail(
             f"recv() with no sender returned within {LONG:g} s: it must block until an item "
-            "is sent, not wait with a timeout" + _shown(registry),
+            "is sent, not wait with a timeout" + _cut(registry) + _shown(registry),
             pytrace=False,
         )
     exact(_call(out.recv), "x", "recv() of the waiting send('x')")
