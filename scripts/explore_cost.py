@@ -37,6 +37,7 @@ EXPLORATIONS = [
     ),
     ("03_synchronization", "bounded_buffer", "two consumers", t03._explore_two_consumers),
     ("03_synchronization", "rw_lock", "readers and writer", t03._explore_two_readers_and_a_writer),
+    ("03_synchronization", "channel", "senders, receivers", t03._explore_two_senders_two_receivers),
 ]
 
 
