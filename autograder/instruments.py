@@ -79,6 +79,8 @@ __all__ = [
 SLICE = 0.02
 #: Steps of a forced schedule shown in a failure report (the last ones, where it failed).
 SHOWN_STEPS = 12
+#: Steps a Registry keeps from the start of a test, however many come after.
+FIRST_STEPS = 40
 #: How a report begins a schedule (``autograder._mutants.SCHEDULE_MARK`` looks for it).
 SCHEDULE_HEAD = "The schedule that failed (forced, so a re-run repeats it)"
 #: Known solutions kept in the package, graded like a student's code.
@@ -96,6 +98,72 @@ _OWN_FILES = (
 #: Raised in a thread blocked on an instrumented primitive once its test is over. It is
 #: the harness's own `Abandoned`, so a thread that dies of it is never reported on stderr.
 Aborted = Abandoned
+
+
+# --------------------------------------------------------------------------
+# Folding a schedule's repeats
+
+
+def fold_repeats(steps: list[tuple[int, str, str, str]], longest: int = 6, least: int = 3) -> list:
+    """Fold each run of a block of steps repeated `least` or more times into one entry.
+
+    `steps` are (number, thread, what, where). A loop that spins or polls makes the
+    same few steps over and over; what matters is the block and how often it ran.
+    An entry is a step, or (first step, times, the block's steps). Steps missing
+    from the numbering (dropped from the middle of a long run) start a new block.
+
+    >>> s = [(1, "a", "x", "")] + [(k, "b", "y" if k % 2 else "z", "") for k in range(2, 12)]
+    >>> [e if len(e) == 4 else (e[0][0], e[1], len(e[2])) for e in fold_repeats(s)]
+    [(1, 'a', 'x', ''), (2, 5, 2)]
+    """
+    keys = [(who, did, where) for _k, who, did, where in steps]
+    entries: list = []
+    i = 0
+    while i < len(steps):
+        best = (0, 0)  # (steps covered, period)
+        for period in range(1, longest + 1):
+            times = 1
+            while (
+                i + (times + 1) * period <= len(steps)
+                and keys[i + times * period : i + (times + 1) * period] == keys[i : i + period]
+                and steps[i + (times + 1) * period - 1][0] - steps[i][0] == (times + 1) * period - 1
+            ):
+                times += 1
+            if times >= least and times * period > best[0]:
+                best = (times * period, period)
+        if best[0]:
+            covered, period = best
+            entries.append((steps[i], covered // period, steps[i : i + period]))
+            i += covered
+        else:
+            entries.append(steps[i])
+            i += 1
+    return entries
+
+
+def _entry_steps(entry: tuple) -> int:
+    if len(entry) == 2:  # steps not kept
+        return 0
+    return entry[1] * len(entry[2]) if len(entry) == 3 else 1
+
+
+def _entry_first(entry: tuple) -> int:
+    return entry[0] if len(entry) == 2 else (entry[0][0] if len(entry) == 3 else entry[0])
+
+
+def _entry_lines(entry: tuple) -> list[str]:
+    """A step's line, or a folded block's: its first and last step numbers and count."""
+    if len(entry) == 2:
+        return [f"  {entry[0]:>3}-{entry[1]}. (not kept: a long run of steps)"]
+    if len(entry) == 4:
+        k, who, did, where = entry
+        return [f"  {k:>3}. {who}: {did}" + (f"  ({where})" if where else "")]
+    first, times, block = entry
+    last = first[0] + times * len(block) - 1
+    lines = [f"  {first[0]:>3}-{last}. these {len(block)} step(s), {times} times over:"]
+    for _k, who, did, where in block:
+        lines.append(f"        {who}: {did}" + (f"  ({where})" if where else ""))
+    return lines
 
 
 # --------------------------------------------------------------------------
@@ -157,6 +225,8 @@ class Registry:
         self._paused: set[int] = set()
         #: The schedule as it happened: (thread, what it did, where in the student's code).
         self.steps: collections.deque[tuple[int, str, str, str]] = collections.deque(maxlen=500)
+        #: The first steps, kept even when a long spin pushes them out of `steps`.
+        self.first_steps: list[tuple[int, str, str, str]] = []
         self.step_count = 0
         #: The names of the threads in the deadlock `wait_deadlock` reported (see `schedule`).
         self.cycle_threads: frozenset[str] = frozenset()
@@ -167,7 +237,10 @@ class Registry:
     def _step(self, me: int, what: str) -> None:
         """Record one step of the schedule: who did what, on which line of the student's code."""
         self.step_count += 1
-        self.steps.append((self.step_count, self.name(me), what, _student_line()))
+        step = (self.step_count, self.name(me), what, _student_line())
+        self.steps.append(step)
+        if len(self.first_steps) < FIRST_STEPS:
+            self.first_steps.append(step)
 
     def note(self, what: str) -> None:
         """Record a step that no instrumented primitive sees (a read or write of a
@@ -183,20 +256,39 @@ class Registry:
         touch one account, say, which is what a failure about that account needs.
         """
         # Sorted: two threads may number their steps in one order and append them in the other.
-        steps = sorted(s for s in list(self.steps) if about in s[2])
+        kept = {s[0]: s for s in list(self.first_steps) + list(self.steps)}
+        steps = sorted(s for s in kept.values() if about in s[2])
         what = f" that involve {about}" if about else ""
         cycle = self.cycle_threads
         if cycle and not about and any(s[1] in cycle for s in steps):
             # A deadlock: the steps of the threads in its cycle are the ones that matter.
             steps = [s for s in steps if s[1] in cycle]
             what = " of the threads in the cycle"
-        steps = steps[-limit:]
         if not steps:
             return ""
-        lines = [f"{SCHEDULE_HEAD}, the last {len(steps)} steps{what} (of {self.step_count}):"]
-        for k, who, did, where in steps:
-            lines.append(f"  {k:>3}. {who}: {did}" + (f"  ({where})" if where else ""))
-        return "\n".join(lines)
+        entries = fold_repeats(steps)
+        tail = list(self.steps)
+        gap = None
+        if self.first_steps and tail and tail[0][0] > self.first_steps[-1][0] + 1:
+            # A long run pushed the steps between the first ones and the last ones out.
+            gap = (self.first_steps[-1][0] + 1, tail[0][0] - 1)
+            at = next((j for j, e in enumerate(entries) if _entry_first(e) > gap[1]), len(entries))
+            entries.insert(at, gap)
+        shown, lines = 0, []
+        for entry in reversed(entries):
+            text = _entry_lines(entry)
+            if lines and len(lines) + len(text) > limit:
+                break
+            lines[:0] = text
+            shown += 1
+        folded = any(len(e) == 3 for e in entries[len(entries) - shown :])
+        head = (
+            f"{SCHEDULE_HEAD}, {'the last ' if shown < len(entries) else ''}"
+            f"{sum(_entry_steps(e) for e in entries[len(entries) - shown :])} steps{what} "
+            f"(of {self.step_count}){', with repeats folded' if folded else ''}"
+            f"{'; a long run in the middle was not kept' if gap else ''}:"
+        )
+        return "\n".join([head, *lines])
 
     def _touch(self) -> int:
         me = threading.get_ident()

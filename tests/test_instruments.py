@@ -190,11 +190,17 @@ def _logged(steps):
 
 
 def test_the_access_log_explains_a_lost_update_with_its_four_steps():
-    log = _logged([
-        ("a", "read", "value", 0), ("a", "write", "value", 1),  # a alone: fine
-        ("a", "read", "value", 1), ("b", "read", "value", 1), ("b", "read", "other", 7),
-        ("b", "write", "value", 2), ("a", "write", "value", 2),  # a overwrites b's write
-    ])
+    log = _logged(
+        [
+            ("a", "read", "value", 0),
+            ("a", "write", "value", 1),  # a alone: fine
+            ("a", "read", "value", 1),
+            ("b", "read", "value", 1),
+            ("b", "read", "other", 7),
+            ("b", "write", "value", 2),
+            ("a", "write", "value", 2),  # a overwrites b's write
+        ]
+    )
     text = log.lost_update()
     assert text.startswith("The schedule that failed"), text
     numbered = [line.split(".")[0].strip() for line in text.splitlines()[1:-1]]
@@ -203,15 +209,25 @@ def test_the_access_log_explains_a_lost_update_with_its_four_steps():
 
 
 def test_the_access_log_finds_no_lost_update_in_serial_or_disjoint_updates():
-    serial = _logged([
-        ("a", "read", "value", 0), ("a", "write", "value", 1),
-        ("b", "read", "value", 1), ("b", "write", "value", 2),
-        ("a", "read", "value", 2), ("a", "write", "value", 3),
-    ])
+    serial = _logged(
+        [
+            ("a", "read", "value", 0),
+            ("a", "write", "value", 1),
+            ("b", "read", "value", 1),
+            ("b", "write", "value", 2),
+            ("a", "read", "value", 2),
+            ("a", "write", "value", 3),
+        ]
+    )
     assert serial.lost_update() == ""
-    disjoint = _logged([
-        ("a", "read", "x", 0), ("b", "read", "y", 0), ("b", "write", "y", 1), ("a", "write", "x", 1),
-    ])
+    disjoint = _logged(
+        [
+            ("a", "read", "x", 0),
+            ("b", "read", "y", 0),
+            ("b", "write", "y", 1),
+            ("a", "write", "x", 1),
+        ]
+    )
     assert disjoint.lost_update() == ""
 
 
@@ -236,3 +252,47 @@ def test_the_access_log_records_the_forced_interleaving_of_a_racy_counter():
             assert w.wait(5)
         assert counter.value == 1
         assert "Lost update" in log.lost_update(), log.steps
+
+
+def test_a_spinning_thread_s_schedule_is_folded_and_keeps_its_first_steps():
+    with Registry() as registry:
+        setup, lock = (
+            TrackedLock(registry, "setup", threading.Lock()),
+            TrackedLock(registry, "lock", threading.Lock()),
+        )
+        with setup:
+            pass
+        for _ in range(1000):  # a poller: far more steps than a registry keeps
+            with lock:
+                pass
+    text = registry.schedule()
+    lines = text.splitlines()
+    assert registry.step_count == 2002
+    assert len(lines) <= 1 + 12, text
+    # The first steps are kept, the dropped middle is said to be dropped, and the spin is
+    # one block of two steps with its count.
+    assert "    1. 'MainThread': takes setup" in lines[1], text
+    assert "(not kept: a long run of steps)" in text, text
+    assert "these 2 step(s), 250 times over:" in text, text
+    assert "with repeats folded; a long run in the middle was not kept" in lines[0], text
+
+
+def test_a_short_schedule_is_shown_whole_and_unfolded():
+    with Registry() as registry:
+        a, b = (
+            TrackedLock(registry, "a", threading.Lock()),
+            TrackedLock(registry, "b", threading.Lock()),
+        )
+        for lock in (a, b, a):
+            with lock:
+                pass
+    lines = registry.schedule().splitlines()
+    assert lines[0].endswith(", 6 steps (of 6):"), lines[0]
+    assert [line.split(": ", 1)[1].split("  (")[0] for line in lines[1:]] == [
+        "takes a",
+        "releases a",
+        "takes b",
+        "releases b",
+        "takes a",
+        "releases a",
+    ]
