@@ -269,6 +269,12 @@ class _Plugin:
         """The student's objects, as attributes."""
         return Namespace(self.namespace)
 
+    @pytest.fixture
+    def stuck_budget(self):
+        """The exercise's one stuck budget (see autograder.testing.StuckBudget), for a
+        suite whose calls of student code charge it themselves."""
+        return self.stuck
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(self, module_path, parent):
         if self.suite is not None and module_path.name == f"{self.suite.__name__}.py":
@@ -306,7 +312,9 @@ class _Plugin:
             _run_with_deadline(pyfuncitem.obj, kwargs, deadline)
             status = "passed"
         except _Stuck:
-            self.stuck.charge(deadline, f"{_title(pyfuncitem)} ran past its {deadline:g} s deadline")
+            self.stuck.charge(
+                deadline, f"{_title(pyfuncitem)} ran past its {deadline:g} s deadline"
+            )
             raise
         except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception) as exc:
             # Only the suite may skip a test. The code under test calling

@@ -72,9 +72,6 @@ UNTESTED = {
 #: sooner: it does once the parent waits in join() without a timeout (or a longer one).
 HOLD = 4.0
 
-#: Seconds of internal timeouts one exercise may spend before its other tests give up.
-TIMEOUT_BUDGET = 16.0
-
 MAIN_HINT = (
     "Under spawn and forkserver a child is a fresh interpreter: it imports the function "
     "it must run by module and name. A function defined in the notebook lives in "
@@ -111,12 +108,6 @@ def _primes_below(n):
 
 # --------------------------------------------------------------------------
 # Fixtures and helpers: recorded contexts, calls with deadlines, nothing left behind
-
-
-@pytest.fixture(scope="session")
-def budget():
-    """Seconds left for internal timeouts in this run of one exercise's tests."""
-    return {"left": TIMEOUT_BUDGET}
 
 
 #: Shared-memory blocks that this test's processes were seen to map (see _watch_shared_memory).
@@ -246,8 +237,7 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
     to stderr meanwhile is captured (this runs inside pytest's own capture, which
     would otherwise take it): a traceback there is how a crash shows.
     """
-    if budget["left"] <= 0:
-        pytest.fail("not run: earlier tests of this exercise timed out", pytrace=False)
+    budget.check()
     cpu = [0.0]
 
     def timed():
@@ -313,7 +303,7 @@ def _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stal
                 )
     finally:
         if thread.is_alive():
-            budget["left"] -= time.monotonic() - began
+            budget.charge(time.monotonic() - began, f"{what} did not return")
 
 
 @contextlib.contextmanager
@@ -362,7 +352,7 @@ WORKERS = 2
 EXPECTED = _primes_below(LIMIT)
 
 
-def _check_primes(student, method, recording, budget):
+def _check_primes(student, method, recording, stuck_budget):
     with _ending(recording(method, rendezvous=WORKERS)) as ctx:
         got, _ = _call(
             student.count_primes_parallel,
@@ -370,7 +360,7 @@ def _check_primes(student, method, recording, budget):
             WORKERS,
             ctx,
             timeout=_timeout(method),
-            budget=budget,
+            budget=stuck_budget,
             what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
             hang_hint="Is a worker waiting for something, or the pool for a worker that died?",
         )
@@ -403,39 +393,35 @@ def _check_workers(ctx, workers):
     assert ctx.all_met is not False, f"the {workers} worker processes never ran at the same time"
 
 
+#: The three start methods, one case each: spawn and forkserver count double, because they
+#: also need importable worker code.
+START_METHODS = [
+    pytest.param("fork"),
+    pytest.param("spawn", marks=pytest.mark.weight(2)),
+    pytest.param("forkserver", marks=pytest.mark.weight(2)),
+]
+
+
 @PRIMES
 @pytest.mark.deadline(16)
 @pytest.mark.contract(
-    "Return how many primes", "Use exactly `workers` worker processes", "no worker is left running"
+    "Return how many primes",
+    "Use exactly `workers` worker processes",
+    "no worker is left running",
+    "It works under every start method",
+    "So the function that a worker runs",
 )
-def test_counts_with_workers_processes_under_fork(student, recording, budget):
-    """under fork: the serial count, from `workers` processes that are all closed"""
-    _check_primes(student, "fork", recording, budget)
-
-
-@PRIMES
-@pytest.mark.weight(2)
-@pytest.mark.deadline(16)
-@pytest.mark.contract("It works under every start method", "So the function that a worker runs")
-def test_counts_with_workers_processes_under_spawn(student, recording, budget):
-    """under spawn (the macOS and Windows default): same, with importable worker code"""
-    _check_primes(student, "spawn", recording, budget)
-
-
-@PRIMES
-@pytest.mark.weight(2)
-@pytest.mark.deadline(16)
-@pytest.mark.contract("It works under every start method", "So the function that a worker runs")
-def test_counts_with_workers_processes_under_forkserver(student, recording, budget):
-    """under forkserver (the default on POSIX other than macOS from Python 3.14): same"""
-    _check_primes(student, "forkserver", recording, budget)
+@pytest.mark.parametrize("method", START_METHODS)
+def test_counts_with_workers_processes(student, recording, stuck_budget, method):
+    """under this start method: the serial count, from `workers` processes that are all closed"""
+    _check_primes(student, method, recording, stuck_budget)
 
 
 @PRIMES
 @pytest.mark.weight(2)
 @pytest.mark.deadline(16)
 @pytest.mark.contract("The counting happens in the workers", "at least `workers` pieces")
-def test_every_worker_counts_and_the_caller_does_not(student, recording, budget):
+def test_every_worker_counts_and_the_caller_does_not(student, recording, stuck_budget):
     """the counting happens in the workers, and each worker does a share of it"""
     method = _cheapest_method()
     with _ending(recording(method, rendezvous=WORKERS, measure_cpu=True)) as ctx:
@@ -445,7 +431,7 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, budget)
             WORKERS,
             ctx,
             timeout=_timeout(method),
-            budget=budget,
+            budget=stuck_budget,
             what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
         )
         _int(got, "count_primes_parallel")
@@ -469,10 +455,12 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, budget)
 @PRIMES
 @pytest.mark.deadline(16)
 @pytest.mark.contract(
-    "Return how many primes", "For example", "even when `workers` is more than",
+    "Return how many primes",
+    "For example",
+    "even when `workers` is more than",
     "at least `workers` pieces",
 )
-def test_more_workers_than_cores_and_small_limits(student, recording, budget):
+def test_more_workers_than_cores_and_small_limits(student, recording, stuck_budget):
     """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3 and 10; a pool gets at least 3 pieces"""
     method = _cheapest_method()
     for limit in (100, 0, 1, 2, 3, 10):
@@ -483,7 +471,7 @@ def test_more_workers_than_cores_and_small_limits(student, recording, budget):
                 3,
                 ctx,
                 timeout=_timeout(method),
-                budget=budget,
+                budget=stuck_budget,
                 what=f"count_primes_parallel({limit}, 3, <{method} context>) with 2 cores",
             )
             expected = _primes_below(limit)
@@ -506,7 +494,7 @@ def test_more_workers_than_cores_and_small_limits(student, recording, budget):
 @PRIMES
 @pytest.mark.deadline(16)
 @pytest.mark.contract("When `context` is `None`")
-def test_uses_the_default_context_when_none_is_given(student, budget):
+def test_uses_the_default_context_when_none_is_given(student, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
     for method in ("fork", "spawn"):
         if method not in mp.get_all_start_methods():
@@ -518,7 +506,7 @@ def test_uses_the_default_context_when_none_is_given(student, budget):
                 30_000,
                 WORKERS,
                 timeout=_timeout(method),
-                budget=budget,
+                budget=stuck_budget,
                 what=f"count_primes_parallel(30000, {WORKERS}) with {method} as the default",
             )
             _int(got, "count_primes_parallel(30000, 2)")
@@ -538,7 +526,7 @@ N_PROCS = 3
 N_EACH = 30
 
 
-def _check_counter(student, method, recording, budget):
+def _check_counter(student, method, recording, stuck_budget):
     # Reads of the value pause 1 ms, and the children start together: any
     # increment not done under the value's lock loses updates. The value also
     # counts each process's writes, and notes any write that is not "plus one".
@@ -551,7 +539,7 @@ def _check_counter(student, method, recording, budget):
             ctx,
             timeout=_timeout(method) + HOLD,
             stalled=_StuckInJoin(ctx, patience=None),
-            budget=budget,
+            budget=stuck_budget,
             what=f"increment_in_processes({N_PROCS}, {N_EACH}, <{method} context>)",
             hang_hint="Does a process wait for a lock that is never released?",
         )
@@ -603,31 +591,16 @@ def _check_counter_result(ctx, got, n_procs, n_each, method):
     "one increment at a time",
     "exactly `n_procs * n_each`",
 )
-def test_exact_total_under_fork(student, recording, budget):
-    """under fork: no increment is lost, even when the processes race"""
-    _check_counter(student, "fork", recording, budget)
-
-
-@COUNTER
-@pytest.mark.deadline(16)
-@pytest.mark.contract("one increment at a time", "exactly `n_procs * n_each`")
-def test_exact_total_under_spawn(student, recording, budget):
-    """under spawn: no increment is lost, even when the processes race"""
-    _check_counter(student, "spawn", recording, budget)
-
-
-@COUNTER
-@pytest.mark.deadline(16)
-@pytest.mark.contract("one increment at a time", "exactly `n_procs * n_each`")
-def test_exact_total_under_forkserver(student, recording, budget):
-    """under forkserver: no increment is lost, even when the processes race"""
-    _check_counter(student, "forkserver", recording, budget)
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_exact_total(student, recording, stuck_budget, method):
+    """under this start method: no increment is lost, even when the processes race"""
+    _check_counter(student, method, recording, stuck_budget)
 
 
 @COUNTER
 @pytest.mark.deadline(20)
 @pytest.mark.contract("exactly `n_procs * n_each`")
-def test_returns_a_plain_int(student, recording, budget):
+def test_returns_a_plain_int(student, recording, stuck_budget):
     """returns the total as an int (not the shared Value), 0 when n_each is 0"""
     method = _cheapest_method()
     for n_each, total in ((0, 0), (5, 10)):
@@ -641,7 +614,7 @@ def test_returns_a_plain_int(student, recording, budget):
                 ctx,
                 timeout=_timeout(method) + HOLD,
                 stalled=_StuckInJoin(ctx, patience=None),
-                budget=budget,
+                budget=stuck_budget,
                 what=f"increment_in_processes(2, {n_each}, <{method} context>)",
             )
             assert type(got) is int, (
@@ -663,7 +636,7 @@ def test_returns_a_plain_int(student, recording, budget):
 @COUNTER
 @pytest.mark.deadline(20)
 @pytest.mark.contract("When `context` is `None`")
-def test_counter_uses_the_default_context_when_none_is_given(student, budget):
+def test_counter_uses_the_default_context_when_none_is_given(student, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
     for method in ("fork", "spawn"):
         if method not in mp.get_all_start_methods():
@@ -676,7 +649,7 @@ def test_counter_uses_the_default_context_when_none_is_given(student, budget):
                 10,
                 timeout=_timeout(method) + HOLD,
                 stalled=_StuckInJoin(ctx, patience=None),
-                budget=budget,
+                budget=stuck_budget,
                 what=f"increment_in_processes(2, 10) with {method} as the default",
             )
             assert ctx.started, (
@@ -1164,7 +1137,7 @@ class _StuckInJoin:
         )
 
 
-def _check_pingpong(student, method, recording, budget, rounds=ROUNDS, default=False):
+def _check_pingpong(student, method, recording, stuck_budget, rounds=ROUNDS, default=False):
     ctx = recording(method, hold=HOLD, watch_pipes=True)
     args = (rounds,) if default else (rounds, ctx)
     what = f"pingpong({rounds}" + (
@@ -1175,7 +1148,7 @@ def _check_pingpong(student, method, recording, budget, rounds=ROUNDS, default=F
             student.pingpong,
             *args,
             timeout=_timeout(method) + HOLD,
-            budget=budget,
+            budget=stuck_budget,
             what=what,
             hang_hint=PINGPONG_HANG,
             stalled=_StuckInJoin(ctx),
@@ -1213,7 +1186,6 @@ def _check_pingpong(student, method, recording, budget, rounds=ROUNDS, default=F
 
 
 @PINGPONG
-@pytest.mark.weight(2)
 @pytest.mark.deadline(20)
 @pytest.mark.contract(
     "Make a pipe with `context.Pipe()`",
@@ -1223,44 +1195,34 @@ def _check_pingpong(student, method, recording, budget, rounds=ROUNDS, default=F
     "Do not `terminate()` it",
     "returns the list of replies, after the child has exited",
     "Remember that a pipe end reports end-of-file",
+    "It works under every start method",
 )
-def test_plays_and_ends_cleanly_under_fork(student, recording, budget):
-    """under fork: replies in order from the child, which then exits with code 0"""
-    _check_pingpong(student, "fork", recording, budget)
-
-
-@PINGPONG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("It works under every start method")
-def test_plays_and_ends_cleanly_under_spawn(student, recording, budget):
-    """under spawn: replies in order from the child, which then exits with code 0"""
-    _check_pingpong(student, "spawn", recording, budget)
-
-
-@PINGPONG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("It works under every start method")
-def test_plays_and_ends_cleanly_under_forkserver(student, recording, budget):
-    """under forkserver: replies in order from the child, which then exits with code 0"""
-    _check_pingpong(student, "forkserver", recording, budget)
+@pytest.mark.parametrize(
+    "method",
+    # fork counts double: it is the first start method a student's code meets.
+    [pytest.param("fork", marks=pytest.mark.weight(2)), "spawn", "forkserver"],
+)
+def test_plays_and_ends_cleanly(student, recording, stuck_budget, method):
+    """under this start method: replies in order from the child, which then exits with code 0"""
+    _check_pingpong(student, method, recording, stuck_budget)
 
 
 @PINGPONG
 @pytest.mark.deadline(20)
 @pytest.mark.contract("`pingpong(0)` returns `[]`")
-def test_zero_rounds(student, recording, budget):
+def test_zero_rounds(student, recording, stuck_budget):
     """pingpong(0) returns [] and the child still ends cleanly"""
-    _check_pingpong(student, _cheapest_method(), recording, budget, rounds=0)
+    _check_pingpong(student, _cheapest_method(), recording, stuck_budget, rounds=0)
 
 
 @PINGPONG
 @pytest.mark.deadline(20)
 @pytest.mark.contract("When `context` is `None`")
-def test_pingpong_uses_the_default_context_when_none_is_given(student, recording, budget):
+def test_pingpong_uses_the_default_context_when_none_is_given(student, recording, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
     for method in ("fork", "spawn"):
         if method in mp.get_all_start_methods():
-            _check_pingpong(student, method, recording, budget, rounds=3, default=True)
+            _check_pingpong(student, method, recording, stuck_budget, rounds=3, default=True)
 
 
 # --------------------------------------------------------------------------
