@@ -82,6 +82,31 @@ def _cut(registry):
     )
 
 
+def _both_stay_blocked(*calls):
+    """Start each call, as (object, method, argument or None, what, what frees it), in
+    its own worker; fail if one returns within LONG s. Return the workers.
+
+    Every time limit on an instrumented wait runs out at once, so code that gives up
+    after a time limit does so at once, and the verdict is never a matter of timing.
+    """
+    registry = Registry(fast_timeouts=FAST_TIMEOUTS)
+    workers = []
+    for obj, method, arg, _what, _frees in calls:
+        instrument_primitives(obj, registry)
+        args = () if arg is None else (arg,)
+        # Named as before the helper was shared ("put-b", "get"): a student's method may lack __name__.
+        name = str(getattr(method, "__name__", "call"))[:20]
+        workers.append(Worker(method, *args, name=name if arg is None else f"{name}-{arg}"))
+    for k, (worker, (_obj, _m, _a, what, frees)) in enumerate(zip(workers, calls, strict=True)):
+        if worker.wait(LONG if k == 0 else 0.01):
+            pytest.fail(
+                f"{what} returned within {LONG:g} s: it must block until {frees}, not wait "
+                "with a timeout" + _cut(registry) + _shown(registry),
+                pytrace=False,
+            )
+    return workers
+
+
 def _instrumented(obj, **options):
     registry = Registry(**options)
     instrument_primitives(obj, registry)
@@ -377,23 +402,10 @@ def test_put_and_get_block_longer_than_any_timeout(student):
     full = student.BoundedBuffer(1)
     _fill(full, ["a"])
     empty = student.BoundedBuffer(1)
-    # Every time limit on a wait runs out at once, so giving up is never a matter of timing.
-    registry = _instrumented(full, fast_timeouts=FAST_TIMEOUTS)
-    instrument_primitives(empty, registry)
-    producer = Worker(full.put, "b", name="put-b")
-    consumer = Worker(empty.get, name="get")
-    if producer.wait(LONG):
-        pytest.fail(
-            f"put('b') into a full buffer gave up within {LONG:g} s: it must block until a "
-            "get() makes room, not wait with a timeout" + _cut(registry) + _shown(registry),
-            pytrace=False,
-        )
-    if consumer.wait(0.01):
-        pytest.fail(
-            f"get() from an empty buffer gave up within {LONG:g} s: it must block until a "
-            "put(), not wait with a timeout" + _cut(registry) + _shown(registry),
-            pytrace=False,
-        )
+    producer, consumer = _both_stay_blocked(
+        (full, full.put, "b", "put('b') into a full buffer", "a get() makes room"),
+        (empty, empty.get, None, "get() from an empty buffer", "a put()"),
+    )
     exact(_call(full.get), "a", "get() from the full buffer")
     _done(producer, PROMPT, "put('b') after a get() made room")
     _fill(empty, ["x"])
@@ -1413,23 +1425,10 @@ def test_recv_blocks_until_an_item_is_sent(student):
 def test_send_and_recv_block_longer_than_any_timeout(student):
     """send() with no receiver and recv() with no sender stay blocked, with no time limit"""
     out, into = student.Channel(), student.Channel()
-    # Every time limit on a wait runs out at once, so giving up is never a matter of timing.
-    registry = _instrumented(out, fast_timeouts=FAST_TIMEOUTS)
-    instrument_primitives(into, registry)
-    sender = Worker(out.send, "x", name="send-x")
-    receiver = Worker(into.recv, name="recv")
-    if sender.wait(LONG):
-        pytest.fail(
-            f"send('x') with no receiver returned within {LONG:g} s: it must block until a "
-            "receiver takes the item, not wait with a timeout" + _cut(registry) + _shown(registry),
-            pytrace=False,
-        )
-    if receiver.wait(0.01):
-        pytest.fail(
-            f"recv() with no sender returned within {LONG:g} s: it must block until an item "
-            "is sent, not wait with a timeout" + _cut(registry) + _shown(registry),
-            pytrace=False,
-        )
+    sender, receiver = _both_stay_blocked(
+        (out, out.send, "x", "send('x') with no receiver", "a receiver takes the item"),
+        (into, into.recv, None, "recv() with no sender", "an item is sent"),
+    )
     exact(_call(out.recv), "x", "recv() of the waiting send('x')")
     _done(sender, PROMPT, "send('x') after its item was received")
     helper = Worker(into.send, "y", name="send-y")
