@@ -52,11 +52,18 @@ def release(names: list[str] | None = None, root: Path | None = None) -> list[st
     return names
 
 
-def new_course(root: Path, names: list[str]) -> None:
-    """Make a scratch course directory holding copies of the masters and the config."""
+def new_course(
+    root: Path, names: list[str], extra_config: str = "", generate: bool = False
+) -> Path:
+    """Make a scratch course directory holding copies of the masters and the config.
+
+    `extra_config` is appended to the copied ``nbgrader_config.py``; with `generate`,
+    each assignment is released there (``nbgrader generate_assignment``). Returns `root`.
+    """
     src = course_root()
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(src / "nbgrader_config.py", root / "nbgrader_config.py")
+    config = (src / "nbgrader_config.py").read_text() + extra_config
+    (root / "nbgrader_config.py").write_text(config)
     for name in names:
         shutil.copytree(
             src / "source" / name,
@@ -64,6 +71,9 @@ def new_course(root: Path, names: list[str]) -> None:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "my_*.py"),
         )
+    if generate:
+        release(list(names), root)
+    return root
 
 
 def read_scores(
@@ -164,8 +174,11 @@ def hidden_reports(nb) -> dict[str, str]:
     out = {}
     for ex in exercises(nb):
         cell = next(
-            (c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-             == ex.tests_id),
+            (
+                c
+                for c in nb.cells
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == ex.tests_id
+            ),
             None,
         )
         if cell is None or cell.cell_type != "code":
@@ -306,4 +319,3 @@ def score_table(root: Path, names: list[str]) -> str:
             lines.append("  " + student.ljust(10) + "  ".join(cells))
         lines.append("")
     return "\n".join(lines).rstrip()
-

@@ -34,22 +34,11 @@ from autograder.course import (  # noqa: E402
     demo_roles,
     mutants,
     nbgrader,
+    new_course,
     read_notebook,
     replace_answers,
     sample_submission,
 )
-
-
-def make_course(root: Path, assignments: list[str]) -> None:
-    root.mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    for name in assignments:
-        shutil.copytree(
-            ROOT / "source" / name,
-            root / "source" / name,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-        )
-        nbgrader("generate_assignment", name, "--force", cwd=root)
 
 
 def submissions(root: Path, assignment: str, count: int) -> list[str]:
@@ -168,7 +157,7 @@ def main(argv=None) -> int:
 
     base = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     serial, parallel = base / "serial", base / "parallel"
-    make_course(serial, args.assignments)
+    new_course(serial, args.assignments, generate=True)
     total = 0
     for name in args.assignments:
         total += len(submissions(serial, name, args.per_assignment))

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from autograder.course import demo_roles, nbgrader, read_notebook, sample_submission
+from autograder.course import demo_roles, nbgrader, new_course, read_notebook, sample_submission
 from autograder.limits import Limits, Watchdog, landlock_abi
 
 ASSIGNMENT = "01_threads"
@@ -45,17 +45,7 @@ c.SafeExecute.cpu_limit = 60
 
 def make_course(root: Path, assignments=(ASSIGNMENT,), extra_config: str = TEST_CONFIG) -> Path:
     """Make a course directory with the repository's config and masters, and release them."""
-    root.mkdir(parents=True, exist_ok=True)
-    config = (ROOT / "nbgrader_config.py").read_text() + extra_config
-    (root / "nbgrader_config.py").write_text(config)
-    for name in assignments:
-        shutil.copytree(
-            ROOT / "source" / name,
-            root / "source" / name,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-        )
-        nbgrader("generate_assignment", name, "--force", cwd=root)
-    return root
+    return new_course(root, list(assignments), extra_config, generate=True)
 
 
 def submit(course: Path, assignment: str, student: str, nb) -> None:
