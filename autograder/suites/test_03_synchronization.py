@@ -758,7 +758,10 @@ class Table:
             if not problem and not worker.error:
                 watch.settle(timeout)
         if problem:
-            pytest.fail(f"dine({self.n} forks, {meals} meals) {problem}", pytrace=False)
+            pytest.fail(
+                f"dine({self.n} forks, {meals} meals) {problem}" + _shown(self.registry),
+                pytrace=False,
+            )
         fail_for(worker.error, "dine()")
         return worker
 
