@@ -315,9 +315,11 @@ def _schedule(bank, about=""):
 
 
 def _finish(registry, workers, timeout):
+    """Wait for the workers; fail with the deadlock, and the schedule that led to it."""
     problem = registry.wait_deadlock(workers, timeout)
     if problem:
-        pytest.fail(problem, pytrace=False)
+        text = registry.schedule()
+        pytest.fail(problem + ("\n" + text if text else ""), pytrace=False)
 
 
 @TRANSFER
