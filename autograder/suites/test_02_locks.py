@@ -794,7 +794,7 @@ def test_funds_checked_and_moved_in_one_critical_section(student):
 @pytest.mark.deadline(10)
 @pytest.mark.contract("A transfer never waits for a transfer between two other accounts")
 def test_transfers_between_unrelated_accounts_run_at_once(student):
-    """finishes a transfer C -> D while a transfer A -> B is held inside its critical section"""
+    """finishes a transfer C -> D while A -> B is held inside and B -> A waits for it"""
     bank = Bank(student, Registry(), 100, 100, 100, 100)
     a, b, c, d = bank.accounts
     inside, go = threading.Event(), threading.Event()
@@ -812,19 +812,74 @@ def test_transfers_between_unrelated_accounts_run_at_once(student):
     try:
         if not inside.wait(3):
             pytest.fail("transfer(A, B, 10) never read a balance", pytrace=False)
+        # A transfer that waits for A or B meanwhile must not hold up C -> D either (a lock
+        # of its own, taken while it waits for an account's, would).
+        back = Worker(bank.transfer, b, a, 5, name="B-to-A")
+        bank.registry.wait_blocked(back, 2.0)
         other = Worker(bank.transfer, c, d, 20, name="C-to-D")
         other_done = other.wait(2)
     finally:
         go.set()
-    assert first.wait(3) and other.wait(3), "a transfer did not return once A -> B was let go"
-    fail_for(first.error, "transfer()")
-    fail_for(other.error, "transfer()")
+    assert first.wait(3) and back.wait(3) and other.wait(3), (
+        "a transfer did not return once A -> B was let go"
+    )
+    for worker in (first, back, other):
+        fail_for(worker.error, "transfer()")
     assert other_done, (
-        "transfer(C, D) waited while transfer(A, B) was inside its critical section: the two "
-        "share no account, so they must not share a lock (take only src.lock and dst.lock)"
+        "transfer(C, D) waited while transfer(A, B) was inside its critical section and "
+        "transfer(B, A) waited for it: C -> D shares no account with either, so it must not "
+        "share a lock with them (take only src.lock and dst.lock, and nothing while you wait)"
         + _schedule(bank)
     )
-    assert same(bank.balances(), [90, 110, 80, 120]), f"balances {safe_repr(bank.balances())}"
+    assert same(bank.balances(), [95, 105, 80, 120]), f"balances {safe_repr(bank.balances())}"
+
+
+@TRANSFER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(10)
+@pytest.mark.contract("raise `ValueError` and change nothing")
+def test_a_transfer_waits_for_a_busy_account_however_long(student):
+    """waits, however long, for an account another transfer holds, then moves the money"""
+    # Every time limit on an account's lock runs out at once: a transfer that gives up
+    # after a time limit gives up every time, instead of when the machine is slow.
+    bank = Bank(student, Registry(fast_timeouts=0.01), 100, 100, 100, 100)
+    a, b, c, d = bank.accounts
+    inside, go = threading.Event(), threading.Event()
+    watch = bank._watch
+
+    def held_watch(kind, obj, name, value):
+        watch(kind, obj, name, value)
+        pair = getattr(bank.local, "pair", None)
+        if pair is not None and pair[0] is c and not inside.is_set():
+            inside.set()
+            go.wait(5)
+
+    bank._watch = held_watch
+    first = Worker(bank.transfer, c, d, 10, name="C-to-D")
+    try:
+        if not inside.wait(3):
+            pytest.fail("transfer(C, D, 10) never read a balance", pytrace=False)
+        # Each of these can take its other account at once and must wait for C or D.
+        waiting = [
+            Worker(bank.transfer, b, c, 20, name="B-to-C"),
+            Worker(bank.transfer, a, d, 30, name="A-to-D"),
+        ]
+        for worker in waiting:
+            bank.registry.wait_blocked(worker, 2.0)
+        early = [w.name for w in waiting if w.wait(0.3)]
+    finally:
+        go.set()
+    assert first.wait(3) and all(w.wait(3) for w in waiting), (
+        "a transfer did not return once C -> D was let go"
+    )
+    for worker in (first, *waiting):
+        fail_for(worker.error, "transfer()")
+    assert not early, (
+        f"{', '.join(early)} returned while C -> D held its account: wait for the lock, however "
+        "long that takes, and move the money (only too little money is a reason to refuse)"
+        + _schedule(bank)
+    )
+    assert same(bank.balances(), [70, 80, 110, 140]), f"balances {safe_repr(bank.balances())}"
 
 
 @TRANSFER

@@ -1,0 +1,25 @@
+"""Orders the locks by id, but waits at most 1 s for the second lock "in case of a deadlock",
+then gives up with TimeoutError: a transfer with enough funds can fail just because another
+transfer held an account for a while."""
+
+import threading
+
+
+class Account:
+    def __init__(self, balance):
+        self.balance = balance
+        self.lock = threading.Lock()
+
+
+def transfer(src, dst, amount):
+    first, second = sorted((src, dst), key=id)
+    with first.lock:
+        if not second.lock.acquire(timeout=1.0):
+            raise TimeoutError("could not get both locks")
+        try:
+            if src.balance < amount:
+                raise ValueError("insufficient funds")
+            src.balance -= amount
+            dst.balance += amount
+        finally:
+            second.lock.release()
