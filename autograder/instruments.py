@@ -203,6 +203,8 @@ class Registry:
         self.party = party
         self.switch_on_release = switch_on_release
         self.fast_timeouts = fast_timeouts
+        #: A test's hook, called as hook(thread ident, lock) before a TrackedLock is released.
+        self.before_release: Callable[[int, TrackedLock], None] | None = None
         #: How many waits with a time limit `fast_timeouts` cut short.
         self.timeouts_cut = 0
         #: Threads paused right after a release, until another thread takes the lock.
@@ -621,6 +623,9 @@ class TrackedLock:
 
     def release(self) -> None:
         me = threading.get_ident()
+        hook = self.registry.before_release
+        if hook is not None and me not in self.registry._releasing_to_wait:
+            hook(me, self)
         if me not in self.registry._releasing_to_wait:
             self.registry._step(me, f"releases {self.name}")
         self.registry._released(me, self)

@@ -19,6 +19,7 @@ The bad schedules are forced, never hoped for (see `autograder.instruments`):
 
 import collections
 import queue
+import sys
 import threading
 import time
 
@@ -846,14 +847,39 @@ def test_waits_for_a_long_meal(student):
     # Forks dawdle after the first pick-up, as in the deadlock test, so a table that can
     # deadlock does so every time here too, instead of now and then.
     table = Table(3, pause_first_hold=0.3, party=3)
-    in_meal, finish = threading.Event(), threading.Event()
+    in_meal, finish, dine_returned = threading.Event(), threading.Event(), threading.Event()
+    eaten, meals_eaten, count_lock = set(), [0], threading.Lock()  # who ate; meals in all
+    paused, still_holding, decided = [], [], threading.Event()
 
     def eat(i):
         if i == 0 and not in_meal.is_set():
             in_meal.set()
             finish.wait(LONG + 4.0)
         table.eat(i)
+        with count_lock:
+            eaten.add(threading.get_ident())
+            meals_eaten[0] += 1
 
+    def before_release(me, fork):
+        # Once every meal has been eaten, the first philosopher to put a fork down does so
+        # only once dine() has returned or is waiting for the threads (nobody needs that
+        # fork any more): a dine() that returns before its threads have finished does so
+        # while that philosopher still holds a fork, every time.
+        with count_lock:
+            if paused or me not in eaten or meals_eaten[0] < table.n:
+                return
+            paused.append(fork.name)
+        try:
+            end = time.monotonic() + 3.0
+            while time.monotonic() < end and not _joining(worker.thread):
+                if dine_returned.wait(0.005):
+                    still_holding.append(fork.name)
+                    return
+        finally:
+            decided.set()
+
+    table.registry.before_release = before_release
+    watch = ThreadWatch()
     with table.registry:
         worker = Worker(student.dine, table.forks, 1, eat, name="dine")
         if not in_meal.wait(2.0):
@@ -861,14 +887,38 @@ def test_waits_for_a_long_meal(student):
             pytest.fail("philosopher 0 never started eating", pytrace=False)
         returned = worker.wait(LONG)
         finish.set()
-        _done(worker, 2.0, "dine() after the long meal ended")
+        _done(worker, 4.0, "dine() after the long meal ended")
+        dine_returned.set()
+        if paused:
+            decided.wait(5.0)  # the paused philosopher says whether it was still holding
     if returned:
         pytest.fail(
             f"dine() returned while philosopher 0 was still eating ({LONG:g} s into the "
             "meal): join the threads without a timeout" + _shown(table.registry),
             pytrace=False,
         )
+    if still_holding:
+        pytest.fail(
+            f"dine() returned while a philosopher still held {still_holding[0]} after every "
+            "meal had been eaten: its thread had not finished; wait for the threads "
+            "themselves (join them), not for a count of meals" + _shown(table.registry),
+            pytrace=False,
+        )
+    watch.settle(2.0)  # the threads have finished, so check() reads a still table
     table.check(1)
+
+
+def _joining(thread):
+    """Whether `thread` is waiting in threading's Thread.join (for some thread)."""
+    frame = sys._current_frames().get(thread.ident) if thread is not None else None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in ("join", "_wait_for_tstate_lock") and code.co_filename.endswith(
+            "threading.py"
+        ):
+            return True
+        frame = frame.f_back
+    return False
 
 
 @DINE
@@ -1463,28 +1513,63 @@ def test_send_blocks_until_a_receiver_takes_the_item(student):
 @pytest.mark.contract("`send(item)` blocks until a receiver")
 def test_send_returns_only_when_its_own_item_is_taken(student):
     """with two senders waiting, one recv() releases only the sender whose item it took"""
+    _one_recv_releases_its_sender(student, ("a", "b"))
+
+
+class _Same:
+    """An item equal to every other _Same, but a different object: a channel that looks
+    for "my item" by equality (`in`, `==`) cannot tell two of them apart."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, _Same)
+
+    def __hash__(self):
+        return 0
+
+    def __repr__(self):
+        return f"<item {self.name}>"
+
+
+@CHANNEL
+@pytest.mark.contract("it never returns because some other sender's item was taken")
+def test_equal_items_of_two_senders_are_told_apart(student):
+    """with two senders of equal items waiting, one recv() releases the sender of that object"""
+    _one_recv_releases_its_sender(student, (_Same("a"), _Same("b")))
+
+
+def _one_recv_releases_its_sender(student, items):
+    """Two senders of `items` wait; one recv() must release exactly the one it took from."""
     ch = student.Channel()
     registry = _instrumented(ch)
     with registry:
-        senders = {}
-        for item in ("a", "b"):
-            senders[item] = Worker(ch.send, item, name=f"send-{item}")
-            _blocks(registry, senders[item], f"send({item!r}) with no receiver")
+        senders = []
+        for item in items:
+            senders.append(Worker(ch.send, item, name=f"send-{item!r}"))
+            _blocks(registry, senders[-1], f"send({item!r}) with no receiver")
         seen = registry.waits_started
         first = _call(ch.recv)
-        # An exact str before the lookup: `in` would call a subclass's __hash__ and __eq__.
-        if type(first) is not str or first not in senders:
+        # By identity: `in` and == would call a student-made object's __eq__.
+        mine = [k for k, item in enumerate(items) if first is item]
+        if not mine:
             pytest.fail(f"recv() returned {safe_repr(first)}, which nobody sent", pytrace=False)
-        _done(senders[first], PROMPT, f"send({first!r}) after its item was received")
-        other = "b" if first == "a" else "a"
+        taken, other = mine[0], 1 - mine[0]
+        _done(senders[taken], PROMPT, f"send({items[taken]!r}) after its item was received")
         if not registry.wait_blocked(senders[other], PROMPT, since=seen):
             pytest.fail(
-                f"send({other!r}) returned although only {first!r} was received: a send must "
-                "wait until its own item is taken",
+                f"send({items[other]!r}) returned although only {items[taken]!r} was received: "
+                "a send must wait until its own item is taken",
                 pytrace=False,
             )
-        exact(_call(ch.recv), other, "the second recv()")
-        _done(senders[other], PROMPT, f"send({other!r}) after its item was received")
+        second = _call(ch.recv)
+        if second is not items[other]:
+            pytest.fail(
+                f"the second recv() returned {safe_repr(second)}, not {items[other]!r}",
+                pytrace=False,
+            )
+        _done(senders[other], PROMPT, f"send({items[other]!r}) after its item was received")
 
 
 @CHANNEL
