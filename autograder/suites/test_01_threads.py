@@ -9,7 +9,9 @@ student would pass to join(), and only then lets it go.
 """
 
 import contextlib
+import gc
 import os
+import sys
 import threading
 import time
 
@@ -111,9 +113,11 @@ def test_results_come_back_in_input_order(student):
 @pytest.mark.weight(2)
 @pytest.mark.contract("Start one thread per tuple", "Start all the threads before waiting")
 def test_calls_run_concurrently(student):
-    """runs every call in its own thread, all at the same time"""
-    n = 8
-    barrier = threading.Barrier(n, timeout=1.5)
+    """runs every call in its own thread, all forty at the same time"""
+    # Forty, not a handful: code that starts the threads in batches and joins each batch
+    # before starting the next (to cap the number of threads) never gets them all together.
+    n = 40
+    barrier = threading.Barrier(n, timeout=2.0)
     callers = set()
     main = threading.get_ident()
 
@@ -126,7 +130,8 @@ def test_calls_run_concurrently(student):
         results = student.run_in_threads(meet, [(i,) for i in range(n)])
     except threading.BrokenBarrierError:
         pytest.fail(
-            f"the {n} calls never ran at the same time: start every thread before joining any",
+            f"the {n} calls never ran at the same time: start every thread before joining "
+            "any, all of them, not in batches",
             pytrace=False,
         )
     assert same(results, list(range(n))), (
@@ -234,6 +239,53 @@ def test_waits_for_every_thread(student):
     )
     left = watch.settle(0.2)
     assert not left, f"threads still running after return: {[thread_name(t) for t in left]}"
+
+
+@RUN
+@pytest.mark.weight(2)
+@pytest.mark.deadline(6)
+@pytest.mark.contract("Wait for every thread")
+def test_waits_for_a_slow_call_however_long_it_takes(student):
+    """waits for a slow call however long it takes, not only up to a time limit"""
+    n = 3
+    watched, release, returned = threading.Event(), threading.Event(), threading.Event()
+    # A join with a time limit on the held call gives up at once, so giving up is never
+    # a matter of timing: every other call ends only once the watch is in place.
+    joins = FastJoins()
+    box = {}
+
+    def call(i):
+        if i == n - 1:
+            joins.watch(threading.current_thread())
+            watched.set()
+            release.wait(10)  # held by the test, longer than any join timeout
+        else:
+            watched.wait(2.0)
+        return i
+
+    def caller():
+        box["outcome"] = _outcome(student.run_in_threads, call, [(i,) for i in range(n)])
+        returned.set()
+
+    threading.Thread(target=caller, daemon=True, name="test-caller").start()
+    try:
+        assert watched.wait(2.0), f"the last of {n} calls had not started within 2 s"
+        early = returned.wait(BLOCKED)
+    finally:
+        release.set()
+    assert returned.wait(2.0), "run_in_threads did not return after every call had returned"
+    assert not early, (
+        f"returned while the last call was still running (held for {BLOCKED:g} s): wait for "
+        "every thread without a timeout, however long it takes" + joins.says()
+    )
+    kind, value = box["outcome"]
+    if kind == "raised":
+        fail_for(value, "run_in_threads")
+    # The order is another test's business: here calls 0 and 1 race to finish.
+    assert type(value) is list and all(type(r) is int for r in value), (
+        f"expected a list of the calls' results, got {safe_repr(value)}"
+    )
+    assert sorted(value) == list(range(n)), f"wrong results: {safe_repr(value)}"
 
 
 @RUN
@@ -553,6 +605,61 @@ def test_thread_has_ended_when_stop_returns(student):
 
 
 @BEAT
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract("When `stop()` returns, the thread has ended")
+def test_stop_waits_for_the_thread_itself_to_end(student):
+    """when stop() returns, the thread has ended, even if it is slow to end after its last call"""
+    installed, release, returned = threading.Event(), threading.Event(), threading.Event()
+    box = {}
+
+    def hold_at_the_end(frame, event, arg):
+        # Called in the heartbeat thread only: when its run() returns, hold the thread
+        # (still alive) until stop() has returned, or for 1.5 s. A stop() that does not
+        # wait for the thread then returns while it is held, every time.
+        if event == "return" and frame.f_code in box["run_codes"]:
+            release.wait(BLOCKED)
+
+    def callback():
+        if not installed.is_set():
+            sys.setprofile(hold_at_the_end)
+            installed.set()
+
+    hb = _made(student, 0.01, callback)
+    run = getattr(type(hb), "run", None)
+    box["run_codes"] = {threading.Thread.run.__code__, getattr(run, "__code__", None)}
+    hb.start()
+    try:
+        assert installed.wait(2.0), "callback was never called"
+
+        def stopper():
+            outcome = _outcome(hb.stop)
+            box["seen"] = outcome, threading.Thread.is_alive(hb)
+            release.set()
+            returned.set()
+
+        threading.Thread(target=stopper, daemon=True, name="test-stopper").start()
+        finished = returned.wait(BLOCKED + 2.0)
+    finally:
+        release.set()
+    try:
+        if not finished:
+            pytest.fail(
+                "stop() did not return within 2 s after the thread was let go", pytrace=False
+            )
+        (kind, value), alive = box["seen"]
+        if kind == "raised":
+            fail_for(value, "stop()")
+        assert not alive, (
+            "the thread was still running when stop() returned (it was held on its way out, "
+            "after its last callback had returned): waiting until no callback runs is not "
+            "enough, join the thread"
+        )
+    finally:
+        _cleanup(hb)
+
+
+@BEAT
 @pytest.mark.contract("When `stop()` returns, the thread has ended")
 def test_no_calls_after_stop(student):
     """callback() is never called after stop() returns"""
@@ -859,6 +966,78 @@ def test_leaves_nothing_behind(student):
     )
 
 
+@DEAD
+@pytest.mark.deadline(6)
+@pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
+def test_a_timer_has_ended_when_it_returns(student):
+    """when it returns, a threading.Timer it started has ended, even one slow to end"""
+    release = threading.Event()
+    timers = []
+
+    class SlowToEnd(threading.Timer):
+        """A Timer whose thread, once done, is held until run_with_deadline returned (1.5 s)."""
+
+        def run(self):
+            timers.append(self)
+            try:
+                super().run()
+            finally:
+                release.wait(BLOCKED)
+
+    old = threading.Timer
+    threading.Timer = SlowToEnd  # code that uses no Timer is not concerned
+    try:
+        kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
+        left = [t for t in timers if threading.Thread.is_alive(t)]
+    finally:
+        threading.Timer = old
+        release.set()
+    if kind == "raised":
+        fail_for(value, "run_with_deadline")
+    assert same(value, "done"), f"expected 'done': {why_not_same(value, 'done')}"
+    assert not left, (
+        "run_with_deadline returned while the timer's thread was still running (the test held "
+        "it on its way out, after cancel()): cancel() only asks the timer to stop, so join the "
+        "timer after cancelling it"
+    )
+
+
+@DEAD
+@pytest.mark.weight(2)
+@pytest.mark.deadline(6)
+@pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
+def test_leaves_nothing_behind_after_a_worker_that_raised(student):
+    """after a worker that raised, it never sets cancel and leaves no thread (a timer) running"""
+    seconds = 0.3
+    events = []
+    failure = KeyError("from the worker")
+
+    def worker(cancel):
+        events.append(cancel)
+        raise failure
+
+    watch = ThreadWatch()
+    kind, value = _deadline_call(student, worker, seconds, timeout=3.0)
+    assert kind == "raised" and value is failure, (
+        f"the worker raised {safe_repr(failure)}, but run_with_deadline gave {safe_repr(value)}"
+    )
+    assert events, "worker was never called"
+    cancel = events[0]
+    watch.settle(0.3)  # a cancelled timer ends within milliseconds
+    # Look past `seconds`: a timer left running sets cancel when it fires. Either it is
+    # still running at the end, or it has set cancel by then, whatever the load.
+    set_later = wait_until(cancel.is_set, seconds + 1.0)
+    left = watch.new_alive()
+    assert not set_later, (
+        "cancel was set after run_with_deadline had re-raised the worker's exception: cancel "
+        "(and join) the timer before re-raising, e.g. in a `finally:`"
+    )
+    assert not left, (
+        f"threads still running after run_with_deadline re-raised the worker's exception: "
+        f"{[thread_name(t) for t in left]}; cancel (and join) the timer before re-raising"
+    )
+
+
 # --------------------------------------------------------------------------
 # per_thread
 
@@ -928,6 +1107,35 @@ def test_get_makes_the_object_once_in_the_calling_thread(student):
     )
     assert all(r is made[0] for r in results), (
         "every get() in a thread should return the very object factory() made there"
+    )
+
+
+@PER
+@pytest.mark.weight(2)
+@pytest.mark.contract("every later `get()` in that thread returns that very object")
+def test_two_per_threads_keep_their_own_objects(student):
+    """two PerThread objects used in one thread each call their own factory and keep its object"""
+    factory_a, calls_a, made_a = _recording_factory()
+    factory_b, calls_b, made_b = _recording_factory()
+    per_a, per_b = student.PerThread(factory_a), student.PerThread(factory_b)
+
+    def gets():
+        return [_get(per_a), _get(per_b), _get(per_a), _get(per_b)]
+
+    kind, got = _in_thread(gets)
+    if kind == "raised":
+        fail_for(got, "get()")
+    assert len(calls_a) == 1 and len(calls_b) == 1, (
+        f"two PerThread objects used in one thread called their factories {len(calls_a)} and "
+        f"{len(calls_b)} times, not once each: each PerThread keeps its own objects (a "
+        "threading.local made once for the class is shared by every PerThread)"
+    )
+    a, b = made_a[0], made_b[0]
+    assert got[0] is a and got[2] is a, "the first PerThread's get() did not return its object"
+    assert got[1] is b and got[3] is b, "the second PerThread's get() did not return its object"
+    listed_a, listed_b = per_a.created(), per_b.created()
+    assert same(listed_a, [a]) and same(listed_b, [b]), (
+        "each PerThread's created() should list only the objects its own factory made"
     )
 
 
@@ -1028,7 +1236,7 @@ def test_a_new_thread_gets_a_new_object_after_an_old_one_ended(student):
 )
 def test_created_lists_every_object_in_order_as_a_new_list(student):
     """created() is a new list of every object made, in order, ended threads' included"""
-    factory, _, made = _recording_factory()
+    factory, calls, made = _recording_factory()
     per = student.PerThread(factory)
     first = per.created()
     assert type(first) is list and len(first) == 0, (
@@ -1038,12 +1246,17 @@ def test_created_lists_every_object_in_order_as_a_new_list(student):
         kind, value = _in_thread(per.get, name=f"thread {i}")  # each thread has ended after
         if kind == "raised":
             fail_for(value, "get()")
+    # The test keeps the objects, not the ended threads: once those are collected, only
+    # what PerThread itself keeps can list their objects.
+    calls.clear()
+    gc.collect()
     _get(per)
     listed = per.created()
     assert type(listed) is list, f"created() should return a list, not {type_name(listed)}"
     assert len(listed) == 4 and all(x is m for x, m in zip(listed, made, strict=True)), (
-        "created() should list the 4 objects made, in the order they were made, including "
-        "those of threads that have ended"
+        f"created() should list the 4 objects made, in the order they were made, including "
+        f"those of threads that have ended and been garbage collected, not "
+        f"{len(listed)} object(s): keep every object in a list of your own"
     )
     listed.clear()
     listed.append("junk")
