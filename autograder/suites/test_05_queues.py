@@ -19,6 +19,7 @@ from collections import Counter
 
 import pytest
 
+from autograder.instruments import FastJoins
 from autograder.suites._trust import fail_for, safe_repr, same, type_name
 from autograder.testing import (
     ConcurrencyProbe,
@@ -50,6 +51,22 @@ PLAIN = (type(None), int, str, bool, float, tuple)
 def _key(x):
     """Tell 0, 0.0 and False apart (they are equal and hash alike); only for PLAIN values."""
     return (type(x).__name__, x)
+
+
+class EqualToAnyString:
+    """An item that says it equals every string: a string sentinel compared with == stops at it.
+
+    Only strings: `iter(queue.get, sentinel)` compares with ==, and with a sentinel that is
+    no string (a private class or object()) it is correct.
+    """
+
+    def __eq__(self, other):
+        return isinstance(other, str)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return "EqualToAnyString()"
 
 
 class Halt(BaseException):
@@ -168,6 +185,22 @@ def _counts_looks_at_its_queue(ct):
     return None
 
 
+def _hold_after_its_events_are_set(ct, release, timeout=0.5):
+    """Hold the thread `ct` right after it sets a threading.Event it keeps in an attribute,
+    until `release` is set (or `timeout` s pass): a close() that waits for such an Event
+    instead of joining the thread returns while the thread is still running, every time."""
+    for value in list(getattr(ct, "__dict__", {}).values()):
+        if isinstance(value, threading.Event):
+            original = value.set
+
+            def set_and_hold(original=original):
+                original()
+                if threading.current_thread() is ct:
+                    release.wait(timeout)
+
+            value.set = set_and_hold
+
+
 def _close(ct, timeout=2.0):
     """Call ct.close() with a deadline; fail on what it raised."""
     finished, value = call_with_deadline(ct.close, timeout=timeout)
@@ -280,27 +313,43 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
     ct = _started_consumer(student, rec)
     for i in range(5):
         ct.send(i)
+    # Any time limit on a join of the thread runs out at once: a close() that gives up
+    # waiting after a while returns while the consumer is still held, every time.
+    joins = FastJoins()
+    joins.watch(ct)
+    looked = threading.Event()
+    _hold_after_its_events_are_set(ct, looked)
 
     def close_and_look():
         ct.close()
         # Look at once, before the consumer gets the chance to catch up.
-        return list(rec.items), rec.closes_done, thread_alive(ct)
+        try:
+            return list(rec.items), rec.closes_done, thread_alive(ct)
+        finally:
+            looked.set()
 
     try:
         finished, value = call_with_deadline(close_and_look, timeout=2.5)
     finally:
         gate.set()
         closing.set()
+        looked.set()
     if not finished:
         pytest.fail("close() did not return within 2.5 s", pytrace=False)
     fail_for(value, "close()")
     items, closes, alive = value
     assert same(items, [0, 1, 2, 3, 4]), (
         f"close() returned when the consumer had received only {safe_repr(items)}: "
-        "queue a sentinel behind the items and wait for the thread to end"
+        "queue a sentinel behind the items and wait for the thread to end, however long the "
+        "consumer takes (join with no time limit)" + joins.says()
     )
-    assert closes == 1, f"consumer.close() had been called {closes} times when close() returned"
-    assert not alive, "the thread was still running when close() returned: join it"
+    assert closes == 1, (
+        f"consumer.close() had been called {closes} times when close() returned" + joins.says()
+    )
+    assert not alive, (
+        "the thread was still running when close() returned: join it (with no time limit), "
+        "rather than wait for something it does before it ends" + joins.says()
+    )
 
 
 @CONSUMER
@@ -468,17 +517,19 @@ def test_send_returns_while_the_consumer_is_busy(student):
 @CONSUMER
 @pytest.mark.contract("Any object can be an item")
 def test_false_items_are_delivered_like_any_other(student):
-    """delivers None, 0, "", False and other false items like any other item"""
+    """delivers None, 0, "", False, strings and odd items like any other item"""
     gate = threading.Event()
     rec = Recorder(gate=gate, gate_timeout=2.0)
     ct = _started_consumer(student, rec)
-    items = ["first", *FALSY, "last"]
+    # EqualToAnyString() says it equals every string; the strings look like sentinels.
+    items = ["first", *FALSY, EqualToAnyString(), "__STOP__", "STOP", "last"]
     for item in items:
         ct.send(item)
     got = _close_while_busy(ct, rec, gate)
     assert len(got) == len(items) and all(a is b for a, b in zip(got, items, strict=False)), (
         f"sent {safe_repr(items)} but the consumer received {safe_repr(got)}: "
-        "a sentinel must be an object no caller can send (not None), and no test like `if item:`"
+        "a sentinel must be an object no caller can send (not None, not a string), best "
+        "recognised with `is` (an item can answer == as it likes), and no test like `if item:`"
     )
 
 
@@ -605,11 +656,12 @@ def test_reaches_max_workers(student):
 @pytest.mark.contract("raises the exception of the first failing item in input order")
 def test_first_exception_in_input_order_propagates(student):
     """raises the exception of the first failing item in input order"""
-    later_failed, returned = threading.Event(), threading.Event()
+    one_started, later_failed, returned = threading.Event(), threading.Event(), threading.Event()
     raised = {}
 
     def func(i):
         if i == 1:
+            one_started.set()
             # Fail after item 3 has, and only once parallel_map has returned or raised (or
             # 1.5 s have passed, which is what code that waits for every call pays): one
             # that raises the first failure in time raises item 3's, every time.
@@ -618,6 +670,9 @@ def test_first_exception_in_input_order_propagates(student):
             raised[1] = KeyError("item 1")
             raise raised[1]
         if i == 3:
+            # Fail only once item 1 has started: a call that had not started when another
+            # failed may be skipped, and then item 3's would be the right exception.
+            one_started.wait(1.0)
             try:
                 raised[3] = ValueError("item 3")
                 raise raised[3]
@@ -769,13 +824,13 @@ def test_false_items_and_results_are_kept(student):
 def test_max_workers_below_one_is_refused(student):
     """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
     calls = []
-    for bad in (0, -1):
+    for items, bad in (([1, 2], 0), ([1, 2], -1), ([], 0)):
         finished, value = call_with_deadline(
-            student.parallel_map, calls.append, [1, 2], bad, timeout=1.0
+            student.parallel_map, calls.append, items, bad, timeout=1.0
         )
-        assert finished, f"parallel_map(func, [1, 2], {bad}) hung instead of raising ValueError"
+        assert finished, f"parallel_map(func, {items}, {bad}) hung instead of raising ValueError"
         assert issubclass(type(value), ValueError), (
-            f"parallel_map(func, [1, 2], {bad}) should raise ValueError, "
+            f"parallel_map(func, {items}, {bad}) should raise ValueError (even with no items), "
             f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
         )
     assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
@@ -798,21 +853,105 @@ def test_max_workers_below_one_is_refused(student):
 def test_a_slow_call_holds_up_no_other_item(student):
     """while one call is slow, the other workers go on with the next items (no batches)"""
     n = 8
-    started = [threading.Event() for _ in range(n)]
-    saw_last = []
+    lock = threading.Lock()
+    finished = set()
+    others_done = threading.Event()
+    seen = []
 
     def func(i):
-        started[i].set()
         if i == 0:
-            # With max_workers=2, the other worker alone should get through items 1..7.
-            saw_last.append(started[n - 1].wait(1.5))
+            # With max_workers=2, the other worker alone should get through items 1..7
+            # while this call is held (for 1.5 s at most).
+            others_done.wait(1.5)
+            with lock:
+                seen.append(sorted(finished))
+        else:
+            with lock:
+                finished.add(i)
+                if len(finished) == n - 1:
+                    others_done.set()
         return i
 
     results = student.parallel_map(func, range(n), 2)
     assert same(results, list(range(n))), f"wrong results: {safe_repr(results)}"
-    assert saw_last == [True], (
-        "while the call for item 0 was slow, the last item never started: "
-        "a worker that finishes should take the next item at once, not wait for a whole batch"
+    missing = sorted(set(range(1, n)) - set(seen[0])) if seen else list(range(1, n))
+    assert not missing, (
+        f"while the call for item 0 was slow, item(s) {missing} never ran, although a worker "
+        "was free: every worker should take the next item from one shared queue as soon as it "
+        "is free (not wait for a whole batch, nor keep items dealt to a busy worker)"
+    )
+
+
+@PMAP
+@pytest.mark.weight(2)
+@pytest.mark.deadline(5)
+@pytest.mark.contract("whatever order the calls finish in")
+def test_waits_for_a_slow_call_however_long_it_takes(student):
+    """waits for a slow call however long it takes, and keeps its result"""
+    joins = FastJoins()
+    watched, returned = threading.Event(), threading.Event()
+    slow = object()
+
+    def func(x):
+        if x is slow:
+            # Any time limit on a join of this thread runs out at once: code that gives up
+            # waiting after a while returns without this result, every time. Held until
+            # parallel_map returns (or 1 s).
+            joins.watch(threading.current_thread())
+            watched.set()
+            returned.wait(1.0)
+        return x
+
+    def items():
+        yield slow
+        watched.wait(1.0)  # every join comes after the watch
+        yield from range(3)
+
+    try:
+        finished, results = call_with_deadline(student.parallel_map, func, items(), 2, timeout=3.0)
+    finally:
+        returned.set()
+    assert finished, "parallel_map did not return within 3 s"
+    fail_for(results, "parallel_map")
+    if type(results) is not list:
+        pytest.fail(f"parallel_map should return a list, not {type_name(results)}", pytrace=False)
+    expected = [slow, 0, 1, 2]
+    assert len(results) == 4 and all(a is b for a, b in zip(results, expected, strict=False)), (
+        f"with a first call that takes 1 s, parallel_map returned {safe_repr(results)}: wait for "
+        "every call to finish however long it takes (join with no time limit)" + joins.says()
+    )
+
+
+#: How long the items wait between two items, once every worker has been idle.
+IDLE_GAP = 1.5
+
+
+@PMAP
+@pytest.mark.deadline(6)
+@pytest.mark.contract("even one that takes its time between")
+def test_an_iterable_that_takes_its_time_between_items(student):
+    """processes every item of an iterable that waits a while between items"""
+    ran = []
+
+    def func(x):
+        ran.append(threading.current_thread())
+        return x * 10
+
+    def items():
+        yield 1
+        # Wait until the thread that ran item 1 has ended (for IDLE_GAP s at most): a
+        # worker that quits when its queue stays empty for a while has quit by then.
+        wait_until(lambda: ran and not any(thread_alive(t) for t in ran), IDLE_GAP)
+        yield 2
+        yield 3
+
+    finished, results = call_with_deadline(student.parallel_map, func, items(), 1, timeout=4.0)
+    assert finished, "parallel_map did not return within 4 s"
+    fail_for(results, "parallel_map")
+    assert same(results, [10, 20, 30]), (
+        f"parallel_map(lambda x: x * 10, items, 1) gave {safe_repr(results)} instead of "
+        f"[10, 20, 30], where the items waited {IDLE_GAP:g} s after the first: a worker should "
+        "wait for the next item (or a sentinel) however long it takes, not quit after a timeout"
     )
 
 
@@ -1088,6 +1227,14 @@ def test_workers_per_stage_below_one_is_refused(student):
         assert not called, "a stage ran although workers_per_stage was below 1"
         left = watch.settle(0.3)
         assert not left, f"{len(left)} thread(s) left running by run_pipeline(..., {bad})"
+    # The check comes first: no items make no exception.
+    finished, value = call_with_deadline(student.run_pipeline, [], [abs], 0, timeout=1.0)
+    assert finished, "run_pipeline([], stages, 0) hung instead of raising ValueError"
+    assert issubclass(type(value), ValueError), (
+        "run_pipeline([], [f], 0) should raise ValueError (workers_per_stage below 1 is refused "
+        f"even with no items), not "
+        f"{'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
+    )
 
 
 @PIPE
@@ -1115,6 +1262,42 @@ def test_one_worker_per_stage_takes_the_items_in_input_order(student):
             f"with one worker per stage the {name} stage took the items in the order {seen}: "
             "connect the stages with first-in, first-out queue.Queues"
         )
+
+
+@PIPE
+@pytest.mark.contract("Every input is processed exactly once", "If a stage raises")
+def test_a_call_that_raises_is_not_made_again(student):
+    """calls a stage once for an input that makes it raise, and reports that exception"""
+    watch = ThreadWatch()
+    lock = threading.Lock()
+    calls, raised = [], []
+
+    def flaky(x):
+        # Raises the first time it sees 3 only: a retry would succeed and hide the failure.
+        with lock:
+            calls.append(x)
+            first = type(x) is int and x == 3 and not raised
+            if first:
+                raised.append(ValueError("three"))
+        if first:
+            raise raised[-1]
+        return x
+
+    finished, value = call_with_deadline(
+        student.run_pipeline, range(6), [lambda x: x, flaky], 2, timeout=2.0
+    )
+    assert finished, "run_pipeline did not return within 2 s after a stage raised"
+    assert raised and value is raised[0], (
+        "the second stage raised ValueError('three') for the input 3, and run_pipeline should "
+        f"raise it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
+    threes = sum(1 for x in calls if type(x) is int and x == 3)
+    assert threes == 1, (
+        f"the stage was called {threes} times for the input 3: every input is processed exactly "
+        "once, and a call that raises is not made again"
+    )
+    left = watch.settle(0.3)
+    assert not left, f"{len(left)} thread(s) still running after the exception"
 
 
 @PIPE
@@ -1212,13 +1395,13 @@ def test_fail_fast_limit_holds_and_is_reached(student):
 def test_fail_fast_max_workers_below_one_is_refused(student):
     """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
     calls = []
-    for bad in (0, -3):
+    for items, bad in (([1, 2], 0), ([1, 2], -3), ([], 0)):
         finished, value = call_with_deadline(
-            student.fail_fast_map, calls.append, [1, 2], bad, timeout=1.0
+            student.fail_fast_map, calls.append, items, bad, timeout=1.0
         )
-        assert finished, f"fail_fast_map(func, [1, 2], {bad}) hung instead of raising ValueError"
+        assert finished, f"fail_fast_map(func, {items}, {bad}) hung instead of raising ValueError"
         assert issubclass(type(value), ValueError), (
-            f"fail_fast_map(func, [1, 2], {bad}) should raise ValueError, not "
+            f"fail_fast_map(func, {items}, {bad}) should raise ValueError (even with no items), not "
             f"{'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
         )
     assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
@@ -1243,6 +1426,22 @@ def test_fail_fast_max_workers_below_one_is_refused(student):
 )
 def test_fail_fast_withdraws_the_queued_calls(student):
     """after a failure no queued call starts, and the running ones are waited for"""
+    _withdraws_the_queued_calls(student, lambda: KeyError("item 1"))
+
+
+@FAST
+@pytest.mark.deadline(5)
+@pytest.mark.contract(
+    "a call that had not started when `fail_fast_map` saw the failure never starts",
+    "failed first in time",
+)
+def test_fail_fast_withdraws_the_queued_calls_after_a_base_exception(student):
+    """after a call raises a BaseException (not an Exception), no queued call starts either"""
+    _withdraws_the_queued_calls(student, lambda: Halt("item 1"))
+
+
+def _withdraws_the_queued_calls(student, make_exc):
+    """Item 1 raises make_exc(); item 0 is still running, item 2 starts; no later item may."""
     calls = Starts()
     raised = []
 
@@ -1250,7 +1449,7 @@ def test_fail_fast_withdraws_the_queued_calls(student):
         calls.start(i)
         try:
             if i == 1:
-                raised.append(KeyError("item 1"))
+                raised.append(make_exc())
                 raise raised[-1]
             # Item 0 runs long; the other worker moves on to item 2 and is busy with it
             # long after the failure: item 3 and later can start only if nobody cancels.
@@ -1270,7 +1469,7 @@ def test_fail_fast_withdraws_the_queued_calls(student):
     assert finished, "fail_fast_map did not return within 4 s after a call raised"
     exc, running = value
     assert raised and exc is raised[0], (
-        f"expected the KeyError of item 1, but fail_fast_map "
+        f"expected the {type_name(raised[0]) if raised else 'exception'} of item 1, but fail_fast_map "
         f"{'returned normally' if exc is None else 'raised ' + safe_repr(exc)}"
     )
     assert not running, (
@@ -1279,8 +1478,9 @@ def test_fail_fast_withdraws_the_queued_calls(student):
     )
     late = sorted(calls.started - {0, 1, 2})
     assert not late, (
-        f"item(s) {late} started after item 1 had failed: cancel the calls that have not "
-        "started as soon as a call raises (wait until the first exception, then cancel)"
+        f"item(s) {late} started after item 1 had raised {type_name(raised[0])}: cancel the calls "
+        "that have not started as soon as a call raises any exception, even one derived only "
+        "from BaseException (wait until the first exception, then cancel)"
     )
 
 
