@@ -43,7 +43,14 @@ from autograder.instruments import (
     instance_attributes,
     instrument_primitives,
 )
-from autograder.suites._trust import fail_for, real_isinstance, require_type, safe_repr, same
+from autograder.suites._trust import (
+    fail_for,
+    real_isinstance,
+    require_type,
+    safe_repr,
+    same,
+    type_name,
+)
 from autograder.testing import call_with_deadline
 
 #: The explorer (autograder.explore) turns time.sleep into a scheduling point while it runs.
@@ -840,29 +847,45 @@ def test_transfers_between_unrelated_accounts_run_at_once(student):
 @pytest.mark.contract("raise `ValueError` and change nothing")
 def test_a_transfer_waits_for_a_busy_account_however_long(student):
     """waits, however long, for an account another transfer holds, then moves the money"""
+    # Two runs: the two accounts with the highest id() held, then the two with the lowest.
+    # A transfer that orders its locks somehow and gives up on the second after a time
+    # limit meets, in one of the two, a free account first and a held one second, whatever
+    # its order: the account that comes first of all is free in one run or the other.
+    _waits_for_held_accounts(student, held=(2, 3))
+    _waits_for_held_accounts(student, held=(0, 1))
+
+
+def _waits_for_held_accounts(student, held):
+    """Hold a transfer between two accounts (by rank of id()) inside its critical section;
+    every transfer from another account to one of them must wait, then move the money."""
     # Every time limit on an account's lock runs out at once: a transfer that gives up
     # after a time limit gives up every time, instead of when the machine is slow.
     bank = Bank(student, Registry(fast_timeouts=0.01), 100, 100, 100, 100)
-    a, b, c, d = bank.accounts
+    ranked = sorted(bank.accounts, key=id)
+    src, dst = ranked[held[0]], ranked[held[1]]
+    free = [a for a in ranked if a is not src and a is not dst]
+    label = {id(a): bank.labels[id(a)] for a in bank.accounts}
     inside, go = threading.Event(), threading.Event()
     watch = bank._watch
 
     def held_watch(kind, obj, name, value):
         watch(kind, obj, name, value)
         pair = getattr(bank.local, "pair", None)
-        if pair is not None and pair[0] is c and not inside.is_set():
+        if pair is not None and pair[0] is src and not inside.is_set():
             inside.set()
             go.wait(5)
 
     bank._watch = held_watch
-    first = Worker(bank.transfer, c, d, 10, name="C-to-D")
+    what = f"{label[id(src)]} -> {label[id(dst)]}"
+    first = Worker(bank.transfer, src, dst, 10, name=what.replace(" -> ", "-to-"))
+    moves = [(f, h, 1 + k) for k, (f, h) in enumerate((f, h) for f in free for h in (src, dst))]
     try:
         if not inside.wait(3):
-            pytest.fail("transfer(C, D, 10) never read a balance", pytrace=False)
-        # Each of these can take its other account at once and must wait for C or D.
+            pytest.fail(f"transfer({what}, 10) never read a balance", pytrace=False)
+        # Each of these can take its free account at once and must wait for a held one.
         waiting = [
-            Worker(bank.transfer, b, c, 20, name="B-to-C"),
-            Worker(bank.transfer, a, d, 30, name="A-to-D"),
+            Worker(bank.transfer, f, h, n, name=f"{label[id(f)]}-to-{label[id(h)]}")
+            for f, h, n in moves
         ]
         for worker in waiting:
             bank.registry.wait_blocked(worker, 2.0)
@@ -870,16 +893,26 @@ def test_a_transfer_waits_for_a_busy_account_however_long(student):
     finally:
         go.set()
     assert first.wait(3) and all(w.wait(3) for w in waiting), (
-        "a transfer did not return once C -> D was let go"
+        f"a transfer did not return once {what} was let go"
     )
-    for worker in (first, *waiting):
-        fail_for(worker.error, "transfer()")
-    assert not early, (
-        f"{', '.join(early)} returned while C -> D held its account: wait for the lock, however "
+    gave_up = [
+        f"{w.name} {'raised ' + type_name(w.error) if w.error is not None else 'returned'}"
+        for w in waiting
+        if w.name in early
+    ]
+    assert not gave_up, (
+        f"{', '.join(gave_up)} while {what} held its accounts: wait for the lock, however "
         "long that takes, and move the money (only too little money is a reason to refuse)"
         + _schedule(bank)
     )
-    assert same(bank.balances(), [70, 80, 110, 140]), f"balances {safe_repr(bank.balances())}"
+    for worker in (first, *waiting):
+        fail_for(worker.error, "transfer()")
+    expected = {id(a): 100 for a in bank.accounts}
+    for f, h, n in [(src, dst, 10), *moves]:
+        expected[id(f)] -= n
+        expected[id(h)] += n
+    want = [expected[id(a)] for a in bank.accounts]
+    assert same(bank.balances(), want), f"balances {safe_repr(bank.balances())}, not {want}"
 
 
 @TRANSFER
