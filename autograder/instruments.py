@@ -45,13 +45,14 @@ from __future__ import annotations
 
 import _thread
 import collections
+import contextlib
 import os
 import queue
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from coursekit.deadline import start
@@ -207,6 +208,10 @@ class Registry:
         self.before_release: Callable[[int, TrackedLock], None] | None = None
         #: How many waits with a time limit `fast_timeouts` cut short.
         self.timeouts_cut = 0
+        #: While set (see `newcomers_first`), a lock or semaphore is not handed to the
+        #: threads already blocked on it: a thread that arrives now takes it if it is free.
+        self.barging = False
+        self._acquiring = 0
         #: Threads paused right after a release, until another thread takes the lock.
         self.paused_at_release: set[int] = set()
         #: Threads releasing a lock inside Condition.wait (never paused there).
@@ -291,6 +296,43 @@ class Registry:
             f"{'; a long run in the middle was not kept' if gap else ''}:"
         )
         return "\n".join([head, *lines])
+
+    @contextlib.contextmanager
+    def newcomers_first(self) -> Iterator[None]:
+        """While inside, let newly arriving threads take a free lock or semaphore before
+        the threads that were already blocked on it, which stay blocked until the end.
+
+        A real `Lock` or `Semaphore` promises no order among the threads that want it, so
+        this is one of the schedules they allow: the one in which a newcomer barges in.
+        On entry, wait (a slice at most) until no blocked thread is still in a timed try.
+        """
+        with self._cond:
+            self.barging = True
+            end = time.monotonic() + 5 * SLICE
+            while self._acquiring and time.monotonic() < end:
+                self._cond.wait(SLICE)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.barging = False
+                self._cond.notify_all()
+
+    def _turn(self, acquire: Callable[[bool, float], bool], step: float) -> bool:
+        """One step of a blocked acquire: acquire(True, step), or wait out the step while
+        newcomers go first."""
+        with self._cond:
+            if self.barging:
+                self._cond.wait(step)
+                return False
+            self._acquiring += 1
+        try:
+            return acquire(True, step)
+        finally:
+            with self._cond:
+                self._acquiring -= 1
+                if self.barging:
+                    self._cond.notify_all()
 
     def _touch(self) -> int:
         me = threading.get_ident()
@@ -585,7 +627,7 @@ class TrackedLock:
             if first != me:
                 reg._cond.wait(step)
                 return False
-        return self._inner.acquire(True, step)
+        return reg._turn(self._inner.acquire, step)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         reg = self.registry
@@ -594,7 +636,7 @@ class TrackedLock:
             raise ValueError("can't specify a timeout for a non-blocking call")
         with reg._cond:
             # Nobody jumps the queue, except a thread re-entering an RLock it holds.
-            may_take = not self._queue or reg._holds.get(me, {}).get(self, 0) > 0
+            may_take = not self._queue or reg.barging or reg._holds.get(me, {}).get(self, 0) > 0
         if may_take and self._inner.acquire(False):
             got = True
         elif not blocking:
@@ -757,8 +799,9 @@ class TrackedSemaphore:
             return False
         reg._step(me, f"waits for {self.name}")
         reg._enter_wait(me, self)
+
         try:
-            got = reg._block(self._inner.acquire, timeout)
+            got = reg._block(lambda _blocking, step: reg._turn(self._inner.acquire, step), timeout)
         finally:
             reg._leave_wait(me)
         if got:

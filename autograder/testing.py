@@ -5,6 +5,7 @@ Every wait here has a deadline; nothing sleeps "long enough" and hopes.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +47,56 @@ def thread_name(thread: threading.Thread) -> str:
     except Exception:  # noqa: BLE001
         return "?"
     return name[:80] if type(name) is str else "?"
+
+
+def waiting_in(thread: threading.Thread | None, functions: tuple[str, ...], file_end: str) -> Any:
+    """The innermost frame of `thread` that runs one of `functions` defined in a file whose
+    name ends with `file_end` (a thread waiting in `Thread.join`, say), or None."""
+    frame = sys._current_frames().get(thread.ident) if thread is not None else None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in functions and code.co_filename.endswith(file_end):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def joining(thread: threading.Thread | None) -> bool:
+    """Whether `thread` is waiting in threading's `Thread.join` (for some thread)."""
+    return waiting_in(thread, ("join", "_wait_for_tstate_lock"), "threading.py") is not None
+
+
+class HeldAtExit:
+    """Hold a thread at its very end, to see whether someone waits for it to end.
+
+    Kept in a `threading.local()` by code that runs in that thread. When a thread ends,
+    CPython clears its thread-locals before the thread counts as finished (before
+    `is_alive()` turns False and `join()` returns), so `__del__` runs in the ending thread,
+    which waits there until the thread `joiner()` names is waiting in `Thread.join`, or
+    `released` is set, or `limit` seconds have passed. Code that waits for the thread
+    itself (joins it) goes on at once; code that waits only for something the thread did
+    before ending (a count, an Event, a lock) sees it still alive, every time.
+    """
+
+    def __init__(
+        self,
+        released: threading.Event,
+        joiner: Callable[[], threading.Thread | None],
+        limit: float,
+    ) -> None:
+        self.released = released
+        self.joiner = joiner
+        self.limit = limit
+
+    def __del__(self) -> None:
+        try:
+            end = time.monotonic() + self.limit
+            while time.monotonic() < end and not self.released.is_set():
+                if joining(self.joiner()):
+                    return
+                self.released.wait(0.005)
+        except BaseException:  # noqa: BLE001, S110 - never raise in a thread's teardown
+            pass
 
 
 class ThreadWatch:

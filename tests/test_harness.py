@@ -1,12 +1,15 @@
-"""The harness reports each hidden test as a sentence, parametrized tests included."""
+"""The harness reports each hidden test as a sentence; the helpers of `autograder.testing`."""
 
 from __future__ import annotations
 
+import threading
+import time
 import types
 
 import pytest
 
 from autograder._harness import run_suite
+from autograder.testing import HeldAtExit, joining, wait_until
 
 # The suite below is built in this process too, where pytest does not know its marks.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
@@ -94,9 +97,57 @@ def test_stuck_tests_and_stuck_calls_share_the_exercise_budget():
     # 0.6 s (the whole test) + 0.4 + 0.4 (two calls) = 1.4 s < 1.5: the third call still runs;
     # then 1.8 s >= 1.5 and everything after is "not run", the last test included.
     assert "did not return within 0.4 s" in reasons[3], result.report()
-    assert all(r.startswith("not run: earlier tests of this exercise got stuck") for r in reasons[4:])
+    assert all(
+        r.startswith("not run: earlier tests of this exercise got stuck") for r in reasons[4:]
+    )
     assert len(reasons) == 6, result.report()
     # Outside the harness the budget is unlimited again.
     from autograder.testing import stuck_budget
 
     assert stuck_budget().seconds == float("inf")
+
+
+def _ends_holding(holder_args: tuple) -> threading.Thread:
+    exits = threading.local()
+
+    def body():
+        exits.held = HeldAtExit(*holder_args)
+
+    thread = threading.Thread(target=body, name="held")
+    thread.start()
+    return thread
+
+
+def test_held_at_exit_keeps_a_thread_alive_until_someone_joins_it():
+    # Nobody joins: the thread stays alive at its very end until `released` is set.
+    released = threading.Event()
+    thread = _ends_holding((released, lambda: None, 5.0))
+    time.sleep(0.3)
+    assert thread.is_alive(), "the thread ended although nobody joined it"
+    released.set()
+    thread.join(2.0)
+    assert not thread.is_alive()
+    # A thread that joins it lets it end at once.
+    joiner: list = [None]
+    thread = _ends_holding((threading.Event(), lambda: joiner[0], 5.0))
+    joiner[0] = threading.current_thread()
+    start = time.monotonic()
+    thread.join(3.0)
+    assert not thread.is_alive() and time.monotonic() - start < 1.0
+
+
+def test_joining_sees_a_thread_in_thread_join_only():
+    gate = threading.Event()
+    sleeper = threading.Thread(target=gate.wait, args=(5.0,))
+    sleeper.start()
+    joiner = threading.Thread(target=sleeper.join)
+    waiter = threading.Thread(target=gate.wait, args=(5.0,))
+    joiner.start()
+    waiter.start()
+    try:
+        assert wait_until(lambda: joining(joiner), 2.0)
+        assert not joining(waiter) and not joining(None)
+    finally:
+        gate.set()
+        for t in (sleeper, joiner, waiter):
+            t.join(2.0)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from autograder.instruments import Aborted, Registry, TrackedLock, Worker
+from autograder.instruments import Aborted, Registry, TrackedLock, TrackedSemaphore, Worker
 
 
 def _queue_up(registry: Registry, lock: TrackedLock, n: int, order: list[str]) -> list[Worker]:
@@ -50,6 +50,33 @@ def test_a_newcomer_does_not_jump_the_queue():
         assert lock.acquire(False) is True
         lock.release()
     assert order == ["t0"]
+
+
+def _take_once(lock, order: list[str], name: str) -> None:
+    with lock:
+        order.append(name)
+
+
+@pytest.mark.parametrize("kind", ["lock", "semaphore"])
+def test_newcomers_first_lets_a_newcomer_take_what_a_waiter_waited_for(kind):
+    for _ in range(10):
+        with Registry() as registry:
+            if kind == "lock":
+                lock = TrackedLock(registry, "lock")
+            else:
+                lock = TrackedSemaphore(registry, "sem", threading.Semaphore(1))
+            order: list[str] = []
+            lock.acquire()
+            workers = _queue_up(registry, lock, 1, order)
+            with registry.newcomers_first():
+                lock.release()
+                newcomer = Worker(_take_once, lock, order, "new", name="newcomer")
+                assert newcomer.wait(5.0), "the newcomer did not get the free lock"
+                # The waiter is still held back, although the lock is free.
+                assert registry.wait_blocked(workers[0], timeout=0.2)
+                assert order == ["new"]
+            assert workers[0].wait(5.0), "the waiter never got the lock after the block"
+        assert order == ["new", "t0"]
 
 
 def test_an_rlock_holder_re_enters_while_others_wait():

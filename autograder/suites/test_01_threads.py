@@ -18,7 +18,13 @@ import pytest
 
 from autograder.instruments import FastJoins
 from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
-from autograder.testing import ThreadWatch, call_with_deadline, thread_name, wait_until
+from autograder.testing import (
+    HeldAtExit,
+    ThreadWatch,
+    call_with_deadline,
+    thread_name,
+    wait_until,
+)
 
 #: One test patches threading.excepthook: the seal must not count that as tampering.
 LIBRARY_WRITES = ("threading",)
@@ -398,14 +404,15 @@ def _stop(hb, timeout=1.0, what="stop()"):
     fail_for(value, what)
 
 
-def _stop_while_held(hb, release, hold=0.3, look=lambda: None):
+def _stop_while_held(hb, release, hold=0.3, look=lambda: None, watch=None):
     """Call hb.stop() from another thread while a callback is held on `release`.
 
     The callback is let go once stop() has returned, or `hold` s after stop() was
     called, whichever comes first. So a stop() that does not wait returns while
     the callback is still held, every time, and a stop() that waits gets its
     callback back. Return (outcome, thread alive when stop() returned, look()
-    at that moment), outcome as `_outcome` gives it.
+    at that moment), outcome as `_outcome` gives it. With `watch` (a dict), put the
+    stopping thread in watch["stopper"] and set watch["looked"] once it has looked.
     """
     calling, returned = threading.Event(), threading.Event()
     box = {}
@@ -415,9 +422,14 @@ def _stop_while_held(hb, release, hold=0.3, look=lambda: None):
         outcome = _outcome(hb.stop)
         # Thread's own is_alive: a subclass could override it to say no.
         box["seen"] = outcome, threading.Thread.is_alive(hb), look()
+        if watch is not None:
+            watch["looked"].set()
         returned.set()
 
-    threading.Thread(target=stopper, daemon=True, name="test-stopper").start()
+    thread = threading.Thread(target=stopper, daemon=True, name="test-stopper")
+    if watch is not None:
+        watch["stopper"] = thread
+    thread.start()
     try:
         assert calling.wait(2.0), "the test could not call stop()"
         returned.wait(hold)
@@ -586,21 +598,31 @@ def test_stop_waits_for_a_long_callback(student):
 def test_thread_has_ended_when_stop_returns(student):
     """when stop() returns, the thread has ended, even if a callback was running"""
     in_callback, release = threading.Event(), threading.Event()
+    watch = {"stopper": None, "looked": threading.Event()}
+    exits = threading.local()
 
     def held_callback():
+        # The heartbeat's thread is held at its very end until stop() joins it, or the
+        # test has looked after stop() returned (1 s at most): a stop() that waits only
+        # for the callback, not for the thread, returns while the thread is alive.
+        if getattr(exits, "held", None) is None:
+            exits.held = HeldAtExit(watch["looked"], lambda: watch["stopper"], 1.0)
         in_callback.set()
         release.wait(10)  # let go by the test once stop() has returned (or 0.3 s later)
 
     hb = _started(student, 0.01, held_callback)
     try:
         assert in_callback.wait(2.0), "callback was never called"
-        (kind, value), alive, _ = _stop_while_held(hb, release)
+        (kind, value), alive, _ = _stop_while_held(hb, release, watch=watch)
     finally:
         release.set()
         _cleanup(hb)
     if kind == "raised":
         fail_for(value, "stop()")
-    assert not alive, "the thread was still running when stop() returned: join it"
+    assert not alive, (
+        "the thread was still running when stop() returned: waiting for the callback to "
+        "return is not enough; join the thread"
+    )
 
 
 @BEAT

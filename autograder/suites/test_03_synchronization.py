@@ -19,7 +19,6 @@ The bad schedules are forced, never hoped for (see `autograder.instruments`):
 
 import collections
 import queue
-import sys
 import threading
 import time
 
@@ -34,7 +33,14 @@ from autograder.instruments import (
     instrument_primitives,
 )
 from autograder.suites._trust import exact, fail_for, is_plain, real_isinstance, safe_repr
-from autograder.testing import ThreadWatch, thread_alive, thread_name, wait_until
+from autograder.testing import (
+    HeldAtExit,
+    ThreadWatch,
+    joining,
+    thread_alive,
+    thread_name,
+    wait_until,
+)
 
 #: The explorer (autograder.explore) turns time.sleep into a scheduling point while it runs.
 LIBRARY_WRITES = ("time",)
@@ -705,6 +711,14 @@ class Table:
         self.first_schedule = ""
         self.wait_for_company = 0.0
         self._lock = threading.Condition()
+        #: With `hold_exits` set, each philosopher's thread is held at its very end (see
+        #: `HeldAtExit`) until dine() is joining a thread or has returned and been looked
+        #: at; `alive_at_return` names the philosopher threads alive when dine() returned.
+        self.hold_exits = False
+        self.alive_at_return: list[str] = []
+        self._exits = threading.local()
+        self._released = threading.Event()
+        self._dine_thread = None
 
     def _problem(self, text):
         if not self.problems:
@@ -733,6 +747,9 @@ class Table:
             self.peak = max(self.peak, len(self.eating))
             me = threading.current_thread()
             self.threads.setdefault(i, {})[id(me)] = me
+            if self.hold_exits and getattr(self._exits, "held", None) is None:
+                # Held at its end until dine() joins a thread or the test has looked.
+                self._exits.held = HeldAtExit(self._released, lambda: self._dine_thread, 3.0)
             self._lock.notify_all()
             if self.wait_for_company:
                 # The first eater waits (long enough for a loaded machine) for a
@@ -754,8 +771,19 @@ class Table:
         """
         watch = ThreadWatch()
         worker = Worker(student.dine, self.forks, meals, self.eat, name="dine")
+        self._dine_thread = worker.thread
         with self.registry:
-            problem = self.registry.wait_deadlock(worker, timeout)
+            try:
+                problem = self.registry.wait_deadlock(worker, timeout)
+                if worker.done.is_set():
+                    self.alive_at_return = sorted(
+                        thread_name(t)
+                        for ts in self.threads.values()
+                        for t in ts.values()
+                        if thread_alive(t)
+                    )
+            finally:
+                self._released.set()
             if not problem and not worker.error:
                 watch.settle(timeout)
         if problem:
@@ -822,7 +850,13 @@ def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
 def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
     """runs each philosopher in a thread of its own, and returns once they have all finished"""
     table = Table(4)
+    table.hold_exits = True
     worker = table.dine(student, 2, timeout=2.0)
+    assert not table.alive_at_return, (
+        f"dine() returned while philosopher threads were still running: "
+        f"{', '.join(table.alive_at_return)}: wait for the threads themselves (join them), "
+        "not for a count of meals or an Event they set on their way out" + _shown(table.registry)
+    )
     table.check(2)
     threads = {i: ts for i, ts in table.threads.items()}
     assert all(len(ts) == 1 for ts in threads.values()), (
@@ -871,7 +905,7 @@ def test_waits_for_a_long_meal(student):
             paused.append(fork.name)
         try:
             end = time.monotonic() + 3.0
-            while time.monotonic() < end and not _joining(worker.thread):
+            while time.monotonic() < end and not joining(worker.thread):
                 if dine_returned.wait(0.005):
                     still_holding.append(fork.name)
                     return
@@ -906,19 +940,6 @@ def test_waits_for_a_long_meal(student):
         )
     watch.settle(2.0)  # the threads have finished, so check() reads a still table
     table.check(1)
-
-
-def _joining(thread):
-    """Whether `thread` is waiting in threading's Thread.join (for some thread)."""
-    frame = sys._current_frames().get(thread.ident) if thread is not None else None
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name in ("join", "_wait_for_tstate_lock") and code.co_filename.endswith(
-            "threading.py"
-        ):
-            return True
-        frame = frame.f_back
-    return False
 
 
 @DINE
@@ -1131,6 +1152,44 @@ def test_new_readers_wait_behind_a_waiting_writer(student):
         for w in (r1, writer, r2):
             _done(w, PROMPT, w.name)
     assert room.log == ["R1", "W", "R2"], f"the lock was held in the order {room.log}"
+    assert not room.problems, room.problems[0]
+
+
+@RW
+@pytest.mark.contract("No writer starves")
+def test_a_reader_waits_behind_a_writer_when_another_writer_leaves(student):
+    """a reader arriving as one writer hands over to a waiting writer goes in after it"""
+    rw = student.ReadWriteLock()
+    registry = _instrumented(rw)
+    room = Room(registry)
+    with registry:
+        release_w1, release_w2 = threading.Event(), threading.Event()
+        w1 = Worker(_holder(rw, room, "write", "W1", release_w1), name="writer-1")
+        assert _inside(room, "W1"), "acquire_write() on a free lock did not return"
+        w2 = Worker(_holder(rw, room, "write", "W2", release_w2), name="writer-2")
+        _blocks(registry, w2, "acquire_write() while another writer holds the lock")
+        # A real Lock or Semaphore may go to a thread that has just arrived rather than to
+        # the one that has waited for it: that schedule is forced here. The second writer
+        # is waiting, so the reader that arrives now must wait behind it.
+        with registry.newcomers_first():
+            release_w1.set()
+            _done(w1, PROMPT, w1.name)
+            reader = Worker(_holder(rw, room, "read", "R"), name="reader")
+            # The reader either gets in or blocks; the waiting writer is held back until then.
+            wait_until(lambda: "R" in room.log or registry.wait_blocked(reader, 0.01), PROMPT)
+        if "R" in room.log and "W2" not in room.log:
+            pytest.fail(
+                "when one writer left while another waited, a reader that arrived just then "
+                "went in ahead of the waiting writer: a Lock or Semaphore promises no order, "
+                "so the reader took it first. Keep new readers out while any writer waits "
+                "(count the waiting writers), not only while one holds a gate" + _shown(registry),
+                pytrace=False,
+            )
+        assert _inside(room, "W2"), "the waiting writer did not get in after the first one left"
+        release_w2.set()
+        for w in (w2, reader):
+            _done(w, PROMPT, w.name)
+    assert room.log == ["W1", "W2", "R"], f"the lock was held in the order {room.log}"
     assert not room.problems, room.problems[0]
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 import pytest
 
 from autograder.suites._trust import safe_repr, same, type_name
+from autograder.testing import waiting_in
 from coursekit.deadline import start as start_call
 from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
@@ -1092,16 +1093,8 @@ PINGPONG_HANG = (
 
 def _join_timeout(thread):
     """Return (True, timeout) if `thread` is waiting in Process.join(), else (False, None)."""
-    frame = sys._current_frames().get(thread.ident)
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name == "join" and code.co_filename.endswith(
-            os.path.join("multiprocessing", "process.py")
-        ):
-            timeout = frame.f_locals.get("timeout")
-            return True, timeout
-        frame = frame.f_back
-    return False, None
+    frame = waiting_in(thread, ("join",), os.path.join("multiprocessing", "process.py"))
+    return (False, None) if frame is None else (True, frame.f_locals.get("timeout"))
 
 
 class _StuckInJoin:
