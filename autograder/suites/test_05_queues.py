@@ -23,6 +23,7 @@ from autograder.instruments import FastJoins
 from autograder.suites._trust import fail_for, safe_repr, same, type_name
 from autograder.testing import (
     ConcurrencyProbe,
+    HeldAtExit,
     ThreadWatch,
     call_with_deadline,
     thread_alive,
@@ -185,20 +186,24 @@ def _counts_looks_at_its_queue(ct):
     return None
 
 
-def _hold_after_its_events_are_set(ct, release, timeout=0.5):
-    """Hold the thread `ct` right after it sets a threading.Event it keeps in an attribute,
-    until `release` is set (or `timeout` s pass): a close() that waits for such an Event
-    instead of joining the thread returns while the thread is still running, every time."""
-    for value in list(getattr(ct, "__dict__", {}).values()):
-        if isinstance(value, threading.Event):
-            original = value.set
+def _hold_its_thread_at_the_end(rec, looked):
+    """Make every thread that calls `rec.send` or `rec.close` wait at its very end
+    (`HeldAtExit`) until a thread waits in `Thread.join` or `looked` is set (1 s at most).
+    Return a one-item list in which to put the thread that calls close(). A close() that
+    waits for something its thread does before it ends (an Event it sets, a count)
+    instead of joining it returns while the thread is still running, every time."""
+    closer, exits = [None], threading.local()
 
-            def set_and_hold(original=original):
-                original()
-                if threading.current_thread() is ct:
-                    release.wait(timeout)
+    def marking(method):
+        def call(*args):
+            if getattr(exits, "held", None) is None:
+                exits.held = HeldAtExit(looked, lambda: closer[0], 1.0)
+            return method(*args)
 
-            value.set = set_and_hold
+        return call
+
+    rec.send, rec.close = marking(rec.send), marking(rec.close)
+    return closer
 
 
 def _close(ct, timeout=2.0):
@@ -310,6 +315,8 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
     # consumer.close() is held for 0.5 s: a close() that returns before the thread
     # has ended finds it still held, every time.
     rec = Recorder(gate=gate, close_gate=closing)
+    looked = threading.Event()
+    closer = _hold_its_thread_at_the_end(rec, looked)
     ct = _started_consumer(student, rec)
     for i in range(5):
         ct.send(i)
@@ -317,10 +324,9 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
     # waiting after a while returns while the consumer is still held, every time.
     joins = FastJoins()
     joins.watch(ct)
-    looked = threading.Event()
-    _hold_after_its_events_are_set(ct, looked)
 
     def close_and_look():
+        closer[0] = threading.current_thread()
         ct.close()
         # Look at once, before the consumer gets the chance to catch up.
         try:
@@ -371,7 +377,7 @@ def test_closes_the_consumer_once_after_the_last_item(student):
     def close_and_look():
         opener.start()
         ct.close()
-        return rec.closes_done, thread_alive(ct)
+        return rec.closes_done
 
     try:
         finished, value = call_with_deadline(close_and_look, timeout=3.0)
@@ -382,12 +388,12 @@ def test_closes_the_consumer_once_after_the_last_item(student):
     if not finished:
         pytest.fail("close() did not return within 3 s", pytrace=False)
     fail_for(value, "close()")
-    closes_done, alive = value
-    assert closes_done == 1, (
+    # Whether the thread itself had ended is decided, with the thread held at its end, by
+    # test_close_waits_until_every_queued_item_is_delivered; looked at here it would be a race.
+    assert value == 1, (
         "close() returned while consumer.close() was still running (or before it was called): "
         "wait for the thread itself to end, not just for the queue to empty"
     )
-    assert not alive, "the thread was still running when close() returned: join it"
     time.sleep(0.05)
     assert rec.closes_started == 1, f"consumer.close() was called {rec.closes_started} times"
     assert rec.events == ["send"] * 3 + ["close"], (
