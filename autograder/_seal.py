@@ -234,8 +234,6 @@ _VERSION_OFFSET = 24
 _PROXY_MAPPING_OFFSET = 16
 
 
-
-
 def _snapshot(modules: dict) -> list:
     """Return [(owner, key, value, label)] for everything the grade depends on in `modules`.
 
@@ -392,6 +390,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         (modules.get("coursekit"), "stacks"),
         (modules.get("autograder._harness"), "_thread_stacks"),
         (getattr(modules.get("autograder.instruments"), "Worker", None), "where"),
+        # Whether a thread waits in a join: a bool, or the timeout the join was given.
+        (modules.get("autograder.testing"), "joining"),
+        (modules.get("autograder.testing"), "join_timeout"),
     ):
         func = getattr(owner, attr, None)
         if isinstance(func, types.FunctionType):
@@ -439,6 +440,7 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
             f"{now - before - 1} subinterpreter(s) were made while grading (the grader's audit "
             "hooks do not reach into a subinterpreter)"
         ]
+
     fast = _snapshot(hot) + helper_versions
     # Classes whose attributes (methods) decide a grade: setting one is refused.
     ours_too = ours + tuple(helpers)
@@ -608,7 +610,10 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         ]
         # Their version tags are taken once the tests are collected (pytest may
         # write to the module while collecting); any later write is tampering.
-        run["spaces"] = [(module.__dict__, "the hidden suite's namespace"), (private, "its builtins")]
+        run["spaces"] = [
+            (module.__dict__, "the hidden suite's namespace"),
+            (private, "its builtins"),
+        ]
         # A suite whose exercise makes subinterpreters (09) says so; see the docs' threat model.
         run["subinterpreters_allowed"] = module.__dict__.get("MAKES_SUBINTERPRETERS") is True
         if made and not run["subinterpreters_allowed"]:
@@ -677,9 +682,7 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
         made = interpreters_made()
         if run.get("subinterpreters_allowed"):
             made = []
-        reasons = _list(
-            run["tampered"] or changed(full) or changed(run.get("suite", [])) or made
-        )
+        reasons = _list(run["tampered"] or changed(full) or changed(run.get("suite", [])) or made)
         tests = run["collected"] or {}
         total = got = 0.0
         for nodeid, weight in tests.items():
@@ -836,7 +839,9 @@ def install(key: bytes, suites: dict[str, str], helpers: dict[str, str]) -> None
                         deny("reading the hidden tests' code", requester)
             elif event in ("sys._current_frames", "sys._current_exceptions"):
                 # It returns every thread's frame, the seal's included: only the
-                # grader's stuck-thread reports may ask, and they return text.
+                # grader's stuck-thread reports may ask, and they return text, and
+                # autograder.testing's joining/join_timeout, which return a bool or a
+                # join's timeout.
                 if requester.f_code not in frame_reporters and requester.f_code not in hidden:
                     deny(event, requester)
             elif event in ("sys.settrace", "sys.setprofile") or event.startswith("sys.monitoring"):

@@ -865,12 +865,15 @@ class FastJoins:
     def __init__(self, cut: float = 0.01) -> None:
         self.limit = cut
         self.cut = 0
+        #: How many times a watched thread's join() was called (a hold can end on it).
+        self.joins = 0
 
     def watch(self, thread: threading.Thread) -> bool:
         """Cut `thread`'s join timeouts from now on; False if it keeps no __dict__."""
         original = type(thread).join
 
         def join(timeout: float | None = None) -> Any:
+            self.joins += 1
             try:
                 if timeout is not None and float(timeout) > self.limit:
                     self.cut += 1

@@ -111,6 +111,39 @@ def test_the_ways_into_the_seal_are_denied(tmp_path):
     assert out == dict.fromkeys(out, "denied"), out
 
 
+def test_the_join_helpers_look_at_stacks_but_give_no_frame_away(tmp_path):
+    # autograder.testing.joining and join_timeout may call sys._current_frames in a
+    # grading kernel (the hidden tests use them); anyone may call them, and they return
+    # a bool or a join's timeout, never a frame. sys._current_frames itself stays denied.
+    _, out = _play(
+        tmp_path,
+        """
+        import threading, time
+        from autograder.testing import joining, join_timeout
+        gate = threading.Event()
+        sleeper = threading.Thread(target=gate.wait, args=(5,))
+        sleeper.start()
+        joiner = threading.Thread(target=sleeper.join)
+        joiner.start()
+        time.sleep(0.2)
+        r = {
+            "joining": repr(joining(joiner)),
+            "not joining": repr(joining(sleeper)),
+            "join_timeout": repr(join_timeout(joiner)),
+            "_current_frames": attempt(lambda: sys._current_frames()),
+        }
+        gate.set()
+        print(json.dumps(r))
+        """,
+    )
+    assert out == {
+        "joining": "True",
+        "not joining": "False",
+        "join_timeout": "(False, None)",
+        "_current_frames": "denied",
+    }, out
+
+
 def test_a_request_that_does_not_come_from_the_harness_gets_no_verdict(tmp_path):
     key, out = _play(
         tmp_path,

@@ -404,15 +404,15 @@ def _stop(hb, timeout=1.0, what="stop()"):
     fail_for(value, what)
 
 
-def _stop_while_held(hb, release, hold=0.3, look=lambda: None, watch=None):
+def _stop_while_held(hb, release, hold=0.3, look=lambda: None, looked=None):
     """Call hb.stop() from another thread while a callback is held on `release`.
 
     The callback is let go once stop() has returned, or `hold` s after stop() was
     called, whichever comes first. So a stop() that does not wait returns while
     the callback is still held, every time, and a stop() that waits gets its
     callback back. Return (outcome, thread alive when stop() returned, look()
-    at that moment), outcome as `_outcome` gives it. With `watch` (a dict), put the
-    stopping thread in watch["stopper"] and set watch["looked"] once it has looked.
+    at that moment), outcome as `_outcome` gives it. Set `looked`, if given, once the
+    stopping thread has looked.
     """
     calling, returned = threading.Event(), threading.Event()
     box = {}
@@ -422,14 +422,11 @@ def _stop_while_held(hb, release, hold=0.3, look=lambda: None, watch=None):
         outcome = _outcome(hb.stop)
         # Thread's own is_alive: a subclass could override it to say no.
         box["seen"] = outcome, threading.Thread.is_alive(hb), look()
-        if watch is not None:
-            watch["looked"].set()
+        if looked is not None:
+            looked.set()
         returned.set()
 
-    thread = threading.Thread(target=stopper, daemon=True, name="test-stopper")
-    if watch is not None:
-        watch["stopper"] = thread
-    thread.start()
+    threading.Thread(target=stopper, daemon=True, name="test-stopper").start()
     try:
         assert calling.wait(2.0), "the test could not call stop()"
         returned.wait(hold)
@@ -598,22 +595,22 @@ def test_stop_waits_for_a_long_callback(student):
 def test_thread_has_ended_when_stop_returns(student):
     """when stop() returns, the thread has ended, even if a callback was running"""
     in_callback, release = threading.Event(), threading.Event()
-    watch = {"stopper": None, "looked": threading.Event()}
-    exits = threading.local()
+    looked, exits, joins = threading.Event(), threading.local(), FastJoins()
 
     def held_callback():
-        # The heartbeat's thread is held at its very end until stop() joins it, or the
-        # test has looked after stop() returned (1 s at most): a stop() that waits only
-        # for the callback, not for the thread, returns while the thread is alive.
+        # The heartbeat's thread is held at its very end until stop() calls its join(),
+        # or the test has looked after stop() returned (1 s at most): a stop() that waits
+        # only for the callback, not for the thread, returns while the thread is alive.
         if getattr(exits, "held", None) is None:
-            exits.held = HeldAtExit(watch["looked"], lambda: watch["stopper"], 1.0)
+            exits.held = HeldAtExit(looked, lambda: joins.joins > 0, 1.0)
         in_callback.set()
         release.wait(10)  # let go by the test once stop() has returned (or 0.3 s later)
 
     hb = _started(student, 0.01, held_callback)
+    joins.watch(hb)
     try:
         assert in_callback.wait(2.0), "callback was never called"
-        (kind, value), alive, _ = _stop_while_held(hb, release, watch=watch)
+        (kind, value), alive, _ = _stop_while_held(hb, release, looked=looked)
     finally:
         release.set()
         _cleanup(hb)

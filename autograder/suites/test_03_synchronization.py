@@ -749,7 +749,9 @@ class Table:
             self.threads.setdefault(i, {})[id(me)] = me
             if self.hold_exits and getattr(self._exits, "held", None) is None:
                 # Held at its end until dine() joins a thread or the test has looked.
-                self._exits.held = HeldAtExit(self._released, lambda: self._dine_thread, 3.0)
+                self._exits.held = HeldAtExit(
+                    self._released, lambda: joining(self._dine_thread), 3.0
+                )
             self._lock.notify_all()
             if self.wait_for_company:
                 # The first eater waits (long enough for a loaded machine) for a

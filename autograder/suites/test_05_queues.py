@@ -186,24 +186,23 @@ def _counts_looks_at_its_queue(ct):
     return None
 
 
-def _hold_its_thread_at_the_end(rec, looked):
+def _hold_its_thread_at_the_end(rec, looked, joins):
     """Make every thread that calls `rec.send` or `rec.close` wait at its very end
-    (`HeldAtExit`) until a thread waits in `Thread.join` or `looked` is set (1 s at most).
-    Return a one-item list in which to put the thread that calls close(). A close() that
-    waits for something its thread does before it ends (an Event it sets, a count)
-    instead of joining it returns while the thread is still running, every time."""
-    closer, exits = [None], threading.local()
+    (`HeldAtExit`) until `joins` has seen a join() of a watched thread or `looked` is set
+    (1 s at most). A close() that waits for something its thread does before it ends (an
+    Event it sets, a count) instead of joining it returns while the thread is still
+    running, every time."""
+    exits = threading.local()
 
     def marking(method):
         def call(*args):
             if getattr(exits, "held", None) is None:
-                exits.held = HeldAtExit(looked, lambda: closer[0], 1.0)
+                exits.held = HeldAtExit(looked, lambda: joins.joins > 0, 1.0)
             return method(*args)
 
         return call
 
     rec.send, rec.close = marking(rec.send), marking(rec.close)
-    return closer
 
 
 def _close(ct, timeout=2.0):
@@ -316,17 +315,16 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
     # has ended finds it still held, every time.
     rec = Recorder(gate=gate, close_gate=closing)
     looked = threading.Event()
-    closer = _hold_its_thread_at_the_end(rec, looked)
-    ct = _started_consumer(student, rec)
-    for i in range(5):
-        ct.send(i)
     # Any time limit on a join of the thread runs out at once: a close() that gives up
     # waiting after a while returns while the consumer is still held, every time.
     joins = FastJoins()
+    _hold_its_thread_at_the_end(rec, looked, joins)
+    ct = _started_consumer(student, rec)
     joins.watch(ct)
+    for i in range(5):
+        ct.send(i)
 
     def close_and_look():
-        closer[0] = threading.current_thread()
         ct.close()
         # Look at once, before the consumer gets the chance to catch up.
         try:
@@ -548,21 +546,30 @@ def test_an_exception_in_the_consumer_reaches_close(student):
     closing = threading.Event()
     # consumer.close() is held for 0.5 s (see Recorder).
     rec = Recorder(fail_on=(bad,), close_gate=closing)
+    # The thread is held at its very end until close() joins it (see
+    # test_close_waits_until_every_queued_item_is_delivered).
+    looked, joins = threading.Event(), FastJoins()
+    _hold_its_thread_at_the_end(rec, looked, joins)
     ct = _started_consumer(student, rec)
+    joins.watch(ct)
     for item in [1, 2, bad, 3, 4]:
         ct.send(item)
 
     def close_and_look():
         try:
-            ct.close()
-        except Exception as exc:  # noqa: BLE001 - which exception is checked below
-            return exc, rec.closes_done, thread_alive(ct)
-        return None, rec.closes_done, thread_alive(ct)
+            try:
+                ct.close()
+            except Exception as exc:  # noqa: BLE001 - which exception is checked below
+                return exc, rec.closes_done, thread_alive(ct)
+            return None, rec.closes_done, thread_alive(ct)
+        finally:
+            looked.set()
 
     try:
         finished, value = call_with_deadline(close_and_look, timeout=2.5)
     finally:
         closing.set()
+        looked.set()
     if not finished:
         pytest.fail("close() did not return within 2.5 s after consumer.send raised", pytrace=False)
     fail_for(value, "close()")
@@ -577,7 +584,10 @@ def test_an_exception_in_the_consumer_reaches_close(student):
         f"consumer.close() had been called {closes_done} times when close() returned; "
         "close the consumer once, even after an error (try/finally)"
     )
-    assert not alive, "the thread was still running when close() raised"
+    assert not alive, (
+        "the thread was still running when close() raised: join it, rather than wait for "
+        "something it does before it ends" + joins.says()
+    )
     assert rec.events == ["send", "send", "raise", "close"], (
         f"the consumer saw {rec.events}: after send raises, no later item may be delivered"
     )

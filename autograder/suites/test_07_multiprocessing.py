@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from autograder.suites._trust import safe_repr, same, type_name
-from autograder.testing import waiting_in
+from autograder.testing import join_timeout
 from coursekit.deadline import start as start_call
 from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
@@ -1091,12 +1091,6 @@ PINGPONG_HANG = (
 )
 
 
-def _join_timeout(thread):
-    """Return (True, timeout) if `thread` is waiting in Process.join(), else (False, None)."""
-    frame = waiting_in(thread, ("join",), os.path.join("multiprocessing", "process.py"))
-    return (False, None) if frame is None else (True, frame.f_locals.get("timeout"))
-
-
 class _StuckInJoin:
     """Watch a thread that may wait in Process.join(); release held children; spot a hang.
 
@@ -1115,7 +1109,7 @@ class _StuckInJoin:
         self.since = None
 
     def __call__(self, thread):
-        joining, timeout = _join_timeout(thread)
+        joining, timeout = join_timeout(thread)
         if not joining:
             self.since = None
             return None
