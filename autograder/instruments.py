@@ -300,7 +300,8 @@ class Registry:
     @contextlib.contextmanager
     def newcomers_first(self) -> Iterator[None]:
         """While inside, let newly arriving threads take a free lock or semaphore before
-        the threads that were already blocked on it, which stay blocked until the end.
+        the threads that were already blocked on it, which stay blocked until the end;
+        a thread woken in `Condition.wait` waits too before it takes its lock back.
 
         A real `Lock` or `Semaphore` promises no order among the threads that want it, so
         this is one of the schedules they allow: the one in which a newcomer barges in.
@@ -317,6 +318,12 @@ class Registry:
             with self._cond:
                 self.barging = False
                 self._cond.notify_all()
+
+    def _wait_out_newcomers(self) -> None:
+        """Wait while newcomers go first (see `newcomers_first`)."""
+        with self._cond:
+            while self.barging and not self.aborted:
+                self._cond.wait(SLICE)
 
     def _turn(self, acquire: Callable[[bool, float], bool], step: float) -> bool:
         """One step of a blocked acquire: acquire(True, step), or wait out the step while
@@ -767,6 +774,9 @@ class InstrumentedCondition(threading.Condition):
             raise
         finally:
             if restore:
+                # A waiter takes its lock back as a thread that was already there:
+                # while newcomers go first, it waits until they have had their turn.
+                reg._wait_out_newcomers()
                 self._acquire_restore(saved)
             if not got:
                 try:

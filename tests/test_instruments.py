@@ -323,3 +323,28 @@ def test_a_short_schedule_is_shown_whole_and_unfolded():
         "takes a",
         "releases a",
     ]
+
+
+def _wait_once(cond, order: list[str]) -> None:
+    with cond:
+        cond.wait()
+        order.append("woken")
+
+
+def test_newcomers_first_keeps_a_woken_condition_waiter_back_until_the_end():
+    from autograder.instruments import InstrumentedCondition
+
+    for _ in range(5):
+        with Registry() as registry:
+            cond = InstrumentedCondition(registry, "cond", TrackedLock(registry, "lock"))
+            order: list[str] = []
+            worker = Worker(_wait_once, cond, order, name="waiter")
+            assert registry.wait_blocked(worker, timeout=5.0)
+            with registry.newcomers_first():
+                with cond:
+                    cond.notify()
+                newcomer = Worker(_take_once, cond, order, "new", name="newcomer")
+                assert newcomer.wait(5.0), "the newcomer did not get the lock"
+                assert not worker.wait(0.2), "the woken waiter went on before the newcomer"
+            assert worker.wait(5.0)
+        assert order == ["new", "woken"]
