@@ -775,19 +775,26 @@ class Table:
         worker = Worker(student.dine, self.forks, meals, self.eat, name="dine")
         self._dine_thread = worker.thread
         with self.registry:
+            at_return: list = []
             try:
                 problem = self.registry.wait_deadlock(worker, timeout)
                 if worker.done.is_set():
-                    self.alive_at_return = sorted(
-                        thread_name(t)
-                        for ts in self.threads.values()
-                        for t in ts.values()
-                        if thread_alive(t)
-                    )
+                    # The threads alive the moment dine() returned: those that have eaten
+                    # (one held at its end is no longer in threading.enumerate()), and
+                    # every thread started since (one may not have eaten yet). Which of
+                    # them were philosophers is known once they have eaten: see below.
+                    at_return = [t for ts in self.threads.values() for t in ts.values()]
+                    at_return = [t for t in at_return if thread_alive(t)] + [
+                        t for t in watch.new_alive() if t is not worker.thread
+                    ]
             finally:
                 self._released.set()
             if not problem and not worker.error:
                 watch.settle(timeout)
+            ate = {id(t) for ts in self.threads.values() for t in ts.values()}
+            self.alive_at_return = sorted(
+                {id(t): thread_name(t) for t in at_return if id(t) in ate}.values()
+            )
         if problem:
             pytest.fail(
                 f"dine({self.n} forks, {meals} meals) {problem}" + _shown(self.registry),
