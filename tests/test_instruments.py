@@ -348,3 +348,73 @@ def test_newcomers_first_keeps_a_woken_condition_waiter_back_until_the_end():
                 assert not worker.wait(0.2), "the woken waiter went on before the newcomer"
             assert worker.wait(5.0)
         assert order == ["new", "woken"]
+
+
+def test_fast_waits_cut_time_limits_only_in_the_chosen_threads_and_only_while_active():
+    import queue
+    import time
+
+    from autograder.instruments import FastWaits
+
+    original_get, original_wait = queue.Queue.get, threading.Condition.wait
+    chosen, results = set(), {}
+
+    def idle_worker(key):
+        chosen.add(threading.get_ident())
+        start = time.monotonic()
+        try:
+            queue.Queue().get(timeout=5.0)
+        except queue.Empty:
+            pass
+        results[key, "get"] = time.monotonic() - start
+        start = time.monotonic()
+        results[key, "event"] = threading.Event().wait(5.0)
+        results[key, "event took"] = time.monotonic() - start
+
+    with FastWaits(chosen) as waits:
+        worker = threading.Thread(target=idle_worker, args=("chosen",))
+        worker.start()
+        worker.join(4.0)
+        assert not worker.is_alive(), "a chosen thread's waits with a limit were not cut"
+        # Another thread's wait keeps its limit. (A new thread may get the ended one's
+        # ident, so the chosen set is emptied first.)
+        chosen.clear()
+        q = queue.Queue()
+        got = []
+        other = threading.Thread(target=lambda: got.append(q.get(timeout=0.5)))
+        other.start()
+        time.sleep(0.2)
+        q.put("late")
+        other.join(2.0)
+        assert got == ["late"], "a thread that was not chosen had its wait cut"
+    assert results["chosen", "get"] < 1.0 and results["chosen", "event took"] < 1.0
+    assert results["chosen", "event"] is False
+    assert waits.cut == 2 and "2 waits" in waits.says()
+    assert queue.Queue.get is original_get and threading.Condition.wait is original_wait
+
+
+def test_fast_joins_cut_a_join_begun_before_the_thread_ran_a_line():
+    import time
+
+    from autograder.instruments import FastJoins
+
+    original = threading.Thread.join
+    go, ours = threading.Event(), threading.Event()
+    joins = FastJoins()
+    spared = threading.Thread(target=lambda: time.sleep(0.3))
+    with joins.every_new_thread(spare=(spared,)):
+        held = threading.Thread(target=lambda: go.wait(5.0))
+        held.start()
+        start = time.monotonic()
+        held.join(3.0)  # begun at once: no line of the thread has to run first
+        assert time.monotonic() - start < 1.0 and held.is_alive()
+        spared.start()
+        start = time.monotonic()
+        spared.join(2.0)  # the test's own thread keeps its limit
+        assert time.monotonic() - start >= 0.25 and not spared.is_alive()
+        go.set()
+        held.join()  # no limit: still waits
+        assert not held.is_alive()
+        ours.set()
+    assert joins.cut == 1 and "1 join with a limit" in joins.says()
+    assert threading.Thread.join is original

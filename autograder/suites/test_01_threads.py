@@ -254,14 +254,14 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     """waits for a slow call however long it takes, not only up to a time limit"""
     n = 3
     watched, release, returned = threading.Event(), threading.Event(), threading.Event()
-    # A join with a time limit on the held call gives up at once, so giving up is never
-    # a matter of timing: every other call ends only once the watch is in place.
+    # A join with a time limit on any thread the call starts gives up at once, so giving
+    # up is never a matter of timing, whatever order the threads are joined in: even a
+    # join begun before the held call has run a line is cut.
     joins = FastJoins()
     box = {}
 
     def call(i):
         if i == n - 1:
-            joins.watch(threading.current_thread())
             watched.set()
             release.wait(10)  # held by the test, longer than any join timeout
         else:
@@ -272,12 +272,14 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
         box["outcome"] = _outcome(student.run_in_threads, call, [(i,) for i in range(n)])
         returned.set()
 
-    threading.Thread(target=caller, daemon=True, name="test-caller").start()
-    try:
-        assert watched.wait(2.0), f"the last of {n} calls had not started within 2 s"
-        early = returned.wait(BLOCKED)
-    finally:
-        release.set()
+    calling = threading.Thread(target=caller, daemon=True, name="test-caller")
+    with joins.every_new_thread(spare=(calling,)):
+        calling.start()
+        try:
+            assert watched.wait(2.0), f"the last of {n} calls had not started within 2 s"
+            early = returned.wait(BLOCKED)
+        finally:
+            release.set()
     assert returned.wait(2.0), "run_in_threads did not return after every call had returned"
     assert not early, (
         f"returned while the last call was still running (held for {BLOCKED:g} s): wait for "
@@ -732,6 +734,19 @@ def test_stop_from_inside_the_callback(student):
 # run_with_deadline
 
 
+def _names_bound_to(obj, student, func) -> list[tuple[dict, str]]:
+    """Every (namespace, name) of the student's that holds `obj`: names in the notebook's
+    namespace and in the globals `func` runs with (`from threading import Timer`)."""
+    spaces = [student._mapping, getattr(func, "__globals__", None)]
+    found, seen = [], set()
+    for space in spaces:
+        if type(space) is not dict or id(space) in seen:
+            continue
+        seen.add(id(space))
+        found += [(space, name) for name, value in list(space.items()) if value is obj]
+    return found
+
+
 def _deadline_call(student, worker, seconds, timeout):
     """Call run_with_deadline in a helper thread; fail if it takes over `timeout` s."""
     finished, outcome = call_with_deadline(
@@ -947,12 +962,19 @@ def test_a_timer_has_ended_when_it_returns(student):
             finally:
                 release.wait(BLOCKED)
 
+    # Code that uses no Timer is not concerned. A Timer named by `from threading import
+    # Timer` is a global of the student's own, so it is swapped there too.
+    places = _names_bound_to(threading.Timer, student, student.run_with_deadline)
     old = threading.Timer
-    threading.Timer = SlowToEnd  # code that uses no Timer is not concerned
+    threading.Timer = SlowToEnd
+    for space, name in places:
+        space[name] = SlowToEnd
     try:
         kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
         left = [t for t in timers if threading.Thread.is_alive(t)]
     finally:
+        for space, name in places:
+            space[name] = old
         threading.Timer = old
         release.set()
     if kind == "raised":

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from autograder.instruments import FastJoins
+from autograder.instruments import FastJoins, FastWaits
 from autograder.suites._trust import fail_for, safe_repr, same, type_name
 from autograder.testing import (
     ConcurrencyProbe,
@@ -947,27 +947,31 @@ IDLE_GAP = 1.5
 @pytest.mark.contract("even one that takes its time between")
 def test_an_iterable_that_takes_its_time_between_items(student):
     """processes every item of an iterable that waits a while between items"""
-    ran = []
+    ran, idents = [], set()
 
     def func(x):
         ran.append(threading.current_thread())
+        idents.add(threading.get_ident())
         return x * 10
 
     def items():
         yield 1
         # Wait until the thread that ran item 1 has ended (for IDLE_GAP s at most): a
-        # worker that quits when its queue stays empty for a while has quit by then.
+        # worker that quits when its queue stays empty for a while has quit by then,
+        # whatever its limit, since its waits with a limit run out at once.
         wait_until(lambda: ran and not any(thread_alive(t) for t in ran), IDLE_GAP)
         yield 2
         yield 3
 
-    finished, results = call_with_deadline(student.parallel_map, func, items(), 1, timeout=4.0)
+    with FastWaits(idents) as waits:
+        finished, results = call_with_deadline(student.parallel_map, func, items(), 1, timeout=4.0)
     assert finished, "parallel_map did not return within 4 s"
-    fail_for(results, "parallel_map")
+    fail_for(results, f"after a wait of {IDLE_GAP:g} s between items{waits.says()}, parallel_map")
     assert same(results, [10, 20, 30]), (
         f"parallel_map(lambda x: x * 10, items, 1) gave {safe_repr(results)} instead of "
         f"[10, 20, 30], where the items waited {IDLE_GAP:g} s after the first: a worker should "
         "wait for the next item (or a sentinel) however long it takes, not quit after a timeout"
+        + waits.says()
     )
 
 
