@@ -1,0 +1,137 @@
+"""Cutting time limits: a join, or a worker's wait for more work, that gives up at once."""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+
+class FastJoins:
+    """Cut every finite timeout given to ``join()`` on some threads to `cut` seconds.
+
+    ``watch(thread)`` sets an instance attribute ``join`` on that thread, which
+    wins over ``Thread.join`` and over a subclass's own ``join``. Code that joins
+    with a time limit and then gives up does so at once, however long its
+    limit, while code that joins with no limit, or joins again, still waits.
+    `cut` counts the joins it cut short.
+    """
+
+    def __init__(self, cut: float = 0.01) -> None:
+        self.limit = cut
+        self.cut = 0
+        #: How many times a watched thread's join() was called (a hold can end on it).
+        self.joins = 0
+
+    def _shorter(self, timeout: Any) -> Any:
+        self.joins += 1
+        try:
+            if timeout is not None and float(timeout) > self.limit:
+                self.cut += 1
+                return self.limit
+        except (TypeError, ValueError):
+            pass  # the real join says what is wrong with it
+        return timeout
+
+    def watch(self, thread: threading.Thread) -> bool:
+        """Cut `thread`'s join timeouts from now on; False if it keeps no __dict__."""
+        original = type(thread).join
+
+        def join(timeout: float | None = None) -> Any:
+            return original(thread, self._shorter(timeout))
+
+        try:
+            thread.join = join  # type: ignore[method-assign]
+        except (AttributeError, TypeError):
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def every_new_thread(self, spare: tuple[threading.Thread, ...] = ()) -> Iterator[FastJoins]:
+        """While active, cut the join timeouts of every thread that was not alive when it
+        began, except `spare` (the test's own): even a join that starts before the thread
+        has run a line, which ``watch`` from inside the thread would come too late for.
+        It patches ``Thread.join`` itself, so a subclass's own ``join`` that never calls
+        it is not cut."""
+        before = list(threading.enumerate()) + list(spare)
+        old = {id(t) for t in before}
+        original = threading.Thread.join
+
+        def join(thread: threading.Thread, timeout: float | None = None) -> Any:
+            if id(thread) in old:
+                return original(thread, timeout)
+            return original(thread, self._shorter(timeout))
+
+        threading.Thread.join = join  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            threading.Thread.join = original  # type: ignore[method-assign]
+            del before
+
+    def says(self) -> str:
+        """A sentence for a failure, when a join was cut short ("" otherwise)."""
+        if not self.cut:
+            return ""
+        return (
+            f" (this test makes any time limit on a join() run out after {self.limit:g} s, "
+            f"and {self.cut} join{'s' if self.cut != 1 else ''} with a limit ran out)"
+        )
+
+
+class FastWaits:
+    """While active, cut every finite timeout of ``queue.Queue.get`` and of
+    ``threading.Condition.wait`` (so of ``Event.wait``, ``Semaphore.acquire`` and
+    ``wait_for`` too) to `cut` seconds, in the threads whose ident is in `idents`.
+
+    Code in those threads that waits a while for more work and then gives up (a worker
+    that quits after an idle second, or ten) gives up at once, however long its limit,
+    while a wait with no limit still waits. Other threads (the test's, the grader's) are
+    not touched. `cut` counts the waits it cut short.
+    """
+
+    def __init__(self, idents: set[int], cut: float = 0.01) -> None:
+        self.idents = idents
+        self.limit = cut
+        self.cut = 0
+
+    def _shorter(self, timeout: Any) -> Any:
+        if timeout is None or _thread.get_ident() not in self.idents:
+            return timeout
+        try:
+            if float(timeout) > self.limit:
+                self.cut += 1
+                return self.limit
+        except (TypeError, ValueError):
+            pass  # the real call says what is wrong with it
+        return timeout
+
+    def __enter__(self) -> FastWaits:
+        get, wait = queue.Queue.get, threading.Condition.wait
+        self._originals = get, wait
+
+        def cut_get(q: queue.Queue, block: bool = True, timeout: Any = None) -> Any:
+            return get(q, block, self._shorter(timeout) if block else timeout)
+
+        def cut_wait(cond: threading.Condition, timeout: Any = None) -> bool:
+            return wait(cond, self._shorter(timeout))
+
+        queue.Queue.get = cut_get  # type: ignore[method-assign]
+        threading.Condition.wait = cut_wait  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        queue.Queue.get, threading.Condition.wait = self._originals  # type: ignore[method-assign]
+
+    def says(self) -> str:
+        """A sentence for a failure, when a wait was cut short ("" otherwise)."""
+        if not self.cut:
+            return ""
+        return (
+            f" (this test makes any time limit on a worker's wait for more work run out "
+            f"after {self.limit:g} s, and {self.cut} wait{'s' if self.cut != 1 else ''} "
+            "with a limit ran out)"
+        )
