@@ -49,17 +49,9 @@ from coursekit.explore import hook_attributes, instance_attributes
 # autograder._guard's preload has them all before the seal is installed. The names are
 # re-exported, never copied: the seal finds `_student_line` and `Worker.where` here, and
 # they are the very objects the rest of the grader calls.
-from .folding import (  # noqa: F401
-    FIRST_STEPS,
-    SCHEDULE_HEAD,
-    SHOWN_STEPS,
-    _entry_first,
-    _entry_lines,
-    _entry_steps,
-    fold_repeats,
-)
+from .folding import FIRST_STEPS, SCHEDULE_HEAD, SHOWN_STEPS, fold_repeats  # noqa: F401
 from .hooks import AccessLog, ReadRendezvous  # noqa: F401
-from .lines import _OWN_FILES, _SOLUTION_DIRS, _student_line  # noqa: F401
+from .lines import _student_line  # noqa: F401
 from .primitives import (  # noqa: F401
     Aborted,
     InstrumentedCondition,
