@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder._notebook import master_path, namespace_from, read_notebook  # noqa: E402
+from autograder.course import master_path, namespace_from, read_notebook  # noqa: E402
 from autograder.suites import test_02_locks as t02  # noqa: E402
 from autograder.suites import test_03_synchronization as t03  # noqa: E402
 

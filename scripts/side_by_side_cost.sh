@@ -19,7 +19,7 @@ echo "$work/before" > "$(echo "$work"/before/.venv/lib/python3*/site-packages)/c
 make_nb='import sys, nbformat
 root, a, out = sys.argv[1:4]
 sys.path.insert(0, root)
-from autograder._notebook import replace_answers
+from autograder.course import replace_answers
 from autograder.course import solution_answers
 nb = nbformat.read(f"{root}/release/{a}/{a}.ipynb", as_version=4)
 nbformat.write(replace_answers(nb, solution_answers(a)), out)'

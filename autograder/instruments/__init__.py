@@ -62,7 +62,7 @@ from .primitives import (  # noqa: F401
 )
 from .registry import SLICE, Registry  # noqa: F401
 from .swap import _LOCK_TYPES, instrument_primitives  # noqa: F401
-from .timeouts import FastJoins, FastWaits  # noqa: F401
+from .timeouts import CUT, FastJoins, FastWaits, says_cut  # noqa: F401
 from .worker import Worker  # noqa: F401
 
 __all__ = [

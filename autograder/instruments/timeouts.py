@@ -9,8 +9,46 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+#: What a time limit becomes once a test cuts it: a join's, a worker's wait for more
+#: work, or (``Registry(fast_timeouts=CUT)``) any wait on an instrumented primitive.
+CUT = 0.01
 
-class FastJoins:
+
+def says_cut(n: int, on_what: str, noun: str, limit: float = CUT) -> str:
+    """A sentence for a failure, when `n` time limits were cut short ("" when none were).
+
+    >>> says_cut(2, "a wait", "wait")
+    ' (this test makes any time limit on a wait run out after 0.01 s, and 2 waits with a limit ran out)'
+    """
+    if not n:
+        return ""
+    return (
+        f" (this test makes any time limit on {on_what} run out after {limit:g} s, "
+        f"and {n} {noun}{'s' if n != 1 else ''} with a limit ran out)"
+    )
+
+
+class _Cutter:
+    """Cut finite time limits longer than `limit` to `limit`, counting the cuts in `cut`."""
+
+    def __init__(self, cut: float = CUT) -> None:
+        self.limit = cut
+        self.cut = 0
+
+    def _shorter(self, timeout: Any) -> Any:
+        try:
+            if timeout is not None and float(timeout) > self.limit:
+                self.cut += 1
+                return self.limit
+        except (TypeError, ValueError):
+            pass  # the real call says what is wrong with it
+        return timeout
+
+    def _says(self, on_what: str, noun: str) -> str:
+        return says_cut(self.cut, on_what, noun, self.limit)
+
+
+class FastJoins(_Cutter):
     """Cut every finite timeout given to ``join()`` on some threads to `cut` seconds.
 
     ``watch(thread)`` sets an instance attribute ``join`` on that thread, which
@@ -20,21 +58,14 @@ class FastJoins:
     `cut` counts the joins it cut short.
     """
 
-    def __init__(self, cut: float = 0.01) -> None:
-        self.limit = cut
-        self.cut = 0
+    def __init__(self, cut: float = CUT) -> None:
+        super().__init__(cut)
         #: How many times a watched thread's join() was called (a hold can end on it).
         self.joins = 0
 
     def _shorter(self, timeout: Any) -> Any:
         self.joins += 1
-        try:
-            if timeout is not None and float(timeout) > self.limit:
-                self.cut += 1
-                return self.limit
-        except (TypeError, ValueError):
-            pass  # the real join says what is wrong with it
-        return timeout
+        return super()._shorter(timeout)
 
     def watch(self, thread: threading.Thread) -> bool:
         """Cut `thread`'s join timeouts from now on; False if it keeps no __dict__."""
@@ -74,15 +105,10 @@ class FastJoins:
 
     def says(self) -> str:
         """A sentence for a failure, when a join was cut short ("" otherwise)."""
-        if not self.cut:
-            return ""
-        return (
-            f" (this test makes any time limit on a join() run out after {self.limit:g} s, "
-            f"and {self.cut} join{'s' if self.cut != 1 else ''} with a limit ran out)"
-        )
+        return self._says("a join()", "join")
 
 
-class FastWaits:
+class FastWaits(_Cutter):
     """While active, cut every finite timeout of ``queue.Queue.get`` and of
     ``threading.Condition.wait`` (so of ``Event.wait``, ``Semaphore.acquire`` and
     ``wait_for`` too) to `cut` seconds, in the threads whose ident is in `idents`.
@@ -93,21 +119,14 @@ class FastWaits:
     not touched. `cut` counts the waits it cut short.
     """
 
-    def __init__(self, idents: set[int], cut: float = 0.01) -> None:
+    def __init__(self, idents: set[int], cut: float = CUT) -> None:
+        super().__init__(cut)
         self.idents = idents
-        self.limit = cut
-        self.cut = 0
 
     def _shorter(self, timeout: Any) -> Any:
-        if timeout is None or _thread.get_ident() not in self.idents:
+        if _thread.get_ident() not in self.idents:
             return timeout
-        try:
-            if float(timeout) > self.limit:
-                self.cut += 1
-                return self.limit
-        except (TypeError, ValueError):
-            pass  # the real call says what is wrong with it
-        return timeout
+        return super()._shorter(timeout)
 
     def __enter__(self) -> FastWaits:
         get, wait = queue.Queue.get, threading.Condition.wait
@@ -128,10 +147,4 @@ class FastWaits:
 
     def says(self) -> str:
         """A sentence for a failure, when a wait was cut short ("" otherwise)."""
-        if not self.cut:
-            return ""
-        return (
-            f" (this test makes any time limit on a worker's wait for more work run out "
-            f"after {self.limit:g} s, and {self.cut} wait{'s' if self.cut != 1 else ''} "
-            "with a limit ran out)"
-        )
+        return self._says("a worker's wait for more work", "wait")

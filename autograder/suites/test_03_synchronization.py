@@ -26,11 +26,13 @@ import pytest
 
 from autograder.explore import Explorer, fail_if_explored, falling_back
 from autograder.instruments import (
+    CUT,
     Registry,
     TrackedLock,
     Worker,
     instance_attributes,
     instrument_primitives,
+    says_cut,
 )
 from autograder.suites._trust import exact, fail_for, is_plain, real_isinstance, safe_repr
 from autograder.testing import (
@@ -68,35 +70,27 @@ PROMPT = 0.5
 #: Seconds a blocked call is watched to prove it blocks, not waits with a timeout: longer
 #: than any timeout a student might pick (1 s is the usual one).
 LONG = 1.6
+#: The same, where only the instrumented waits' cut limits are at stake (the stress test).
+STRESS_WINDOW = 0.5
 #: Readers that must hold the RW lock together: more than the cores, more than a small cap.
 READERS = 12
 #: Seconds a stress test may go without any progress before it is reported stuck.
 STALL = 1.0
 
 
-#: What `Registry(fast_timeouts=…)` cuts every time limit on a wait to, in seconds.
-FAST_TIMEOUTS = 0.01
-
-
 def _cut(registry):
     """Say, in a failure, that the test made the student's time limits run out at once."""
-    n = registry.timeouts_cut
-    if not n:
-        return ""
-    return (
-        f" (this test makes any time limit on a wait run out after {FAST_TIMEOUTS:g} s, and "
-        f"{n} wait{'s' if n != 1 else ''} with a limit ran out)"
-    )
+    return says_cut(registry.timeouts_cut, "a wait", "wait", registry.fast_timeouts)
 
 
-def _both_stay_blocked(*calls):
+def _both_stay_blocked(*calls, window=LONG):
     """Start each call, as (object, method, argument or None, what, what frees it), in
-    its own worker; fail if one returns within LONG s. Return the workers.
+    its own worker; fail if one returns within `window` s. Return the workers.
 
     Every time limit on an instrumented wait runs out at once, so code that gives up
     after a time limit does so at once, and the verdict is never a matter of timing.
     """
-    registry = Registry(fast_timeouts=FAST_TIMEOUTS)
+    registry = Registry(fast_timeouts=CUT)
     workers = []
     for obj, method, arg, _what, _frees in calls:
         instrument_primitives(obj, registry)
@@ -105,9 +99,9 @@ def _both_stay_blocked(*calls):
         name = str(getattr(method, "__name__", "call"))[:20]
         workers.append(Worker(method, *args, name=name if arg is None else f"{name}-{arg}"))
     for k, (worker, (_obj, _m, _a, what, frees)) in enumerate(zip(workers, calls, strict=True)):
-        if worker.wait(LONG if k == 0 else 0.01):
+        if worker.wait(window if k == 0 else 0.01):
             pytest.fail(
-                f"{what} returned within {LONG:g} s: it must block until {frees}, not wait "
+                f"{what} returned within {window:g} s: it must block until {frees}, not wait "
                 "with a timeout" + _cut(registry) + _shown(registry),
                 pytrace=False,
             )
@@ -409,16 +403,19 @@ def test_put_and_get_block_longer_than_any_timeout(student):
     _probe_put_and_get_block_with_no_time_limit(student)
 
 
-def _probe_put_and_get_block_with_no_time_limit(student):
+def _probe_put_and_get_block_with_no_time_limit(student, window=LONG):
     # Every time limit on a wait runs out at once, so a put() or get() that gives up
     # after a while does so here on every run; the stress test runs this first, so
     # whether it fails such a buffer never depends on how long its waits happen to be.
+    # There a shorter window will do: it is after the instrumented waits' cut limits,
+    # while the test of its own also waits out a give-up the instruments cannot see.
     full = student.BoundedBuffer(1)
     _fill(full, ["a"])
     empty = student.BoundedBuffer(1)
     producer, consumer = _both_stay_blocked(
         (full, full.put, "b", "put('b') into a full buffer", "a get() makes room"),
         (empty, empty.get, None, "get() from an empty buffer", "a put()"),
+        window=window,
     )
     exact(_call(full.get), "a", "get() from the full buffer")
     _done(producer, PROMPT, "put('b') after a get() made room")
@@ -595,7 +592,7 @@ def test_many_producers_and_consumers_deliver_every_item_once(student):
     result = _explore_two_consumers(student)
     fail_if_explored(result, "a producer putting 1 then 2, two consumers, capacity 1")
     with falling_back(result):
-        _probe_put_and_get_block_with_no_time_limit(student)
+        _probe_put_and_get_block_with_no_time_limit(student, window=STRESS_WINDOW)
         _probe_spurious_wakeups_never_let_get_past_an_empty_buffer(student)
         _probe_a_get_wakes_the_producer_that_waits_for_room(student)
         _probe_each_put_wakes_a_waiting_consumer(student)
