@@ -358,18 +358,19 @@ def test_fast_waits_cut_time_limits_only_in_the_chosen_threads_and_only_while_ac
 
     original_get, original_wait = queue.Queue.get, threading.Condition.wait
     chosen, results = set(), {}
+    clock = time.monotonic  # the real clock: FastWaits speeds up time.monotonic in `chosen`
 
     def idle_worker(key):
         chosen.add(threading.get_ident())
-        start = time.monotonic()
+        start = clock()
         try:
             queue.Queue().get(timeout=5.0)
         except queue.Empty:
             pass
-        results[key, "get"] = time.monotonic() - start
-        start = time.monotonic()
+        results[key, "get"] = clock() - start
+        start = clock()
         results[key, "event"] = threading.Event().wait(5.0)
-        results[key, "event took"] = time.monotonic() - start
+        results[key, "event took"] = clock() - start
 
     with FastWaits(chosen) as waits:
         worker = threading.Thread(target=idle_worker, args=("chosen",))
@@ -391,6 +392,60 @@ def test_fast_waits_cut_time_limits_only_in_the_chosen_threads_and_only_while_ac
     assert results["chosen", "event"] is False
     assert waits.cut == 2 and "2 waits" in waits.says()
     assert queue.Queue.get is original_get and threading.Condition.wait is original_wait
+
+
+def test_fast_waits_cut_a_simple_queue_and_run_the_clock_fast_in_the_chosen_threads():
+    import queue
+    import time
+
+    from autograder.instruments import FastWaits
+    from autograder.instruments.timeouts import CLOCKS, SPEEDUP
+
+    originals = {name: getattr(time, name) for name in CLOCKS}
+    simple, real = queue.SimpleQueue, time.monotonic
+    # A student's `from time import monotonic` and `from queue import SimpleQueue`.
+    space = {"monotonic": time.monotonic, "SimpleQueue": queue.SimpleQueue, "other": 1}
+    chosen, seen = set(), {}
+
+    def poller(key):
+        chosen.add(threading.get_ident())
+        start, began = space["monotonic"](), real()
+        try:
+            space["SimpleQueue"]().get(timeout=5.0)
+        except queue.Empty:
+            seen[key, "get took"] = real() - began
+        time.sleep(0.05)
+        seen[key, "clock"] = space["monotonic"]() - start
+        seen[key, "module clock"] = time.monotonic() - start
+        seen[key, "ns"] = time.monotonic_ns()
+
+    with FastWaits(chosen, spaces=[space]) as waits:
+        assert space["SimpleQueue"] is queue.SimpleQueue is not simple
+        assert issubclass(queue.SimpleQueue, simple)
+        worker = threading.Thread(target=poller, args=("chosen",))
+        worker.start()
+        worker.join(4.0)
+        assert not worker.is_alive(), "a chosen thread's SimpleQueue.get was not cut"
+        chosen.clear()
+        start = time.monotonic()
+        time.sleep(0.05)
+        other = time.monotonic() - start
+        q = queue.SimpleQueue()
+        q.put("x")
+        assert q.get(timeout=1.0) == "x"
+    assert seen["chosen", "get took"] < 1.0
+    # 0.05 s of sleep, and more, reads as 50 s or more on the fast clock; not elsewhere.
+    assert seen["chosen", "clock"] >= 0.05 * SPEEDUP * 0.9
+    assert seen["chosen", "module clock"] >= 0.05 * SPEEDUP * 0.9
+    assert type(seen["chosen", "ns"]) is int
+    assert 0.04 <= other < 1.0
+    assert waits.cut == 1 and waits.fast_reads >= 3
+    assert "1000 times faster in the workers' threads" in waits.says()
+    assert "1 wait with a limit ran out" in waits.says()
+    # Everything is put back, in the module and in the student's namespace.
+    assert {name: getattr(time, name) for name in CLOCKS} == originals
+    assert queue.SimpleQueue is simple
+    assert space == {"monotonic": real, "SimpleQueue": simple, "other": 1}
 
 
 def test_fast_joins_cut_a_join_begun_before_the_thread_ran_a_line():

@@ -6,12 +6,19 @@ import _thread
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
+
+from .swap import names_bound_to
 
 #: What a time limit becomes once a test cuts it: a join's, a worker's wait for more
 #: work, or (``Registry(fast_timeouts=CUT)``) any wait on an instrumented primitive.
 CUT = 0.01
+#: How many times faster the clock runs for `FastWaits`' threads.
+SPEEDUP = 1000.0
+#: The clocks `FastWaits` speeds up (``time.<name>``).
+CLOCKS = ("monotonic", "time", "perf_counter", "monotonic_ns", "time_ns", "perf_counter_ns")
 
 
 def says_cut(n: int, on_what: str, noun: str, limit: float = CUT) -> str:
@@ -109,42 +116,106 @@ class FastJoins(_Cutter):
 
 
 class FastWaits(_Cutter):
-    """While active, cut every finite timeout of ``queue.Queue.get`` and of
-    ``threading.Condition.wait`` (so of ``Event.wait``, ``Semaphore.acquire`` and
-    ``wait_for`` too) to `cut` seconds, in the threads whose ident is in `idents`.
+    """While active, in the threads whose ident is in `idents`, make every time limit on a
+    wait for more work run out at once, and every clock run fast.
 
-    Code in those threads that waits a while for more work and then gives up (a worker
-    that quits after an idle second, or ten) gives up at once, however long its limit,
-    while a wait with no limit still waits. Other threads (the test's, the grader's) are
-    not touched. `cut` counts the waits it cut short.
+    * A finite timeout of ``queue.Queue.get`` (so of every queue class built on it), of
+      ``queue.SimpleQueue.get``, and of ``threading.Condition.wait`` (so of
+      ``Event.wait``, ``Semaphore.acquire`` and ``wait_for``) is cut to `cut` seconds.
+    * ``time.monotonic``, ``time.time`` and ``time.perf_counter`` (and their ``_ns``
+      forms) run `SPEEDUP` times faster from the moment it began, so a worker that
+      polls (``get_nowait`` and ``time.sleep``) and quits once the clock says it has
+      been idle for a while quits at once too.
+
+    So code in those threads that waits a while for more work and then gives up (a
+    worker that quits after an idle second, or an idle hour) gives up at once, however
+    long its limit, while a wait with no limit, and a poll with no limit, still wait.
+    Other threads (the test's, the grader's) are not touched; grader code must not read
+    the clock in the chosen threads. ``SimpleQueue`` and the clocks are module
+    attributes, so a suite that uses this declares ``LIBRARY_WRITES = ("queue", "time")``.
+    `spaces` are the student's namespaces (`student_spaces`), where a
+    ``from time import monotonic`` or ``from queue import SimpleQueue`` is swapped too.
+    `cut` counts the waits cut short, and `fast_reads` the fast clock's readings.
     """
 
-    def __init__(self, idents: set[int], cut: float = CUT) -> None:
+    def __init__(
+        self,
+        idents: set[int],
+        cut: float = CUT,
+        spaces: list[dict] = (),
+        about: str = "a worker's wait for more work",
+        where: str = "the workers' threads",
+    ) -> None:
         super().__init__(cut)
         self.idents = idents
+        self.spaces = list(spaces)
+        self.fast_reads = 0
+        #: For `says`: which waits are cut, and in which threads the clock runs fast.
+        self.about, self.where = about, where
 
     def _shorter(self, timeout: Any) -> Any:
         if _thread.get_ident() not in self.idents:
             return timeout
         return super()._shorter(timeout)
 
+    def _fast(self, real: Any) -> Any:
+        """`real`, a clock of the time module, running SPEEDUP times faster in the chosen threads."""
+        began = real()
+        integral = type(began) is int
+
+        def clock() -> Any:
+            now = real()
+            if _thread.get_ident() not in self.idents:
+                return now
+            self.fast_reads += 1
+            ahead = (now - began) * SPEEDUP
+            return now + (int(ahead) if integral else ahead)
+
+        return clock
+
     def __enter__(self) -> FastWaits:
         get, wait = queue.Queue.get, threading.Condition.wait
         self._originals = get, wait
+        shorter = self._shorter
 
         def cut_get(q: queue.Queue, block: bool = True, timeout: Any = None) -> Any:
-            return get(q, block, self._shorter(timeout) if block else timeout)
+            return get(q, block, shorter(timeout) if block else timeout)
 
         def cut_wait(cond: threading.Condition, timeout: Any = None) -> bool:
-            return wait(cond, self._shorter(timeout))
+            return wait(cond, shorter(timeout))
 
+        class SimpleQueue(queue.SimpleQueue):
+            def get(self, block: bool = True, timeout: Any = None) -> Any:
+                return super().get(block, shorter(timeout) if block else timeout)
+
+        self._swaps = [(queue, "SimpleQueue", queue.SimpleQueue, SimpleQueue)]
+        for name in CLOCKS:
+            real = getattr(time, name)
+            self._swaps.append((time, name, real, self._fast(real)))
+        self._names = []
+        for module, name, old, new in self._swaps:
+            setattr(module, name, new)
+            for space, bound in names_bound_to(old, self.spaces):
+                self._names.append((space, bound, old))
+                space[bound] = new
         queue.Queue.get = cut_get  # type: ignore[method-assign]
         threading.Condition.wait = cut_wait  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
         queue.Queue.get, threading.Condition.wait = self._originals  # type: ignore[method-assign]
+        for space, bound, old in self._names:
+            space[bound] = old
+        for module, name, old, _new in self._swaps:
+            setattr(module, name, old)
 
     def says(self) -> str:
         """A sentence for a failure, when a wait was cut short ("" otherwise)."""
-        return self._says("a worker's wait for more work", "wait")
+        says = self._says(self.about, "wait")
+        if not self.fast_reads:
+            return says
+        fast = (
+            f"makes the clock run {SPEEDUP:g} times faster in {self.where}, so code there "
+            "that polls until a deadline, or until it has been idle for a while, stops at once"
+        )
+        return f"{says[:-1]}; it also {fast})" if says else f" (this test {fast})"

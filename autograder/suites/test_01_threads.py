@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from autograder.instruments import FastJoins
+from autograder.instruments import FastJoins, FastWaits
 from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
 from autograder.testing import (
     HeldAtExit,
@@ -26,8 +26,9 @@ from autograder.testing import (
     wait_until,
 )
 
-#: One test patches threading.excepthook: the seal must not count that as tampering.
-LIBRARY_WRITES = ("threading",)
+#: One test patches threading.excepthook, and FastWaits swaps queue.SimpleQueue and the
+#: time module's clocks for one test: the seal must not count that as tampering.
+LIBRARY_WRITES = ("threading", "queue", "time")
 
 RUN = pytest.mark.exercise("run_in_threads")
 BEAT = pytest.mark.exercise("heartbeat")
@@ -257,23 +258,35 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     # A join with a time limit on any thread the call starts gives up at once, so giving
     # up is never a matter of timing, whatever order the threads are joined in: even a
     # join begun before the held call has run a line is cut.
+    # A wait of another kind with a time limit in the calling thread (a Thread subclass
+    # whose own join waits on an Event, say) runs out at once too, and the clock runs fast
+    # there, so a join that polls until a deadline gives up at once as well.
     joins = FastJoins()
-    box = {}
+    box, caller_ident = {}, set()
+    waits = FastWaits(caller_ident, about="a wait in the calling thread", where="that thread")
 
     def call(i):
-        if i == n - 1:
-            watched.set()
-            release.wait(10)  # held by the test, longer than any join timeout
-        else:
-            watched.wait(2.0)
+        # The test's own waits keep their limits, even in the calling thread.
+        mine = caller_ident.copy()
+        caller_ident.discard(threading.get_ident())
+        try:
+            if i == n - 1:
+                watched.set()
+                release.wait(10)  # held by the test, longer than any join timeout
+            else:
+                watched.wait(2.0)
+        finally:
+            caller_ident.update(mine)
         return i
 
     def caller():
+        caller_ident.add(threading.get_ident())
         box["outcome"] = _outcome(student.run_in_threads, call, [(i,) for i in range(n)])
+        caller_ident.clear()
         returned.set()
 
     calling = threading.Thread(target=caller, daemon=True, name="test-caller")
-    with joins.every_new_thread(spare=(calling,)):
+    with joins.every_new_thread(spare=(calling,)), waits:
         calling.start()
         try:
             assert watched.wait(2.0), f"the last of {n} calls had not started within 2 s"
@@ -283,7 +296,7 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     assert returned.wait(2.0), "run_in_threads did not return after every call had returned"
     assert not early, (
         f"returned while the last call was still running (held for {BLOCKED:g} s): wait for "
-        "every thread without a timeout, however long it takes" + joins.says()
+        "every thread without a timeout, however long it takes" + joins.says() + waits.says()
     )
     kind, value = box["outcome"]
     if kind == "raised":
@@ -734,19 +747,6 @@ def test_stop_from_inside_the_callback(student):
 # run_with_deadline
 
 
-def _names_bound_to(obj, student, func) -> list[tuple[dict, str]]:
-    """Every (namespace, name) of the student's that holds `obj`: names in the notebook's
-    namespace and in the globals `func` runs with (`from threading import Timer`)."""
-    spaces = [student._mapping, getattr(func, "__globals__", None)]
-    found, seen = [], set()
-    for space in spaces:
-        if type(space) is not dict or id(space) in seen:
-            continue
-        seen.add(id(space))
-        found += [(space, name) for name, value in list(space.items()) if value is obj]
-    return found
-
-
 def _deadline_call(student, worker, seconds, timeout):
     """Call run_with_deadline in a helper thread; fail if it takes over `timeout` s."""
     finished, outcome = call_with_deadline(
@@ -952,30 +952,24 @@ def test_a_timer_has_ended_when_it_returns(student):
     release = threading.Event()
     timers = []
 
-    class SlowToEnd(threading.Timer):
-        """A Timer whose thread, once done, is held until run_with_deadline returned (1.5 s)."""
+    real_run = threading.Timer.run
 
-        def run(self):
-            timers.append(self)
-            try:
-                super().run()
-            finally:
-                release.wait(BLOCKED)
+    def held_run(timer):
+        """A Timer's run, its thread held once done until run_with_deadline returned (1.5 s)."""
+        timers.append(timer)
+        try:
+            real_run(timer)
+        finally:
+            release.wait(BLOCKED)
 
-    # Code that uses no Timer is not concerned. A Timer named by `from threading import
-    # Timer` is a global of the student's own, so it is swapped there too.
-    places = _names_bound_to(threading.Timer, student, student.run_with_deadline)
-    old = threading.Timer
-    threading.Timer = SlowToEnd
-    for space, name in places:
-        space[name] = SlowToEnd
+    # Code that uses no Timer is not concerned. Every Timer is, however the code names the
+    # class (`from threading import Timer`) or subclasses it, since Timer's own run is held.
+    threading.Timer.run = held_run
     try:
         kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
         left = [t for t in timers if threading.Thread.is_alive(t)]
     finally:
-        for space, name in places:
-            space[name] = old
-        threading.Timer = old
+        threading.Timer.run = real_run
         release.set()
     if kind == "raised":
         fail_for(value, "run_with_deadline")

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from autograder.instruments import FastJoins, FastWaits
+from autograder.instruments import FastJoins, FastWaits, student_spaces
 from autograder.suites._trust import fail_for, safe_repr, same, type_name
 from autograder.testing import (
     ConcurrencyProbe,
@@ -30,6 +30,9 @@ from autograder.testing import (
     thread_name,
     wait_until,
 )
+
+#: FastWaits swaps queue.SimpleQueue and the time module's clocks for one test.
+LIBRARY_WRITES = ("queue", "time")
 
 CONSUMER = pytest.mark.exercise("consumer_thread")
 PMAP = pytest.mark.exercise("parallel_map")
@@ -958,12 +961,13 @@ def test_an_iterable_that_takes_its_time_between_items(student):
         yield 1
         # Wait until the thread that ran item 1 has ended (for IDLE_GAP s at most): a
         # worker that quits when its queue stays empty for a while has quit by then,
-        # whatever its limit, since its waits with a limit run out at once.
+        # whatever its limit, since its waits with a limit run out at once, and its
+        # clock runs a thousand times faster.
         wait_until(lambda: ran and not any(thread_alive(t) for t in ran), IDLE_GAP)
         yield 2
         yield 3
 
-    with FastWaits(idents) as waits:
+    with FastWaits(idents, spaces=student_spaces(student, student.parallel_map)) as waits:
         finished, results = call_with_deadline(student.parallel_map, func, items(), 1, timeout=4.0)
     assert finished, "parallel_map did not return within 4 s"
     fail_for(results, f"after a wait of {IDLE_GAP:g} s between items{waits.says()}, parallel_map")
