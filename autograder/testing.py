@@ -5,11 +5,12 @@ Every wait here has a deadline; nothing sleeps "long enough" and hopes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from coursekit.deadline import finished, name_of, start
@@ -258,3 +259,52 @@ def call_with_deadline(func: Callable, *args: Any, timeout: float) -> tuple[bool
         return False, None
     error = future.exception()
     return True, future.result() if error is None else error
+
+
+def student_spaces(student: Any, *funcs: Any) -> list[dict]:
+    """The student's namespaces, where a ``from module import name`` binds a name: the
+    notebook's (`student`, as the harness hands it to a test) and the globals each of
+    `funcs` runs with."""
+    spaces, seen = [], set()
+    for space in [getattr(student, "_mapping", None)] + [
+        getattr(f, "__globals__", None) for f in funcs
+    ]:
+        if type(space) is dict and id(space) not in seen:
+            seen.add(id(space))
+            spaces.append(space)
+    return spaces
+
+
+def names_bound_to(obj: Any, spaces: list[dict]) -> list[tuple[dict, str]]:
+    """Every (namespace, name) in `spaces` that holds `obj` itself."""
+    return [
+        (space, name) for space in spaces for name, value in list(space.items()) if value is obj
+    ]
+
+
+@contextlib.contextmanager
+def swapped(module: Any, name: str, new: Any, spaces: list[dict] = ()) -> Iterator[Any]:
+    """Bind ``module.name`` to `new`, and every name in `spaces` (`student_spaces`) that
+    holds the old value, such as a ``from time import monotonic``; put all back after.
+    Yields the old value. A suite that swaps a library module's name this way lists the
+    module in its ``LIBRARY_WRITES``.
+
+    >>> import math
+    >>> space = {"floor": math.floor}
+    >>> with swapped(math, "floor", round, [space]) as real:
+    ...     math.floor(2.7), space["floor"](2.7), real(2.7)
+    (3, 3, 2)
+    >>> math.floor(2.7), space["floor"](2.7)
+    (2, 2)
+    """
+    old = getattr(module, name)
+    places = names_bound_to(old, list(spaces))
+    setattr(module, name, new)
+    for space, bound in places:
+        space[bound] = new
+    try:
+        yield old
+    finally:
+        setattr(module, name, old)
+        for space, bound in places:
+            space[bound] = old

@@ -61,7 +61,7 @@ from .primitives import (  # noqa: F401
     _notify_step,
 )
 from .registry import SLICE, Registry  # noqa: F401
-from .swap import _LOCK_TYPES, instrument_primitives, names_bound_to, student_spaces  # noqa: F401
+from .swap import _LOCK_TYPES, instrument_primitives  # noqa: F401
 from .timeouts import CUT, FastJoins, FastWaits, says_cut  # noqa: F401
 from .worker import Worker  # noqa: F401
 

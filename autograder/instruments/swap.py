@@ -61,24 +61,3 @@ def instrument_primitives(obj: Any, registry: Registry) -> list[str]:
         swapped.append(name)
     registry.instrumented += len(swapped)
     return swapped
-
-
-def student_spaces(student: Any, *funcs: Any) -> list[dict]:
-    """The student's namespaces where a ``from module import name`` binds a name:
-    the notebook's namespace (`student`, as the harness hands it to a test) and the
-    globals each of `funcs` runs with."""
-    spaces, seen = [], set()
-    for space in [getattr(student, "_mapping", None)] + [
-        getattr(f, "__globals__", None) for f in funcs
-    ]:
-        if type(space) is dict and id(space) not in seen:
-            seen.add(id(space))
-            spaces.append(space)
-    return spaces
-
-
-def names_bound_to(obj: Any, spaces: list[dict]) -> list[tuple[dict, str]]:
-    """Every (namespace, name) in `spaces` that holds `obj` itself."""
-    return [
-        (space, name) for space in spaces for name, value in list(space.items()) if value is obj
-    ]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .swap import names_bound_to
+from autograder.testing import swapped
 
 #: What a time limit becomes once a test cuts it: a join's, a worker's wait for more
 #: work, or (``Registry(fast_timeouts=CUT)``) any wait on an instrumented primitive.
@@ -188,26 +188,18 @@ class FastWaits(_Cutter):
             def get(self, block: bool = True, timeout: Any = None) -> Any:
                 return super().get(block, shorter(timeout) if block else timeout)
 
-        self._swaps = [(queue, "SimpleQueue", queue.SimpleQueue, SimpleQueue)]
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(swapped(queue, "SimpleQueue", SimpleQueue, self.spaces))
         for name in CLOCKS:
-            real = getattr(time, name)
-            self._swaps.append((time, name, real, self._fast(real)))
-        self._names = []
-        for module, name, old, new in self._swaps:
-            setattr(module, name, new)
-            for space, bound in names_bound_to(old, self.spaces):
-                self._names.append((space, bound, old))
-                space[bound] = new
+            fast = self._fast(getattr(time, name))
+            self._stack.enter_context(swapped(time, name, fast, self.spaces))
         queue.Queue.get = cut_get  # type: ignore[method-assign]
         threading.Condition.wait = cut_wait  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
         queue.Queue.get, threading.Condition.wait = self._originals  # type: ignore[method-assign]
-        for space, bound, old in self._names:
-            space[bound] = old
-        for module, name, old, _new in self._swaps:
-            setattr(module, name, old)
+        self._stack.close()
 
     def says(self) -> str:
         """A sentence for a failure, when a wait was cut short ("" otherwise)."""

@@ -19,13 +19,14 @@ from collections import Counter
 
 import pytest
 
-from autograder.instruments import FastJoins, FastWaits, student_spaces
+from autograder.instruments import FastJoins, FastWaits
 from autograder.suites._trust import fail_for, safe_repr, same, type_name
 from autograder.testing import (
     ConcurrencyProbe,
     HeldAtExit,
     ThreadWatch,
     call_with_deadline,
+    student_spaces,
     thread_alive,
     thread_name,
     wait_until,

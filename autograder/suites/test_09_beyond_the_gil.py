@@ -407,18 +407,8 @@ REAL = interp_mod.available()
 @contextlib.contextmanager
 def patched_api(student, replacement):
     """Make interp.interpreters (and any name the student bound to it) return `replacement`."""
-    original = interp_mod.interpreters
-    namespace = student._mapping
-    rebound = [n for n, v in list(namespace.items()) if v is original]
-    try:
-        interp_mod.interpreters = replacement
-        for n in rebound:
-            namespace[n] = replacement
+    with testing.swapped(interp_mod, "interpreters", replacement, testing.student_spaces(student)):
         yield
-    finally:
-        interp_mod.interpreters = original
-        for n in rebound:
-            namespace[n] = original
 
 
 @pytest.fixture
