@@ -103,12 +103,9 @@ class FastJoins(_Cutter):
                 return original(thread, timeout)
             return original(thread, self._shorter(timeout))
 
-        threading.Thread.join = join  # type: ignore[method-assign]
-        try:
+        with swapped(threading.Thread, "join", join):
             yield self
-        finally:
-            threading.Thread.join = original  # type: ignore[method-assign]
-            del before
+        del before
 
     def says(self) -> str:
         """A sentence for a failure, when a join was cut short ("" otherwise)."""
@@ -175,7 +172,6 @@ class FastWaits(_Cutter):
 
     def __enter__(self) -> FastWaits:
         get, wait = queue.Queue.get, threading.Condition.wait
-        self._originals = get, wait
         shorter = self._shorter
 
         def cut_get(q: queue.Queue, block: bool = True, timeout: Any = None) -> Any:
@@ -189,16 +185,15 @@ class FastWaits(_Cutter):
                 return super().get(block, shorter(timeout) if block else timeout)
 
         self._stack = contextlib.ExitStack()
+        self._stack.enter_context(swapped(queue.Queue, "get", cut_get))
+        self._stack.enter_context(swapped(threading.Condition, "wait", cut_wait))
         self._stack.enter_context(swapped(queue, "SimpleQueue", SimpleQueue, self.spaces))
         for name in CLOCKS:
             fast = self._fast(getattr(time, name))
             self._stack.enter_context(swapped(time, name, fast, self.spaces))
-        queue.Queue.get = cut_get  # type: ignore[method-assign]
-        threading.Condition.wait = cut_wait  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        queue.Queue.get, threading.Condition.wait = self._originals  # type: ignore[method-assign]
         self._stack.close()
 
     def says(self) -> str:

@@ -22,6 +22,7 @@ from autograder.testing import (
     HeldAtExit,
     ThreadWatch,
     call_with_deadline,
+    swapped,
     thread_name,
     wait_until,
 )
@@ -964,12 +965,11 @@ def test_a_timer_has_ended_when_it_returns(student):
 
     # Code that uses no Timer is not concerned. Every Timer is, however the code names the
     # class (`from threading import Timer`) or subclasses it, since Timer's own run is held.
-    threading.Timer.run = held_run
     try:
-        kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
-        left = [t for t in timers if threading.Thread.is_alive(t)]
+        with swapped(threading.Timer, "run", held_run):
+            kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
+            left = [t for t in timers if threading.Thread.is_alive(t)]
     finally:
-        threading.Timer.run = real_run
         release.set()
     if kind == "raised":
         fail_for(value, "run_with_deadline")
