@@ -113,6 +113,70 @@ def test_a_lost_update_is_found_explained_and_replayed(cls):
     assert (again.schedule, again.report) == (result.schedule, result.report)
 
 
+class BusyOwnWorkThenRacy:
+    """Each thread does private work first (its own lock, its own attribute, a sleep),
+    then a racy increment of the shared value: only the increment is the story."""
+
+    def __init__(self):
+        self.value = 0
+        self.mine = {"inc-0": 0, "inc-1": 0}
+        self.own_lock = {"inc-0": threading.Lock(), "inc-1": threading.Lock()}
+
+    def increment(self):
+        me = threading.current_thread().name
+        for _ in range(4):
+            with self.own_lock[me]:
+                self.mine[me] += 1
+        time.sleep(0.001)
+        self.value += 1
+
+
+def _explore_private_then_racy():
+    explorer = Explorer(bound=2)
+
+    def setup():
+        counter = BusyOwnWorkThenRacy()
+        explorer.control(counter, watch=["value"], label="counter")
+        # The private locks are controlled too, so each of their steps is a step.
+        for name, lock in list(counter.own_lock.items()):
+            holder = type("Holder", (), {})()
+            holder.lock = lock
+            explorer.control(holder)
+            counter.own_lock[name] = holder.lock
+        return counter
+
+    def check(counter):
+        return None if counter.value == 2 else f"value {counter.value}"
+
+    def named(k):
+        def work(counter):
+            threading.current_thread().name = f"inc-{k}"
+            counter.increment()
+
+        return work
+
+    return explorer.explore(setup, [named(0), named(1)], check, ["inc-0", "inc-1"])
+
+
+def test_a_report_keeps_only_the_steps_on_what_the_threads_share():
+    """Steps on an object one thread alone touches (its own lock) and sleeps are left
+    out of the report; the reads and writes of the shared value stay, numbered as in
+    the run, and the header says how many steps the run had."""
+    result = _explore_private_then_racy()
+    assert result.failed and result.failure == "value 1", result.report
+    lines = result.report.splitlines()
+    steps = [line for line in lines if line.strip()[:1].isdigit()]
+    assert steps and all("counter.value" in s for s in steps), result.report
+    assert sum("reads counter.value -> 0" in s for s in steps) == 2
+    assert sum("writes counter.value <- 1" in s for s in steps) == 2
+    numbers = [int(s.split(".")[0]) for s in steps]
+    assert numbers == sorted(numbers) and numbers[-1] > len(steps)  # steps were left out
+    assert f"{len(steps)} steps on what the threads share (of " in lines[0]
+    assert result.replayed == 3
+    again = _explore_private_then_racy()
+    assert again.report == result.report
+
+
 @pytest.mark.parametrize("cls", [WithLock, WithRLock, WithSemaphore, TryLockBackoff])
 def test_correct_counters_hold_in_every_interleaving(cls):
     result = _explore_counter(cls)

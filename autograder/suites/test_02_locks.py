@@ -437,10 +437,11 @@ def _explore_transfers(student, balances, moves, check, bound=2):
         accounts = []
         for k, acct in enumerate(_opened_in_id_order(student, balances)):
             names = [n for n in ("balance", "_balance") if n in instance_attributes(acct)]
-            explorer.control(acct, watch=names[:1])
+            letter = chr(ord("A") + k)
+            explorer.control(acct, watch=names[:1], label=letter)
             lock = getattr(acct, "lock", None)
             if hasattr(lock, "owner"):
-                lock.name = f"the lock of account {chr(ord('A') + k)}"
+                lock.name = f"the lock of account {letter}"
             accounts.append(acct)
         return accounts
 

@@ -63,7 +63,7 @@ from ._attributes import (
     your_line,
 )
 from ._primitives import ControlledCondition, ControlledEvent, ControlledLock, ControlledSemaphore
-from ._run import _Run
+from ._run import SLEPT, _Run
 
 __all__ = [
     "EXPLORED_HEAD",
@@ -149,9 +149,10 @@ class Explorer:
 
     # -- what suites call
 
-    def control(self, obj: Any, watch: list[str] = ()) -> list[str]:
+    def control(self, obj: Any, watch: list[str] = (), label: str = "") -> list[str]:
         """Swap controlled stand-ins for the primitives in `obj`'s attributes, and make
-        every read and write of the attributes named in `watch` a point.
+        every read and write of the attributes named in `watch` a point. A report
+        names them ``label.name`` when `label` is given, else ``name``.
 
         Returns the names of the attributes swapped. Call it in `setup`, right
         after building the object.
@@ -170,7 +171,7 @@ class Explorer:
                 continue
             swapped.append(name)
         if watch:
-            hook_attributes(obj, list(watch), _Access(self))
+            hook_attributes(obj, list(watch), _Access(self, label))
         return swapped
 
     def _stand_in(self, name: str, value: Any, made: dict[int, Any]) -> Any:
@@ -226,7 +227,7 @@ class Explorer:
             run.point(me, None, None, False)
             line = self.where()
             if line:  # a sleep in the student's code; the course's own are not steps of theirs
-                run.steps.append((me, f"sleeps {seconds:g} s (the others go first)", line))
+                run.note(me, f"sleeps {seconds:g} s (the others go first)", line, SLEPT)
 
         return sleep
 
@@ -359,7 +360,7 @@ class Explorer:
         thread; nothing elsewhere."""
         ctx = getattr(self._local, "ctx", None)
         if ctx is not None and self.running:
-            ctx[0].steps.append((ctx[1], what, ""))
+            ctx[0].note(ctx[1], what)
 
     def _next(self, trace, bound) -> list[int] | None:
         """The prefix of the next run depth-first, within `bound` preemptions, or None."""
@@ -404,19 +405,32 @@ class Explorer:
                 break
             same += 1
         result.failure, result.schedule, result.replayed = failure, schedule, same
-        # Up to the moment a worker raised (a broken rule), else to the end of the run.
+        # Up to the moment a worker raised (a broken rule), else to the end of the run;
+        # of those, the steps on what the threads share (`_Run.that_matter`), the last
+        # SHOWN_STEPS of them. Each keeps its number in the run.
         end = len(run.steps) if run.failed_at is None else run.failed_at
-        first = max(0, end - SHOWN_STEPS)
-        steps = run.steps[first:end]
+        kept = run.that_matter(end)
+        shown_steps = kept[-SHOWN_STEPS:]
+        if len(kept) < end:
+            which = f"{len(shown_steps)} steps on what the threads share"
+            which = (
+                f"the last {which}" if len(kept) > len(shown_steps) else which
+            ) + f" (of {end})"
+        else:
+            which = f"{len(shown_steps)} steps" + (
+                f", the last of {end}" if end > len(shown_steps) else ""
+            )
         lines = [
-            f"{EXPLORED_HEAD} {same} of 3 times with the same result; {len(steps)} steps"
-            + (f", the last of {end}" if first else "")
+            f"{EXPLORED_HEAD} {same} of 3 times with the same result; {which}"
             + (" before it failed" if run.failed_at is not None else "")
             + f"; {result.explored} interleaving(s) tried with at most {result.bound} "
             f"preemption(s)):"
         ]
-        for k, (t, what, where) in enumerate(steps, start=first + 1):
-            lines.append(f"  {k:>3}. {run.names[t]!r}: {what}" + (f"  ({where})" if where else ""))
+        for k in shown_steps:
+            t, what, where = run.steps[k]
+            lines.append(
+                f"  {k + 1:>3}. {run.names[t]!r}: {what}" + (f"  ({where})" if where else "")
+            )
 
         result.report = "\n".join(lines)
 
@@ -427,8 +441,9 @@ class Explorer:
 class _Access:
     """The hook on watched attributes: a point before every read and every write."""
 
-    def __init__(self, explorer: Explorer) -> None:
+    def __init__(self, explorer: Explorer, label: str = "") -> None:
         self.explorer = explorer
+        self.label = label
 
     def before_read(self, obj: Any, name: str) -> None:
         ctx = self.explorer._ctx()
@@ -440,8 +455,9 @@ class _Access:
         if ctx is None:
             return
         run, me = ctx
+        shown = f"{self.label}.{name}" if self.label else name
         if kind == "read":
-            run.step(me, f"reads {name} -> {brief(value)}")
+            run.step(me, f"reads {shown} -> {brief(value)}", (obj, name), changes=False)
         else:
             run.point(me, None, None, False)
-            run.step(me, f"writes {name} <- {brief(value)}")
+            run.step(me, f"writes {shown} <- {brief(value)}", (obj, name))

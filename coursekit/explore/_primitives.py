@@ -47,16 +47,16 @@ class ControlledLock:
             run.point(me, None, None, False)
             if self._free_for(me):
                 self._take(me)
-                run.step(me, f"takes {self.name}")
+                run.step(me, f"takes {self.name}", self)
                 return True
             run.yielding[me] = True
-            run.step(me, f"tries {self.name}, which is taken")
+            run.step(me, f"tries {self.name}, which is taken", self, changes=False)
             return False
         if run.point(me, lambda: self._free_for(me), self, timeout is not None and timeout >= 0):
             self._take(me)
-            run.step(me, f"takes {self.name}")
+            run.step(me, f"takes {self.name}", self)
             return True
-        run.step(me, f"gives up waiting for {self.name}")
+        run.step(me, f"gives up waiting for {self.name}", self)
         return False
 
     def release(self) -> None:
@@ -70,7 +70,7 @@ class ControlledLock:
         if self.count == 0:
             self.owner = None
         if ctx is not None:
-            ctx[0].step(me, f"releases {self.name}")
+            ctx[0].step(me, f"releases {self.name}", self)
 
     def locked(self) -> bool:
         return self.owner is not None
@@ -129,16 +129,18 @@ class ControlledCondition:
         self._waiters.append(entry)
         saved, lock.owner, lock.count = lock.count, None, 0
         limit = "" if timeout is None else f" for at most {timeout:g} s"
-        run.step(me, f"waits on {self.name}{limit} (letting go of {lock.name})")
+        run.step(me, f"waits on {self.name}{limit} (letting go of {lock.name})", self)
         woken = run.point(me, lambda: entry["notified"], self, timeout is not None)
         if not woken and entry in self._waiters:
             self._waiters.remove(entry)
         run.step(
-            me, f"is woken on {self.name}" if woken else f"stops waiting on {self.name}: timed out"
+            me,
+            f"is woken on {self.name}" if woken else f"stops waiting on {self.name}: timed out",
+            self,
         )
         run.point(me, lambda: lock.owner is None, lock, False)
         lock.owner, lock.count = me, saved
-        run.step(me, f"takes {lock.name} back")
+        run.step(me, f"takes {lock.name} back", lock)
         return woken
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
@@ -160,7 +162,7 @@ class ControlledCondition:
             self._waiters.popleft()["notified"] = True
         if ctx is not None:
             what = "notify()" if n == 1 else ("notify_all()" if n >= 1 << 30 else f"notify({n})")
-            ctx[0].step(ctx[1], f"calls {what} on {self.name} ({waiting} waiting)")
+            ctx[0].step(ctx[1], f"calls {what} on {self.name} ({waiting} waiting)", self)
 
     def notify_all(self) -> None:
         self.notify(1 << 30)
@@ -186,15 +188,15 @@ class ControlledSemaphore:
             run.point(me, None, None, False)
             if self._value > 0:
                 self._value -= 1
-                run.step(me, f"takes {self.name}")
+                run.step(me, f"takes {self.name}", self)
                 return True
             run.yielding[me] = True
             return False
         if run.point(me, lambda: self._value > 0, self, timeout is not None):
             self._value -= 1
-            run.step(me, f"takes {self.name}")
+            run.step(me, f"takes {self.name}", self)
             return True
-        run.step(me, f"gives up waiting for {self.name}")
+        run.step(me, f"gives up waiting for {self.name}", self)
         return False
 
     def release(self, n: int = 1) -> None:
@@ -203,7 +205,7 @@ class ControlledSemaphore:
             ctx[0].point(ctx[1], None, None, False)
         self._value += n
         if ctx is not None:
-            ctx[0].step(ctx[1], f"releases {self.name}")
+            ctx[0].step(ctx[1], f"releases {self.name}", self)
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -227,14 +229,14 @@ class ControlledEvent:
         ctx = self.explorer._ctx()
         if ctx is not None:
             ctx[0].point(ctx[1], None, None, False)
-            ctx[0].step(ctx[1], f"sets {self.name}")
+            ctx[0].step(ctx[1], f"sets {self.name}", self)
         self._flag = True
 
     def clear(self) -> None:
         ctx = self.explorer._ctx()
         if ctx is not None:
             ctx[0].point(ctx[1], None, None, False)
-            ctx[0].step(ctx[1], f"clears {self.name}")
+            ctx[0].step(ctx[1], f"clears {self.name}", self)
         self._flag = False
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -244,6 +246,9 @@ class ControlledEvent:
         run, me = ctx
         got = run.point(ctx[1], lambda: self._flag, self, timeout is not None)
         run.step(
-            me, f"sees {self.name} set" if got else f"stops waiting for {self.name}: timed out"
+            me,
+            f"sees {self.name} set" if got else f"stops waiting for {self.name}: timed out",
+            self,
+            changes=False,
         )
         return self._flag

@@ -13,6 +13,17 @@ if TYPE_CHECKING:
     from . import Explorer
 
 
+#: What `_Run.note` records for a sleep: a step the report can leave out.
+SLEPT = "slept"
+
+
+def _key(on: Any) -> Any:
+    """A hashable key for what a step touched: an (object, attribute) pair by identity."""
+    if isinstance(on, tuple):
+        return tuple(id(x) if not isinstance(x, str) else x for x in on)
+    return id(on)
+
+
 class _Run:
     """One run of the workers under a given prefix of choices."""
 
@@ -35,6 +46,9 @@ class _Run:
         #: Per choice: (the threads that could go on, in order, the one chosen, the default).
         self.trace: list[tuple[tuple[int, ...], int, int, bool]] = []
         self.steps: list[tuple[int, str, str]] = []
+        #: Per step, what it touched: (the object's key, did it change it?), None for a
+        #: note, SLEPT for a sleep. The report keeps the steps on what threads share.
+        self.touches: list[tuple[Any, bool] | str | None] = []
         self.moves = 0
         self.aborted = False
         self.problem = ""  # why the run is inconclusive
@@ -70,9 +84,46 @@ class _Run:
         self.timed_out[me] = False
         return out
 
-    def step(self, me: int, what: str) -> None:
+    def step(self, me: int, what: str, on: Any = None, changes: bool = True) -> None:
+        """Record a step of thread `me`: `what` it did, to the object `on` (a key, for a
+        primitive the primitive itself), and whether that `changes` it."""
         self.acted[me] = True
         self.steps.append((me, what, self.explorer.where()))
+        self.touches.append(None if on is None else (_key(on), changes))
+
+    def note(self, me: int, what: str, where: str = "", touched: str | None = None) -> None:
+        """A step that touches no shared object: a note, or a sleep (`touched=SLEPT`)."""
+        self.steps.append((me, what, where))
+        self.touches.append(touched)
+
+    def that_matter(self, end: int) -> list[int]:
+        """The indexes of the steps before `end` that matter to the story: those on an
+        object that two or more threads touch, and at least one changes (a thread still
+        blocked counts as touching what it waits for), and the notes. Steps on what one
+        thread alone touches, and sleeps, are left out. Every step, if that leaves none.
+        """
+        threads: dict[Any, set[int]] = {}
+        changed: set[Any] = set()
+        for k in range(end):
+            touch = self.touches[k]
+            if isinstance(touch, tuple):
+                threads.setdefault(touch[0], set()).add(self.steps[k][0])
+                if touch[1]:
+                    changed.add(touch[0])
+        for t, pending in enumerate(self.pending):
+            if pending is not None and pending[1] is not None and not self.done[t]:
+                threads.setdefault(_key(pending[1]), set()).add(t)
+                changed.add(_key(pending[1]))
+        shared = {key for key, who in threads.items() if len(who) > 1 and key in changed}
+        kept = [
+            k
+            for k in range(end)
+            if self.touches[k] is None
+            or (isinstance(self.touches[k], tuple) and self.touches[k][0] in shared)
+        ]
+        if not any(isinstance(self.touches[k], tuple) for k in kept):
+            return list(range(end))
+        return kept
 
     def abort(self) -> None:
         """End the run: every thread waiting for its turn raises `Stopped` at once."""
