@@ -473,3 +473,26 @@ def test_fast_joins_cut_a_join_begun_before_the_thread_ran_a_line():
         ours.set()
     assert joins.cut == 1 and "1 join with a limit" in joins.says()
     assert threading.Thread.join is original
+
+
+@pytest.mark.parametrize("n", [2, 5, 9])
+def test_a_deadlock_names_its_whole_cycle_however_long(n):
+    """Every link of a wait-for cycle is in the message, told from the same thread each
+    time, and no line is long enough for the report to cut it ([...] after 300 chars)."""
+    registry = Registry(pause_first_hold=0.3, party=n)
+    forks = [TrackedLock(registry, f"fork {i}") for i in range(n)]
+
+    def dine(i):
+        with forks[i], forks[(i + 1) % n]:
+            pass
+
+    with registry:
+        workers = [Worker(dine, i, name=f"philosopher-{i}") for i in range(n)]
+        text = registry.wait_deadlock(workers, 5.0)
+        registry.abort()
+    assert text and text.startswith("deadlock: "), text
+    for i in range(n):
+        link = f"thread 'philosopher-{i}' holds fork {i} and waits for fork {(i + 1) % n}"
+        assert link in text, text
+    assert text.index("'philosopher-0'") < text.index("'philosopher-1'")
+    assert all(len(line) <= 300 for line in text.splitlines()), text

@@ -17,6 +17,9 @@ from .folding import (
 from .primitives import TrackedLock
 from .worker import Worker
 
+#: The longest wait-for cycle a report writes on one line; a longer one gets a line a link.
+CYCLE_ON_ONE_LINE = 240
+
 
 class _Questions:
     """The questions a test asks a `Registry` (a base class of it, never used alone).
@@ -137,14 +140,21 @@ class _Questions:
                         break
                 if t is not None and t in path:
                     cycle = path[path.index(t) :]
+                    # Told from the same thread every time, whichever began to wait first.
+                    first = min(range(len(cycle)), key=lambda k: self.name(cycle[k]))
+                    cycle = cycle[first:] + cycle[:first]
                     self._last_cycle = frozenset(self.name(c) for c in cycle)
-                    text = "; ".join(
+                    links = [
                         f"thread {self.name(c)} holds "
                         + ", ".join(lk.name for lk in self._holds.get(c, {}))
                         + (" and keeps trying for " if c in tries else " and waits for ")
                         + edges[c].name
                         for c in cycle
-                    )
+                    ]
+                    text = "; ".join(links)
+                    if len(text) > CYCLE_ON_ONE_LINE:
+                        # A long cycle, a link a line, so that no report cuts it short.
+                        text = f"a cycle of {len(cycle)} threads:\n  " + ";\n  ".join(links)
                     return text, any(c in tries for c in cycle)
             return None
 
