@@ -869,10 +869,13 @@ def _waits_for_held_accounts(student, held):
     inside, go = threading.Event(), threading.Event()
     watch = bank._watch
 
+    held_at: list[str] = []  # the locks the held transfer held when it was stopped
+
     def held_watch(kind, obj, name, value):
         watch(kind, obj, name, value)
         pair = getattr(bank.local, "pair", None)
         if pair is not None and pair[0] is src and not inside.is_set():
+            held_at.extend(a.lock.name for a in pair if bank.registry.holds(a.lock))
             inside.set()
             go.wait(5)
 
@@ -891,6 +894,9 @@ def _waits_for_held_accounts(student, held):
         for worker in waiting:
             bank.registry.wait_blocked(worker, 2.0)
         early = [w.name for w in waiting if w.wait(0.3)]
+        # The schedule up to here, while the accounts are still held: what the early
+        # transfers did then is the story, not the moves made once they were let go.
+        shown = _schedule(bank) if early else ""
     finally:
         go.set()
     assert first.wait(3) and all(w.wait(3) for w in waiting), (
@@ -901,10 +907,17 @@ def _waits_for_held_accounts(student, held):
         for w in waiting
         if w.name in early
     ]
+    if len(held_at) < 2:
+        # Stopped at a read of a balance made without both locks: the others could pass.
+        assert not gave_up, (
+            f"{', '.join(gave_up)} while {what} was stopped at a read of a balance it made "
+            f"holding {' and '.join(held_at) or 'neither lock'}: read and change balances "
+            "only while holding both accounts' locks" + shown
+        )
     assert not gave_up, (
         f"{', '.join(gave_up)} while {what} held its accounts: wait for the lock, however "
         "long that takes, and move the money (only too little money is a reason to refuse)"
-        + _schedule(bank)
+        + shown
     )
     for worker in (first, *waiting):
         fail_for(worker.error, "transfer()")
