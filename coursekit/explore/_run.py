@@ -86,7 +86,8 @@ class _Run:
 
     def step(self, me: int, what: str, on: Any = None, changes: bool = True) -> None:
         """Record a step of thread `me`: `what` it did, to the object `on` (a key, for a
-        primitive the primitive itself), and whether that `changes` it."""
+        primitive the primitive itself), and whether that `changes` it. A step with no
+        `on` (a time limit that ran out, say) is always shown."""
         self.acted[me] = True
         self.steps.append((me, what, self.explorer.where()))
         self.touches.append(None if on is None else (_key(on), changes))
@@ -99,8 +100,9 @@ class _Run:
     def that_matter(self, end: int) -> list[int]:
         """The indexes of the steps before `end` that matter to the story: those on an
         object that two or more threads touch, and at least one changes (a thread still
-        blocked counts as touching what it waits for), and the notes. Steps on what one
-        thread alone touches, and sleeps, are left out. Every step, if that leaves none.
+        blocked counts as touching what it waits for), and the steps that touch nothing
+        (notes, time limits that ran out). Steps on what one thread alone touches, and
+        sleeps, are left out. Every step, if that leaves none on a shared object.
         """
         threads: dict[Any, set[int]] = {}
         changed: set[Any] = set()
