@@ -18,6 +18,17 @@ def send_words(conn, words) -> None:
     conn.close()
 
 
+def count_vowels(counts, word) -> None:
+    """Add `word`'s vowels to `counts`, one slot per vowel: read a slot, give up the CPU
+    (sleep(0)), then write it back. Three steps, so not atomic on their own."""
+    for letter in word:
+        slot = VOWELS.find(letter)
+        if slot >= 0:
+            seen = counts[slot]
+            time.sleep(0)
+            counts[slot] = seen + 1
+
+
 def tally_vowels_unlocked(counts, words, barrier=None) -> None:
     """Count the vowels of `words` into the shared Array `counts`, unsafely.
 
@@ -27,12 +38,7 @@ def tally_vowels_unlocked(counts, words, barrier=None) -> None:
     if barrier is not None:
         barrier.wait()
     for word in words:
-        for letter in word:
-            slot = VOWELS.find(letter)
-            if slot >= 0:
-                seen = counts[slot]
-                time.sleep(0)
-                counts[slot] = seen + 1
+        count_vowels(counts, word)
 
 
 def tally_vowels_locked(counts, words, barrier=None) -> None:
@@ -41,9 +47,4 @@ def tally_vowels_locked(counts, words, barrier=None) -> None:
         barrier.wait()
     for word in words:
         with counts.get_lock():  # the whole word's updates form one critical region
-            for letter in word:
-                slot = VOWELS.find(letter)
-                if slot >= 0:
-                    seen = counts[slot]
-                    time.sleep(0)
-                    counts[slot] = seen + 1
+            count_vowels(counts, word)
