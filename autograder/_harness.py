@@ -404,15 +404,20 @@ def _codes_of_module(module) -> frozenset:
 _PACKAGE_CODES: frozenset | None = None
 
 
+def _codes_of_modules(names: tuple[str, ...], prefixes: tuple[str, ...]) -> frozenset:
+    """Code objects of the loaded modules named one of `names` or starting with a prefix."""
+    out: set = set()
+    for name, module in list(sys.modules.items()):
+        if module and (name in names or name.startswith(prefixes)):
+            out |= _codes_of_module(module)
+    return frozenset(out)
+
+
 def _package_codes() -> frozenset:
     """Code objects of this package's modules (the grader's helpers may skip a test)."""
     global _PACKAGE_CODES
     if _PACKAGE_CODES is None:
-        out: set = set()
-        for name, module in list(sys.modules.items()):
-            if (name == "autograder" or name.startswith("autograder.")) and module:
-                out |= _codes_of_module(module)
-        _PACKAGE_CODES = frozenset(out)
+        _PACKAGE_CODES = _codes_of_modules(("autograder",), ("autograder.",))
     return _PACKAGE_CODES
 
 
@@ -449,11 +454,7 @@ _PYTEST_CODES: frozenset | None = None
 def _pytest_codes() -> frozenset:
     global _PYTEST_CODES
     if _PYTEST_CODES is None:
-        out: set = set()
-        for name, module in list(sys.modules.items()):
-            if (name == "pytest" or name.startswith("_pytest.")) and module:
-                out |= _codes_of_module(module)
-        _PYTEST_CODES = frozenset(out)
+        _PYTEST_CODES = _codes_of_modules(("pytest",), ("_pytest.",))
     return _PYTEST_CODES
 
 
