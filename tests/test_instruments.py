@@ -496,3 +496,40 @@ def test_a_deadlock_names_its_whole_cycle_however_long(n):
         assert link in text, text
     assert text.index("'philosopher-0'") < text.index("'philosopher-1'")
     assert all(len(line) <= 300 for line in text.splitlines()), text
+
+
+def test_a_schedule_keeps_the_steps_on_what_the_threads_share():
+    """Steps on a primitive one thread alone touched are left out of a forced schedule,
+    except a wait with a time limit (the limit may be the story); the steps on a lock
+    both threads took stay, numbered as in the run, and the head says so."""
+    from autograder.instruments import InstrumentedCondition
+
+    with Registry() as registry:
+        shared = TrackedLock(registry, "shared", threading.Lock())
+        mine = {n: TrackedLock(registry, f"own-{n}", threading.Lock()) for n in "ab"}
+        private = InstrumentedCondition(registry, "private", threading.Lock())
+
+        def work(n):
+            for _ in range(3):
+                with mine[n]:
+                    pass
+            if n == "a":
+                with private:
+                    private.wait(0.01)
+            with shared:
+                pass
+
+        first = Worker(work, "a", name="a")
+        assert first.wait(2.0)
+        second = Worker(work, "b", name="b")
+        assert second.wait(2.0)
+    text = registry.schedule()
+    lines = text.splitlines()
+    body = [line.split(": ", 1)[1].split("  (")[0] for line in lines[1:]]
+    assert "own-" not in text, text
+    assert body.count("takes shared") == 2 and body.count("releases shared") == 2, text
+    assert any(b.startswith("waits on private for at most 0.01 s") for b in body), text
+    assert any(b.startswith("wakes on private with no notify") for b in body), text
+    assert " steps on what the threads share (of " in lines[0], text
+    numbers = [int(line.split(".")[0]) for line in lines[1:]]
+    assert numbers == sorted(numbers) and numbers[-1] == registry.step_count, text

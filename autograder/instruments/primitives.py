@@ -64,7 +64,7 @@ class TrackedLock:
             reg._tried(me, self)
             return False
         else:
-            reg._step(me, f"waits for {self.name}")
+            reg._step(me, f"waits for {self.name}", self, always=timeout >= 0)
             with reg._cond:
                 self._queue.append(me)
             reg._enter_wait(me, self, timed=timeout >= 0)
@@ -79,7 +79,7 @@ class TrackedLock:
                 reg._leave_wait(me)
         if got:
             reg._acquired(me, self)
-            reg._step(me, f"takes {self.name}")
+            reg._step(me, f"takes {self.name}", self)
             reg._pause_after_first_hold(me)
         return got
 
@@ -89,7 +89,7 @@ class TrackedLock:
         if hook is not None and me not in self.registry._releasing_to_wait:
             hook(me, self)
         if me not in self.registry._releasing_to_wait:
-            self.registry._step(me, f"releases {self.name}")
+            self.registry._step(me, f"releases {self.name}", self)
         self.registry._released(me, self)
         self._inner.release()
         self.registry._switch_after_release(me, self)
@@ -153,7 +153,12 @@ class InstrumentedCondition(threading.Condition):
             limit_text = "" if timeout is None else f" for at most {float(timeout):g} s"
         except (TypeError, ValueError):
             limit_text = ""
-        reg._step(me, f"waits on {self.name}{limit_text} (letting go of its lock)")
+        reg._step(
+            me,
+            f"waits on {self.name}{limit_text} (letting go of its lock)",
+            self,
+            always=timeout is not None,
+        )
         waiter = _thread.allocate_lock()
         waiter.acquire()
         self._waiters.append(waiter)
@@ -174,7 +179,10 @@ class InstrumentedCondition(threading.Condition):
             finally:
                 reg._leave_wait(me)
             reg._step(
-                me, f"is woken on {self.name}" if got else f"wakes on {self.name} with no notify"
+                me,
+                f"is woken on {self.name}" if got else f"wakes on {self.name} with no notify",
+                self,
+                always=not got,
             )
             if got and reg.slow_wakeup:
                 reg._dawdle()
@@ -201,7 +209,9 @@ class InstrumentedCondition(threading.Condition):
 def _notify_step(cond: InstrumentedCondition, n: int | None) -> None:
     waiting = len(cond._waiters)
     what = "notify_all()" if n is None else ("notify()" if n == 1 else f"notify({n})")
-    cond.registry._step(cond.registry._touch(), f"calls {what} on {cond.name} ({waiting} waiting)")
+    cond.registry._step(
+        cond.registry._touch(), f"calls {what} on {cond.name} ({waiting} waiting)", cond
+    )
 
 
 class TrackedSemaphore:
@@ -216,11 +226,11 @@ class TrackedSemaphore:
         reg = self.registry
         me = reg._touch()
         if self._inner.acquire(False):
-            reg._step(me, f"takes {self.name}")
+            reg._step(me, f"takes {self.name}", self)
             return True
         if not blocking:
             return False
-        reg._step(me, f"waits for {self.name}")
+        reg._step(me, f"waits for {self.name}", self)
         reg._enter_wait(me, self)
 
         try:
@@ -228,11 +238,11 @@ class TrackedSemaphore:
         finally:
             reg._leave_wait(me)
         if got:
-            reg._step(me, f"takes {self.name}")
+            reg._step(me, f"takes {self.name}", self)
         return got
 
     def release(self, n: int = 1) -> None:
-        self.registry._step(threading.get_ident(), f"releases {self.name}")
+        self.registry._step(threading.get_ident(), f"releases {self.name}", self)
         self._inner.release(n)
 
     def __enter__(self) -> bool:

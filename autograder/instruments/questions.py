@@ -45,6 +45,12 @@ class _Questions:
             # A deadlock: the steps of the threads in its cycle are the ones that matter.
             steps = [s for s in steps if s[1] in cycle]
             what = " of the threads in the cycle"
+        elif not about:
+            shared = self._shared(steps)
+            sliced = [s for s in steps if s[4] is None or s[4] in shared]
+            if len(sliced) < len(steps) and any(s[4] in shared for s in sliced):
+                steps, what = sliced, " on what the threads share"
+        steps = [s[:4] for s in steps]
         if not steps:
             return ""
         entries = fold_repeats(steps)
@@ -70,6 +76,22 @@ class _Questions:
             f"{'; a long run in the middle was not kept' if gap else ''}:"
         )
         return "\n".join([head, *lines])
+
+    def _shared(self, steps: list[tuple]) -> set[int]:
+        """The primitives (by id) that two or more threads touched in `steps`, a thread
+        still waiting counting as touching what it waits for: the steps on anything else
+        are one thread's own business, and a report leaves them out (see `_step`)."""
+        threads: dict[int, set[str]] = {}
+        for s in steps:
+            if s[4] is not None:
+                # A time limit or a wake-up with no notify is a second party acting on the
+                # primitive (the clock, the test): the wait it ends is shown with it.
+                threads.setdefault(s[4], set()).update((s[1], "") if s[5] else (s[1],))
+        # Copied in one step, without `_cond`: a caller may hold it (list() of a dict's
+        # items does not let another thread in halfway).
+        for t, what in list(self._waiting.items()):
+            threads.setdefault(id(getattr(what, "_inner", what)), set()).add(self.name(t))
+        return {key for key, who in threads.items() if len(who) > 1}
 
     def holds(self, lock: TrackedLock, ident: int | None = None) -> bool:
         """Whether thread `ident` (default: the calling thread) holds `lock`."""

@@ -82,10 +82,11 @@ class Registry(_Questions):
         self._trying: dict[int, tuple[TrackedLock, float]] = {}
         self._threads: dict[int, threading.Thread] = {}
         self._paused: set[int] = set()
-        #: The schedule as it happened: (thread, what it did, where in the student's code).
-        self.steps: collections.deque[tuple[int, str, str, str]] = collections.deque(maxlen=500)
+        #: The schedule as it happened: (number, thread, what it did, where in the student's
+        #: code, the id() of the primitive it touched or None, always shown?).
+        self.steps: collections.deque[tuple] = collections.deque(maxlen=500)
         #: The first steps, kept even when a long spin pushes them out of `steps`.
-        self.first_steps: list[tuple[int, str, str, str]] = []
+        self.first_steps: list[tuple] = []
         self.step_count = 0
         #: The names of the threads in the deadlock `wait_deadlock` reported (see `schedule`).
         self.cycle_threads: frozenset[str] = frozenset()
@@ -93,10 +94,16 @@ class Registry(_Questions):
 
     # -- bookkeeping, called by the primitives
 
-    def _step(self, me: int, what: str) -> None:
-        """Record one step of the schedule: who did what, on which line of the student's code."""
+    def _step(self, me: int, what: str, on: Any = None, always: bool = False) -> None:
+        """Record one step of the schedule: who did what, on which line of the student's
+        code, and to which primitive `on`. A report shows a step on a primitive only if
+        two or more threads touched it, and a note (no `on`) always. A step marked
+        `always` (a wait with a time limit, a wake-up with no notify) counts as a second
+        party on its primitive, so it is shown, with the other steps on that primitive."""
         self.step_count += 1
-        step = (self.step_count, self.name(me), what, _student_line())
+        # Two TrackedLocks over one lock (accounts that share a lock) are one primitive.
+        key = None if on is None else id(getattr(on, "_inner", on))
+        step = (self.step_count, self.name(me), what, _student_line(), key, always)
         self.steps.append(step)
         if len(self.first_steps) < FIRST_STEPS:
             self.first_steps.append(step)

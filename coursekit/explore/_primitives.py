@@ -56,7 +56,7 @@ class ControlledLock:
             self._take(me)
             run.step(me, f"takes {self.name}", self)
             return True
-        run.step(me, f"gives up waiting for {self.name}")  # a time limit: always shown
+        run.step(me, f"gives up waiting for {self.name}", self, clock=True)
         return False
 
     def release(self) -> None:
@@ -136,7 +136,8 @@ class ControlledCondition:
         run.step(
             me,
             f"is woken on {self.name}" if woken else f"stops waiting on {self.name}: timed out",
-            self if woken else None,  # a time limit that ran out: always shown
+            self,
+            clock=not woken,
         )
         run.point(me, lambda: lock.owner is None, lock, False)
         lock.owner, lock.count = me, saved
@@ -196,7 +197,7 @@ class ControlledSemaphore:
             self._value -= 1
             run.step(me, f"takes {self.name}", self)
             return True
-        run.step(me, f"gives up waiting for {self.name}")  # a time limit: always shown
+        run.step(me, f"gives up waiting for {self.name}", self, clock=True)
         return False
 
     def release(self, n: int = 1) -> None:
@@ -248,7 +249,8 @@ class ControlledEvent:
         run.step(
             me,
             f"sees {self.name} set" if got else f"stops waiting for {self.name}: timed out",
-            self if got else None,  # a time limit that ran out: always shown
+            self,
             changes=False,
+            clock=not got,
         )
         return self._flag

@@ -46,9 +46,9 @@ class _Run:
         #: Per choice: (the threads that could go on, in order, the one chosen, the default).
         self.trace: list[tuple[tuple[int, ...], int, int, bool]] = []
         self.steps: list[tuple[int, str, str]] = []
-        #: Per step, what it touched: (the object's key, did it change it?), None for a
-        #: note, SLEPT for a sleep. The report keeps the steps on what threads share.
-        self.touches: list[tuple[Any, bool] | str | None] = []
+        #: Per step, what it touched: (the object's key, did it change it?, did a time
+        #: limit run out?), None for a note, SLEPT for a sleep. See `that_matter`.
+        self.touches: list[tuple[Any, bool, bool] | str | None] = []
         self.moves = 0
         self.aborted = False
         self.problem = ""  # why the run is inconclusive
@@ -84,13 +84,16 @@ class _Run:
         self.timed_out[me] = False
         return out
 
-    def step(self, me: int, what: str, on: Any = None, changes: bool = True) -> None:
+    def step(
+        self, me: int, what: str, on: Any = None, changes: bool = True, clock: bool = False
+    ) -> None:
         """Record a step of thread `me`: `what` it did, to the object `on` (a key, for a
-        primitive the primitive itself), and whether that `changes` it. A step with no
-        `on` (a time limit that ran out, say) is always shown."""
+        primitive the primitive itself), and whether that `changes` it. With `clock`
+        (a time limit ran out) the clock counts as a second party acting on `on`, so the
+        step is shown, with the wait it ends."""
         self.acted[me] = True
         self.steps.append((me, what, self.explorer.where()))
-        self.touches.append(None if on is None else (_key(on), changes))
+        self.touches.append(None if on is None else (_key(on), changes or clock, clock))
 
     def note(self, me: int, what: str, where: str = "", touched: str | None = None) -> None:
         """A step that touches no shared object: a note, or a sleep (`touched=SLEPT`)."""
@@ -100,16 +103,19 @@ class _Run:
     def that_matter(self, end: int) -> list[int]:
         """The indexes of the steps before `end` that matter to the story: those on an
         object that two or more threads touch, and at least one changes (a thread still
-        blocked counts as touching what it waits for), and the steps that touch nothing
-        (notes, time limits that ran out). Steps on what one thread alone touches, and
-        sleeps, are left out. Every step, if that leaves none on a shared object.
+        blocked counts as touching what it waits for, and a time limit that ran out as
+        the clock touching it), and the notes. Steps on what one thread alone touches,
+        and sleeps, are left out. Every step, if that leaves none on a shared object.
         """
         threads: dict[Any, set[int]] = {}
         changed: set[Any] = set()
         for k in range(end):
             touch = self.touches[k]
             if isinstance(touch, tuple):
-                threads.setdefault(touch[0], set()).add(self.steps[k][0])
+                who = threads.setdefault(touch[0], set())
+                who.add(self.steps[k][0])
+                if touch[2]:
+                    who.add(-1)  # the clock
                 if touch[1]:
                     changed.add(touch[0])
         for t, pending in enumerate(self.pending):
