@@ -120,6 +120,11 @@ class TrackedLock:
         return getattr(self._inner, name)
 
 
+def primitive_key(primitive: Any) -> int:
+    """What a schedule's step is on, by identity: TrackedLocks over one lock are one."""
+    return id(getattr(primitive, "_inner", primitive))
+
+
 class InstrumentedCondition(threading.Condition):
     """A Condition that can wake spuriously and dawdle after a notification.
 

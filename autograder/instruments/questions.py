@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from coursekit.explore import shared_keys
+
 from ..testing import thread_name
 from .folding import (
     SCHEDULE_HEAD,
@@ -14,7 +16,7 @@ from .folding import (
     _entry_steps,
     fold_repeats,
 )
-from .primitives import TrackedLock
+from .primitives import TrackedLock, primitive_key
 from .worker import Worker
 
 #: The longest wait-for cycle a report writes on one line; a longer one gets a line a link.
@@ -78,20 +80,15 @@ class _Questions:
         return "\n".join([head, *lines])
 
     def _shared(self, steps: list[tuple]) -> set[int]:
-        """The primitives (by id) that two or more threads touched in `steps`, a thread
-        still waiting counting as touching what it waits for: the steps on anything else
-        are one thread's own business, and a report leaves them out (see `_step`)."""
-        threads: dict[int, set[str]] = {}
-        for s in steps:
-            if s[4] is not None:
-                # A time limit or a wake-up with no notify is a second party acting on the
-                # primitive (the clock, the test): the wait it ends is shown with it.
-                threads.setdefault(s[4], set()).update((s[1], "") if s[5] else (s[1],))
-        # Copied in one step, without `_cond`: a caller may hold it (list() of a dict's
-        # items does not let another thread in halfway).
-        for t, what in list(self._waiting.items()):
-            threads.setdefault(id(getattr(what, "_inner", what)), set()).add(self.name(t))
-        return {key for key, who in threads.items() if len(who) > 1}
+        """The primitives (`primitive_key`) that two or more threads touched in `steps`
+        (see `coursekit.explore.shared_keys`; a step marked `always` counts the clock or
+        the test as a second party): a report leaves out the steps on anything else."""
+        # `_waiting` copied in one step, without `_cond`: a caller may hold it (list() of
+        # a dict's items does not let another thread in halfway).
+        return shared_keys(
+            ((s[4], s[1], True, s[5]) for s in steps if s[4] is not None),
+            ((self.name(t), primitive_key(what)) for t, what in list(self._waiting.items())),
+        )
 
     def holds(self, lock: TrackedLock, ident: int | None = None) -> bool:
         """Whether thread `ident` (default: the calling thread) holds `lock`."""

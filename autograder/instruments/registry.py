@@ -15,7 +15,7 @@ from typing import Any
 
 from .folding import FIRST_STEPS
 from .lines import _student_line
-from .primitives import Aborted, TrackedLock
+from .primitives import Aborted, TrackedLock, primitive_key
 from .questions import _Questions
 from .worker import Worker
 
@@ -101,8 +101,7 @@ class Registry(_Questions):
         `always` (a wait with a time limit, a wake-up with no notify) counts as a second
         party on its primitive, so it is shown, with the other steps on that primitive."""
         self.step_count += 1
-        # Two TrackedLocks over one lock (accounts that share a lock) are one primitive.
-        key = None if on is None else id(getattr(on, "_inner", on))
+        key = None if on is None else primitive_key(on)
         step = (self.step_count, self.name(me), what, _student_line(), key, always)
         self.steps.append(step)
         if len(self.first_steps) < FIRST_STEPS:

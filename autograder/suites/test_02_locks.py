@@ -909,16 +909,17 @@ def _waits_for_held_accounts(student, held):
     ]
     if len(held_at) < 2:
         # Stopped at a read of a balance made without both locks: the others could pass.
-        assert not gave_up, (
-            f"{', '.join(gave_up)} while {what} was stopped at a read of a balance it made "
-            f"holding {' and '.join(held_at) or 'neither lock'}: read and change balances "
-            "only while holding both accounts' locks" + shown
+        why = (
+            f"was stopped at a read of a balance it made holding "
+            f"{' and '.join(held_at) or 'neither lock'}: read and change balances only while "
+            "holding both accounts' locks"
         )
-    assert not gave_up, (
-        f"{', '.join(gave_up)} while {what} held its accounts: wait for the lock, however "
-        "long that takes, and move the money (only too little money is a reason to refuse)"
-        + shown
-    )
+    else:
+        why = (
+            "held its accounts: wait for the lock, however long that takes, and move the "
+            "money (only too little money is a reason to refuse)"
+        )
+    assert not gave_up, f"{', '.join(gave_up)} while {what} {why}" + shown
     for worker in (first, *waiting):
         fail_for(worker.error, "transfer()")
     expected = {id(a): 100 for a in bank.accounts}

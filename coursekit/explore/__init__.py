@@ -63,7 +63,7 @@ from ._attributes import (
     your_line,
 )
 from ._primitives import ControlledCondition, ControlledEvent, ControlledLock, ControlledSemaphore
-from ._run import SLEPT, _Run
+from ._run import SLEPT, _Run, shared_keys
 
 __all__ = [
     "EXPLORED_HEAD",
@@ -73,6 +73,7 @@ __all__ = [
     "brief",
     "hook_attributes",
     "instance_attributes",
+    "shared_keys",
     "your_line",
 ]
 

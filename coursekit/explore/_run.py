@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._attributes import Stopped
@@ -15,6 +15,32 @@ if TYPE_CHECKING:
 
 #: What `_Run.note` records for a sleep: a step the report can leave out.
 SLEPT = "slept"
+
+
+#: The clock as a party to a primitive: a time limit that ran out acted on it.
+_CLOCK = object()
+
+
+def shared_keys(touches: Iterable[tuple], waiting: Iterable[tuple] = ()) -> set:
+    """The keys of what two or more parties touched, at least one of them changing it.
+
+    `touches` are (key, who, changes?, clock?) for each step on something; with
+    `clock` the clock counts as a second party (a time limit ran out, or a wake-up
+    came from nowhere), so that step shows with the wait it ends. `waiting` are
+    (who, key) for threads still blocked: each touches, and would change, what it
+    waits for. A report keeps the steps on these keys (the explorer's `that_matter`,
+    and the grader's forced schedules), and leaves out one thread's own business.
+    """
+    parties: dict[Any, set] = {}
+    changed: set = set()
+    for key, who, changes, clock in touches:
+        parties.setdefault(key, set()).update((who, _CLOCK) if clock else (who,))
+        if changes or clock:
+            changed.add(key)
+    for who, key in waiting:
+        parties.setdefault(key, set()).add(who)
+        changed.add(key)
+    return {key for key, who in parties.items() if len(who) > 1 and key in changed}
 
 
 def _key(on: Any) -> Any:
@@ -93,7 +119,7 @@ class _Run:
         step is shown, with the wait it ends."""
         self.acted[me] = True
         self.steps.append((me, what, self.explorer.where()))
-        self.touches.append(None if on is None else (_key(on), changes or clock, clock))
+        self.touches.append(None if on is None else (_key(on), changes, clock))
 
     def note(self, me: int, what: str, where: str = "", touched: str | None = None) -> None:
         """A step that touches no shared object: a note, or a sleep (`touched=SLEPT`)."""
@@ -107,22 +133,18 @@ class _Run:
         the clock touching it), and the notes. Steps on what one thread alone touches,
         and sleeps, are left out. Every step, if that leaves none on a shared object.
         """
-        threads: dict[Any, set[int]] = {}
-        changed: set[Any] = set()
-        for k in range(end):
-            touch = self.touches[k]
-            if isinstance(touch, tuple):
-                who = threads.setdefault(touch[0], set())
-                who.add(self.steps[k][0])
-                if touch[2]:
-                    who.add(-1)  # the clock
-                if touch[1]:
-                    changed.add(touch[0])
-        for t, pending in enumerate(self.pending):
-            if pending is not None and pending[1] is not None and not self.done[t]:
-                threads.setdefault(_key(pending[1]), set()).add(t)
-                changed.add(_key(pending[1]))
-        shared = {key for key, who in threads.items() if len(who) > 1 and key in changed}
+        shared = shared_keys(
+            [
+                (touch[0], self.steps[k][0], touch[1], touch[2])
+                for k, touch in enumerate(self.touches[:end])
+                if isinstance(touch, tuple)
+            ],
+            [
+                (t, _key(pending[1]))
+                for t, pending in enumerate(self.pending)
+                if pending is not None and pending[1] is not None and not self.done[t]
+            ],
+        )
         kept = [
             k
             for k in range(end)
