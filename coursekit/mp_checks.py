@@ -370,22 +370,10 @@ class CheckingContext(RecordingContext):
         if self._release is not None:
             self._release.value = 1
 
-    def Process(self, group=None, target=None, name=None, args=(), kwargs=None, *, daemon=None):  # noqa: N802 - mirrors the multiprocessing API
-        if not self._hold or target is None:
-            return super().Process(group, target, name, args, kwargs, daemon=daemon)
-        with self._lock:
-            slot = len(self.processes)
-            inner = ChildOptions(self._barrier, self._cpu, slot, self._linger, self._turnstile)
-            options = HeldOptions(inner, self._release, self._hold)
-            process = self.real.Process(
-                group,
-                target=run_held_child,
-                name=name,
-                args=(options, target, tuple(args), dict(kwargs or {})),
-                daemon=daemon,
-            )
-            self.processes.append(process)
-        return process
+    def _child(self, options: ChildOptions) -> tuple[Any, Any]:
+        if not self._hold:
+            return super()._child(options)
+        return run_held_child, HeldOptions(options, self._release, self._hold)
 
     def Value(self, typecode_or_type, *args, lock=True):  # noqa: N802
         if not self._steps:

@@ -234,11 +234,13 @@ class RecordingContext:
             slot = len(self.processes)
             if self._cpu is not None and slot >= self._capacity:
                 raise RuntimeError(f"more than {self._capacity} processes in one test")
-            options = ChildOptions(self._barrier, self._cpu, slot, self._linger, self._turnstile)
             if target is not None:
+                runner, options = self._child(
+                    ChildOptions(self._barrier, self._cpu, slot, self._linger, self._turnstile)
+                )
                 process = self.real.Process(
                     group,
-                    target=run_child,
+                    target=runner,
                     name=name,
                     args=(options, target, tuple(args), dict(kwargs or {})),
                     daemon=daemon,
@@ -247,6 +249,10 @@ class RecordingContext:
                 process = self.real.Process(group, name=name, daemon=daemon)
             self.processes.append(process)
         return process
+
+    def _child(self, options: ChildOptions) -> tuple[Any, Any]:
+        """What a child runs around its target, and with what options (subclasses add to it)."""
+        return run_child, options
 
     def Pool(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None):  # noqa: N802
         pool = RecordedPool(processes, initializer, initargs, maxtasksperchild, context=self)

@@ -199,12 +199,7 @@ def _measure_subinterpreters(func: Callable, args: list, workers: int) -> tuple[
 
 
 def time_parallel(
-    func: Callable,
-    args: Iterable,
-    executor: str = "threads",
-    workers: int = 1,
-    *,
-    start_method: str | None = None,
+    func: Callable, args: Iterable, executor: str = "threads", workers: int = 1, **options: Any
 ) -> float:
     """Call func(arg) for every arg on `workers` workers; return the seconds it took.
 
@@ -214,14 +209,15 @@ def time_parallel(
     "subinterpreters" (see `unavailable_reason`). The clock runs
     only while the calls run: pools are started and warmed up before, and shut
     down after. For processes and subinterpreters, `func` must be importable
-    (defined in a module, not in a notebook cell), and `start_method` picks
-    fork, spawn or forkserver for processes (default: the platform's).
+    (defined in a module, not in a notebook cell). `options` are those of
+    `measure_parallel`: `start_method` picks fork, spawn or forkserver for
+    processes (default: the platform's).
 
     >>> from coursekit.bench.workloads import io_wait
     >>> time_parallel(io_wait, [0.05] * 4, "threads", 4) < 0.15
     True
     """
-    return measure_parallel(func, args, executor, workers, start_method=start_method)[0]
+    return measure_parallel(func, args, executor, workers, **options)[0]
 
 
 def measure_parallel(

@@ -227,18 +227,17 @@ class ControlledEvent:
         return self._flag
 
     def set(self) -> None:
-        ctx = self.explorer._ctx()
-        if ctx is not None:
-            ctx[0].point(ctx[1], None, None, False)
-            ctx[0].step(ctx[1], f"sets {self.name}", self)
-        self._flag = True
+        self._change(True, "sets")
 
     def clear(self) -> None:
+        self._change(False, "clears")
+
+    def _change(self, flag: bool, verb: str) -> None:
         ctx = self.explorer._ctx()
         if ctx is not None:
             ctx[0].point(ctx[1], None, None, False)
-            ctx[0].step(ctx[1], f"clears {self.name}", self)
-        self._flag = False
+            ctx[0].step(ctx[1], f"{verb} {self.name}", self)
+        self._flag = flag
 
     def wait(self, timeout: float | None = None) -> bool:
         ctx = self.explorer._ctx()
