@@ -529,10 +529,12 @@ def _one_refused(accounts, refused):
     return None
 
 
-def _two_overdrafts_forced(student):
-    bank = Bank(student, Registry(), 100, 0, 0)
+def _two_transfers_of_60_out_of_a(bank, meet, finish):
+    """Start A -> B and A -> C, 60 each, at once, with reads of a balance meeting for up
+    to `meet` s; wait up to `finish` s for both; return the workers refused with
+    ValueError (failing the test if either raised anything else)."""
     a, b, c = bank.accounts
-    bank.rendezvous = ReadRendezvous(timeout=0.05)
+    bank.rendezvous = ReadRendezvous(timeout=meet)
     start = threading.Barrier(2, timeout=2)
 
     def move(dst):
@@ -540,13 +542,19 @@ def _two_overdrafts_forced(student):
         return bank.transfer(a, dst, 60)
 
     workers = [Worker(move, b, name="to-b"), Worker(move, c, name="to-c")]
-    _finish(bank.registry, workers, timeout=3)
+    _finish(bank.registry, workers, timeout=finish)
     bank.rendezvous.enabled = False
     # The real class: a __class__ property would fool isinstance().
     refused = [w for w in workers if real_isinstance(w.error, ValueError)]
     for w in workers:
         if not real_isinstance(w.error, ValueError):
             fail_for(w.error, "transfer()")
+    return refused
+
+
+def _two_overdrafts_forced(student):
+    bank = Bank(student, Registry(), 100, 0, 0)
+    refused = _two_transfers_of_60_out_of_a(bank, meet=0.05, finish=3)
     assert len(refused) == 1 and bank.balances()[0] == 40, (
         f"two transfers of 60 from a balance of 100 ran at once: {2 - len(refused)} succeeded "
         f"and the balances are {safe_repr(bank.balances())}. Check the funds under the locks."
@@ -770,24 +778,10 @@ class SwitchingBank(Bank):
 def test_funds_checked_and_moved_in_one_critical_section(student):
     """lets one of two transfers of 60 out of 100 succeed when another thread runs at every lock release"""
     bank = SwitchingBank(student, Registry(), 2, 100, 0, 0)
-    a, b, c = bank.accounts
     # Reads meet too: a check made before any lock is taken is read by both
     # threads before either moves the money, on every run (not only when the
     # scheduler happens to interleave the two unlocked reads).
-    bank.rendezvous = ReadRendezvous(timeout=0.3)
-    start = threading.Barrier(2, timeout=2)
-
-    def move(dst):
-        start.wait()
-        return bank.transfer(a, dst, 60)
-
-    workers = [Worker(move, b, name="to-b"), Worker(move, c, name="to-c")]
-    _finish(bank.registry, workers, timeout=8)
-    bank.rendezvous.enabled = False
-    refused = [w for w in workers if real_isinstance(w.error, ValueError)]
-    for w in workers:
-        if not real_isinstance(w.error, ValueError):
-            fail_for(w.error, "transfer()")
+    refused = _two_transfers_of_60_out_of_a(bank, meet=0.3, finish=8)
     balances = bank.balances()
     assert len(refused) == 1 and same(sorted(balances), [0, 40, 60]), (
         f"two transfers of 60 from a balance of 100, with another thread let in at every lock "
