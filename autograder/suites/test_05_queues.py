@@ -838,32 +838,34 @@ def test_false_items_and_results_are_kept(student):
         f"a function that returns None for 5 items should give five Nones, not {safe_repr(nones)}"
     )
 
+def _refuses_max_workers_below_one(mapper, name, negative):
+    """`mapper` (the student's parallel_map or fail_fast_map) raises ValueError for
+    max_workers below 1 without calling func, even with no items, and accepts 1."""
+    calls = []
+    for items, bad in (([1, 2], 0), ([1, 2], negative), ([], 0)):
+        finished, value = call_with_deadline(mapper, calls.append, items, bad, timeout=1.0)
+        assert finished, f"{name}(func, {items}, {bad}) hung instead of raising ValueError"
+        assert issubclass(type(value), ValueError), (
+            f"{name}(func, {items}, {bad}) should raise ValueError (even with no items), "
+            f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
+        )
+    assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
+    # The smallest allowed value is fine: one worker makes every call.
+    finished, value = call_with_deadline(mapper, lambda x: x * 10, [1, 2, 3], 1, timeout=2.0)
+    assert finished, f"{name}(func, [1, 2, 3], 1) hung: one worker must make every call"
+    fail_for(value, f"{name}(func, [1, 2, 3], 1)")
+    assert same(value, [10, 20, 30]), (
+        f"{name}(lambda x: x * 10, [1, 2, 3], 1) returned {safe_repr(value)}, not "
+        "[10, 20, 30]: max_workers=1 is allowed (below 1 is not)"
+    )
+
+
 
 @PMAP
 @pytest.mark.contract("If `max_workers` is below 1")
 def test_max_workers_below_one_is_refused(student):
     """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
-    calls = []
-    for items, bad in (([1, 2], 0), ([1, 2], -1), ([], 0)):
-        finished, value = call_with_deadline(
-            student.parallel_map, calls.append, items, bad, timeout=1.0
-        )
-        assert finished, f"parallel_map(func, {items}, {bad}) hung instead of raising ValueError"
-        assert issubclass(type(value), ValueError), (
-            f"parallel_map(func, {items}, {bad}) should raise ValueError (even with no items), "
-            f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
-        )
-    assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
-    # The smallest allowed value is fine: one worker makes every call.
-    finished, value = call_with_deadline(
-        student.parallel_map, lambda x: x * 10, [1, 2, 3], 1, timeout=2.0
-    )
-    assert finished, "parallel_map(func, [1, 2, 3], 1) hung: one worker must make every call"
-    fail_for(value, "parallel_map(func, [1, 2, 3], 1)")
-    assert same(value, [10, 20, 30]), (
-        f"parallel_map(lambda x: x * 10, [1, 2, 3], 1) returned {safe_repr(value)}, not "
-        "[10, 20, 30]: max_workers=1 is allowed (below 1 is not)"
-    )
+    _refuses_max_workers_below_one(student.parallel_map, "parallel_map", negative=-1)
 
 
 @PMAP
@@ -1419,27 +1421,7 @@ def test_fail_fast_limit_holds_and_is_reached(student):
 @pytest.mark.contract("If `max_workers` is below 1, `fail_fast_map` raises `ValueError`")
 def test_fail_fast_max_workers_below_one_is_refused(student):
     """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
-    calls = []
-    for items, bad in (([1, 2], 0), ([1, 2], -3), ([], 0)):
-        finished, value = call_with_deadline(
-            student.fail_fast_map, calls.append, items, bad, timeout=1.0
-        )
-        assert finished, f"fail_fast_map(func, {items}, {bad}) hung instead of raising ValueError"
-        assert issubclass(type(value), ValueError), (
-            f"fail_fast_map(func, {items}, {bad}) should raise ValueError (even with no items), not "
-            f"{'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
-        )
-    assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
-    # The smallest allowed value is fine: one worker makes every call.
-    finished, value = call_with_deadline(
-        student.fail_fast_map, lambda x: x * 10, [1, 2, 3], 1, timeout=2.0
-    )
-    assert finished, "fail_fast_map(func, [1, 2, 3], 1) hung: one worker must make every call"
-    fail_for(value, "fail_fast_map(func, [1, 2, 3], 1)")
-    assert same(value, [10, 20, 30]), (
-        f"fail_fast_map(lambda x: x * 10, [1, 2, 3], 1) returned {safe_repr(value)}, not "
-        "[10, 20, 30]: max_workers=1 is allowed (below 1 is not)"
-    )
+    _refuses_max_workers_below_one(student.fail_fast_map, "fail_fast_map", negative=-3)
 
 
 @FAST
