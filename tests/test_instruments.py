@@ -394,17 +394,22 @@ def test_fast_waits_cut_time_limits_only_in_the_chosen_threads_and_only_while_ac
     assert queue.Queue.get is original_get and threading.Condition.wait is original_wait
 
 
-def test_fast_waits_cut_a_simple_queue_and_run_the_clock_fast_in_the_chosen_threads():
+def test_fast_waits_cut_a_simple_queue_and_run_the_clock_and_sleep_fast_in_the_chosen_threads():
     import queue
     import time
 
     from autograder.instruments import FastWaits
     from autograder.instruments.timeouts import CLOCKS, SPEEDUP
 
-    originals = {name: getattr(time, name) for name in CLOCKS}
-    simple, real = queue.SimpleQueue, time.monotonic
-    # A student's `from time import monotonic` and `from queue import SimpleQueue`.
-    space = {"monotonic": time.monotonic, "SimpleQueue": queue.SimpleQueue, "other": 1}
+    originals = {name: getattr(time, name) for name in (*CLOCKS, "sleep")}
+    simple, real, real_sleep = queue.SimpleQueue, time.monotonic, time.sleep
+    # A student's `from time import monotonic, sleep` and `from queue import SimpleQueue`.
+    space = {
+        "monotonic": time.monotonic,
+        "sleep": time.sleep,
+        "SimpleQueue": queue.SimpleQueue,
+        "other": 1,
+    }
     chosen, seen = set(), {}
 
     def poller(key):
@@ -414,7 +419,13 @@ def test_fast_waits_cut_a_simple_queue_and_run_the_clock_fast_in_the_chosen_thre
             space["SimpleQueue"]().get(timeout=5.0)
         except queue.Empty:
             seen[key, "get took"] = real() - began
-        time.sleep(0.05)
+        # Two sleeps of 5 s (module and namespace) take a thousandth of that.
+        before = real()
+        time.sleep(5.0)
+        space["sleep"](5.0)
+        seen[key, "slept"] = real() - before
+        while real() - before < 0.05:  # 0.05 s of real time, without sleeping
+            pass
         seen[key, "clock"] = space["monotonic"]() - start
         seen[key, "module clock"] = time.monotonic() - start
         seen[key, "ns"] = time.monotonic_ns()
@@ -434,18 +445,19 @@ def test_fast_waits_cut_a_simple_queue_and_run_the_clock_fast_in_the_chosen_thre
         q.put("x")
         assert q.get(timeout=1.0) == "x"
     assert seen["chosen", "get took"] < 1.0
-    # 0.05 s of sleep, and more, reads as 50 s or more on the fast clock; not elsewhere.
+    assert seen["chosen", "slept"] < 1.0
+    # 0.05 s of real time, and more, reads as 50 s or more on the fast clock; not elsewhere.
     assert seen["chosen", "clock"] >= 0.05 * SPEEDUP * 0.9
     assert seen["chosen", "module clock"] >= 0.05 * SPEEDUP * 0.9
     assert type(seen["chosen", "ns"]) is int
     assert 0.04 <= other < 1.0
-    assert waits.cut == 1 and waits.fast_reads >= 3
+    assert waits.cut == 1 and waits.fast_reads >= 3 and waits.fast_sleeps == 2
     assert "1000 times faster in the workers' threads" in waits.says()
     assert "1 wait with a limit ran out" in waits.says()
     # Everything is put back, in the module and in the student's namespace.
-    assert {name: getattr(time, name) for name in CLOCKS} == originals
+    assert {name: getattr(time, name) for name in (*CLOCKS, "sleep")} == originals
     assert queue.SimpleQueue is simple
-    assert space == {"monotonic": real, "SimpleQueue": simple, "other": 1}
+    assert space == {"monotonic": real, "sleep": real_sleep, "SimpleQueue": simple, "other": 1}
 
 
 def test_fast_joins_cut_a_join_begun_before_the_thread_ran_a_line():

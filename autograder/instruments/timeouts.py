@@ -120,19 +120,22 @@ class FastWaits(_Cutter):
       ``queue.SimpleQueue.get``, and of ``threading.Condition.wait`` (so of
       ``Event.wait``, ``Semaphore.acquire`` and ``wait_for``) is cut to `cut` seconds.
     * ``time.monotonic``, ``time.time`` and ``time.perf_counter`` (and their ``_ns``
-      forms) run `SPEEDUP` times faster from the moment it began, so a worker that
-      polls (``get_nowait`` and ``time.sleep``) and quits once the clock says it has
-      been idle for a while quits at once too.
+      forms) run `SPEEDUP` times faster from the moment it began, and ``time.sleep``
+      with them (it sleeps `SPEEDUP` times less real time). So a worker that polls
+      (``get_nowait`` and ``time.sleep``) and quits once it has been idle for a while
+      quits at once too, whether it reads the idle time off a clock or counts the
+      turns of its loop.
 
     So code in those threads that waits a while for more work and then gives up (a
     worker that quits after an idle second, or an idle hour) gives up at once, however
     long its limit, while a wait with no limit, and a poll with no limit, still wait.
     Other threads (the test's, the grader's) are not touched; grader code must not read
-    the clock in the chosen threads. ``SimpleQueue`` and the clocks are module
+    the clock, or sleep, in the chosen threads. ``SimpleQueue``, the clocks and ``sleep`` are module
     attributes, so a suite that uses this declares ``LIBRARY_WRITES = ("queue", "time")``.
     `spaces` are the student's namespaces (`student_spaces`), where a
     ``from time import monotonic`` or ``from queue import SimpleQueue`` is swapped too.
-    `cut` counts the waits cut short, and `fast_reads` the fast clock's readings.
+    `cut` counts the waits cut short, `fast_reads` the fast clock's readings, and
+    `fast_sleeps` the sleeps it shortened.
     """
 
     def __init__(
@@ -147,6 +150,7 @@ class FastWaits(_Cutter):
         self.idents = idents
         self.spaces = list(spaces)
         self.fast_reads = 0
+        self.fast_sleeps = 0
         #: For `says`: which waits are cut, and in which threads the clock runs fast.
         self.about, self.where = about, where
 
@@ -170,6 +174,19 @@ class FastWaits(_Cutter):
 
         return clock
 
+    def _fast_sleep(self) -> Any:
+        """``time.sleep``, taking SPEEDUP times less real time in the chosen threads."""
+        real = time.sleep
+
+        def sleep(seconds: Any) -> None:
+            # Only a plain positive number: anything else goes to the real sleep as it is.
+            if type(seconds) in (int, float) and seconds > 0 and _thread.get_ident() in self.idents:
+                self.fast_sleeps += 1
+                seconds = seconds / SPEEDUP
+            return real(seconds)
+
+        return sleep
+
     def __enter__(self) -> FastWaits:
         get, wait = queue.Queue.get, threading.Condition.wait
         shorter = self._shorter
@@ -191,6 +208,7 @@ class FastWaits(_Cutter):
         for name in CLOCKS:
             fast = self._fast(getattr(time, name))
             self._stack.enter_context(swapped(time, name, fast, self.spaces))
+        self._stack.enter_context(swapped(time, "sleep", self._fast_sleep(), self.spaces))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -199,10 +217,11 @@ class FastWaits(_Cutter):
     def says(self) -> str:
         """A sentence for a failure, when a wait was cut short ("" otherwise)."""
         says = self._says(self.about, "wait")
-        if not self.fast_reads:
+        if not self.fast_reads and not self.fast_sleeps:
             return says
         fast = (
-            f"makes the clock run {SPEEDUP:g} times faster in {self.where}, so code there "
-            "that polls until a deadline, or until it has been idle for a while, stops at once"
+            f"runs the clock and time.sleep {SPEEDUP:g} times faster in {self.where}, so a "
+            "poll there that gives up after a while, by the clock or by counting turns, "
+            "gives up at once"
         )
         return f"{says[:-1]}; it also {fast})" if says else f" (this test {fast})"

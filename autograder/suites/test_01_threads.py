@@ -260,8 +260,9 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     # up is never a matter of timing, whatever order the threads are joined in: even a
     # join begun before the held call has run a line is cut.
     # A wait of another kind with a time limit in the calling thread (a Thread subclass
-    # whose own join waits on an Event, say) runs out at once too, and the clock runs fast
-    # there, so a join that polls until a deadline gives up at once as well.
+    # whose own join waits on an Event, say) runs out at once too, and the clock and
+    # time.sleep run fast there, so a join that polls until a deadline, or for a number
+    # of turns, gives up at once as well.
     joins = FastJoins()
     box, caller_ident = {}, set()
     waits = FastWaits(caller_ident, about="a wait in the calling thread", where="that thread")

@@ -965,7 +965,8 @@ def test_an_iterable_that_takes_its_time_between_items(student):
         # Wait until the thread that ran item 1 has ended (for IDLE_GAP s at most): a
         # worker that quits when its queue stays empty for a while has quit by then,
         # whatever its limit, since its waits with a limit run out at once, and its
-        # clock runs a thousand times faster.
+        # clock and its sleeps run a thousand times faster (an idle limit counted in
+        # turns of a polling loop is used up at once too).
         wait_until(lambda: ran and not any(thread_alive(t) for t in ran), IDLE_GAP)
         yield 2
         yield 3
