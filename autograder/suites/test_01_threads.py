@@ -946,39 +946,99 @@ def test_leaves_nothing_behind(student):
     )
 
 
+class _HeldAtTheirEnd:
+    """While active, hold each thread that the call under test starts once its run() has
+    returned, still alive, until a join of it with no time limit begins (``Thread.join``)
+    or `limit` seconds have passed.
+
+    "The call under test" is whatever runs in a thread that the test's own thread starts
+    (the helper of `_deadline_call`), and in the threads those start, to any depth. The
+    hold is in ``Thread._bootstrap_inner``, which runs ``run()``, so it catches every
+    thread however the code names or subclasses ``Thread`` or ``Timer``, and whatever its
+    ``run()`` does. A join with a time limit does not end the hold (it may give up), nor
+    does a join of the code's own that never calls ``Thread.join``. `threads` lists the
+    held threads.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.threads: list[threading.Thread] = []
+        self.release = threading.Event()
+        self._test = threading.get_ident()
+        self._callers: set[int] = set()  # id() of the threads the test itself starts
+        self._held: set[int] = set()  # id() of the threads the call starts
+        self._roots: set[int] = set()  # idents of threads running the call's code
+        self._joined: set[int] = set()
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> "_HeldAtTheirEnd":
+        real_start = threading.Thread.start
+        real_inner = threading.Thread._bootstrap_inner
+        real_join = threading.Thread.join
+
+        def start(thread):
+            me = threading.get_ident()
+            if me == self._test:
+                self._callers.add(id(thread))
+            elif me in self._roots:
+                self._held.add(id(thread))
+                self.threads.append(thread)
+            return real_start(thread)
+
+        def bootstrap_inner(thread):
+            if id(thread) in self._callers or id(thread) in self._held:
+                self._roots.add(threading.get_ident())
+            try:
+                real_inner(thread)
+            finally:
+                if id(thread) in self._held:
+                    self._hold(thread)
+
+        def join(thread, timeout=None):
+            if timeout is None:
+                self._joined.add(id(thread))
+            return real_join(thread, timeout)
+
+        self._stack.enter_context(swapped(threading.Thread, "start", start))
+        self._stack.enter_context(swapped(threading.Thread, "_bootstrap_inner", bootstrap_inner))
+        self._stack.enter_context(swapped(threading.Thread, "join", join))
+        return self
+
+    def _hold(self, thread: threading.Thread) -> None:
+        end = time.monotonic() + self.limit
+        while id(thread) not in self._joined and not self.release.is_set():
+            if time.monotonic() >= end:
+                return
+            self.release.wait(0.005)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        self.release.set()
+
+    def alive(self) -> list[threading.Thread]:
+        return [t for t in self.threads if threading.Thread.is_alive(t)]
+
+
 @DEAD
 @pytest.mark.deadline(6)
 @pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
 def test_a_timer_has_ended_when_it_returns(student):
-    """when it returns, a threading.Timer it started has ended, even one slow to end"""
-    release = threading.Event()
-    timers = []
-
-    real_run = threading.Timer.run
-
-    def held_run(timer):
-        """A Timer's run, its thread held once done until run_with_deadline returned (1.5 s)."""
-        timers.append(timer)
-        try:
-            real_run(timer)
-        finally:
-            release.wait(BLOCKED)
-
-    # Code that uses no Timer is not concerned. Every Timer is, however the code names the
-    # class (`from threading import Timer`) or subclasses it, since Timer's own run is held.
-    try:
-        with swapped(threading.Timer, "run", held_run):
-            kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
-            left = [t for t in timers if threading.Thread.is_alive(t)]
-    finally:
-        release.set()
+    """when it returns, every thread it started (a timer, say) has ended, even one slow to end"""
+    # Each thread the call starts is held on its way out, after its run() has returned,
+    # until a join of it begins, or for 1.5 s. However the code names Timer (`from
+    # threading import Timer`), subclasses it, overrides its run(), or makes its deadline
+    # with a thread of its own, a thread it only asks to stop is still running when it
+    # returns, every time; one it joins is not held at all.
+    with _HeldAtTheirEnd(BLOCKED) as held:
+        kind, value = _deadline_call(student, lambda cancel: "done", 5.0, timeout=BLOCKED + 2.5)
+        left = held.alive()
     if kind == "raised":
         fail_for(value, "run_with_deadline")
     assert same(value, "done"), f"expected 'done': {why_not_same(value, 'done')}"
     assert not left, (
-        "run_with_deadline returned while the timer's thread was still running (the test held "
-        "it on its way out, after cancel()): cancel() only asks the timer to stop, so join the "
-        "timer after cancelling it"
+        f"returned while a thread it started was still running: {[thread_name(t) for t in left]} "
+        "(held on its way out until joined). cancel() on a Timer, or an Event the thread "
+        "waits on, only asks it to end: join every thread you start"
     )
 
 
