@@ -407,6 +407,33 @@ def _has_token(pid: int, token: bytes) -> bool:
         return False
 
 
+def _below(roots, procs: dict[int, _Proc], skip: int | None = None) -> set[int]:
+    """The pids in `procs` under `roots` by parent links, to any depth (`skip` and
+    what is under it left out)."""
+    children: dict[int, list[int]] = {}
+    for p in procs.values():
+        children.setdefault(p.ppid, []).append(p.pid)
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found and child != skip:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid` now, to any depth."""
+    return sorted(_below([pid], _all_processes()))
+
+
+def with_environ(needle: bytes) -> list[int]:
+    """Every process but this one whose environment holds `needle` (e.g. ``b"NAME=value"``)."""
+    me = os.getpid()
+    return [pid for pid in _all_processes() if pid != me and _has_token(pid, needle)]
+
+
 class Watchdog:
     """Watch one kernel's process tree; kill the tree when it passes a limit.
 
@@ -464,20 +491,10 @@ class Watchdog:
             members.update(
                 p.pid for p in procs.values() if p.pid != self._me and _has_token(p.pid, self.token)
             )
-        # Descendants by parent links, to any depth.
-        children: dict[int, list[int]] = {}
-        for p in procs.values():
-            children.setdefault(p.ppid, []).append(p.pid)
         seen = {
             pid for pid, start in self._seen.items() if pid in procs and procs[pid].start == start
         }
-        stack = list(members | seen)
-        while stack:
-            pid = stack.pop()
-            for child in children.get(pid, ()):
-                if child not in members and child != self._me:
-                    members.add(child)
-                    stack.append(child)
+        members |= _below(members | seen, procs, skip=self._me)
         members.discard(self._me)
         self._seen.update((pid, procs[pid].start) for pid in members if pid in procs)
         return [procs[pid] for pid in members if pid in procs]

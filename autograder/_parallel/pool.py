@@ -13,44 +13,15 @@ import tempfile
 import time
 import uuid
 
+from ..limits import descendants as _descendants
+from ..limits import with_environ
 from .settings import WORKER_MARKER_ENV
 from .tasks import Outcome, Task
 from .worker import _worker_context, _worker_main
 
 
-def _descendants(pid: int) -> list[int]:
-    children = collections.defaultdict(list)
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                raw = fh.read()
-            ppid = int(raw[raw.rfind(b")") + 2 :].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children[ppid].append(int(name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def _marked(marker: str) -> list[int]:
-    needle = f"{WORKER_MARKER_ENV}={marker}".encode()
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as fh:
-                if needle in fh.read():
-                    out.append(int(name))
-        except OSError:
-            continue
-    return out
+    return with_environ(f"{WORKER_MARKER_ENV}={marker}".encode())
 
 
 def _kill(pids) -> None:

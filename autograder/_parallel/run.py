@@ -11,33 +11,20 @@ def autograde(
     assignments: list[str],
     *,
     root: Path | None = None,
-    jobs: int = 2,
-    scheduler: str | None = None,
-    db_url: str | None = None,
-    force: bool = False,
-    progress: bool = True,
-    students: list[str] | None = None,
     report: Path | None = None,
-    require_sandbox: bool = False,
     announce=None,
+    **options,
 ) -> Grader:
     """Grade every submission of `assignments`; return the Grader with its records.
 
-    `announce` (e.g. ``print``) gets one line saying what isolation the
-    kernels get, before anything is graded.
+    `options` are the :class:`Grader`'s own (``jobs``, ``scheduler``,
+    ``db_url``, ``force``, ``progress``, ``students``, ``require_sandbox``),
+    with its defaults. `announce` (e.g. ``print``) gets one line saying what
+    isolation the kernels get, before anything is graded.
     """
     from .._notebook import course_root
 
-    grader = Grader(
-        root or course_root(),
-        jobs=jobs,
-        scheduler=scheduler,
-        db_url=db_url,
-        force=force,
-        progress=progress,
-        students=students,
-        require_sandbox=require_sandbox,
-    )
+    grader = Grader(root or course_root(), **options)
     grader.run(assignments, announce=announce)
     if report is None and grader.records:
         for assignment in assignments:
