@@ -27,6 +27,7 @@ import pytest
 from autograder.explore import Explorer, fail_if_explored, falling_back
 from autograder.instruments import (
     CUT,
+    SCHEDULE_HEAD,
     Registry,
     TrackedLock,
     Worker,
@@ -976,6 +977,11 @@ def test_waits_for_a_long_meal(student):
     table.check(1)
 
 
+#: Free starts tried before a table is said to make everyone take turns.
+COMPANY_TRIES = 3
+FREE_HEAD = "The schedule that failed (the last of those starts: free, not forced, so a re-run may differ)"
+
+
 @DINE
 @pytest.mark.weight(2)
 @pytest.mark.deadline(8)
@@ -983,18 +989,28 @@ def test_waits_for_a_long_meal(student):
 def test_philosophers_who_are_not_neighbours_eat_together(student):
     """lets two philosophers who share no fork eat at the same time"""
     # First the forced worst start, where no two philosophers can be sure to eat together
-    # but a table that can deadlock always does; then a free start, where philosophers
-    # who share no fork must get to eat together.
+    # but a table that can deadlock always does; then free starts, where philosophers who
+    # share no fork must get to eat together. Whether they can in one start depends on
+    # who reaches for a fork first, even in a correct dine(): with 0 eating, 3 may hold
+    # fork 3 while it waits for fork 0, and 2 then cannot eat until 0 is done. So up to
+    # COMPANY_TRIES starts are tried, and one where two of them eat together is enough;
+    # a table that makes everyone take turns never lets them, in any start.
     probe = Table(4)
     probe.dine(student, 1, timeout=3.0)
     probe.check(1)
-    table = Table(4, pause_first_hold=None)
-    table.wait_for_company = 1.5
-    table.dine(student, 1, timeout=3.0)
-    table.check(1)
-    assert table.peak >= 2, (
-        "only one philosopher ever ate at a time, though philosophers 0 and 2 share no fork: "
-        "don't make the whole table take turns" + table.shown()
+    for _ in range(COMPANY_TRIES):
+        table = Table(4, pause_first_hold=None)
+        table.wait_for_company = 1.0
+        table.dine(student, 1, timeout=3.0)
+        table.check(1)
+        if table.peak >= 2:
+            return
+    pytest.fail(
+        f"in {COMPANY_TRIES} starts, only one philosopher ever ate at a time, though "
+        "philosophers 0 and 2 share no fork: don't make the whole table take turns"
+        # A free start, not a forced one: say so rather than the forced schedules' head.
+        + _shown(table.registry).replace(SCHEDULE_HEAD, FREE_HEAD, 1),
+        pytrace=False,
     )
 
 
