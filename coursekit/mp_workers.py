@@ -99,23 +99,6 @@ def put_items(q, items) -> None:
         q.put(item)
 
 
-def shout_back(conn, parent_end=None) -> None:
-    """Answer each string received on `conn` with its upper case, until end-of-file.
-
-    Closes `parent_end` first, if given: a forked child inherits a copy of the
-    parent's end, and while any copy is open, recv() never reports EOF.
-    """
-    if parent_end is not None:
-        parent_end.close()
-    while True:
-        try:
-            text = conn.recv()
-        except EOFError:
-            break
-        conn.send(text.upper())
-    conn.close()
-
-
 def recv_until_eof(conn) -> None:
     """Receive and discard until end-of-file (this does not close the other end)."""
     while True:
@@ -127,31 +110,6 @@ def recv_until_eof(conn) -> None:
 
 # --------------------------------------------------------------------------
 # Shared state
-
-
-def add_unlocked(counter, n: int, barrier=None) -> None:
-    """Add 1 to counter.value n times, unsafely: read, pause, write.
-
-    The pause (sleep(0) gives up the CPU) leaves room for another process to
-    read the same old value in between, so increments get lost.
-    """
-    if barrier is not None:
-        barrier.wait()
-    for _ in range(n):
-        current = counter.value
-        time.sleep(0)
-        counter.value = current + 1
-
-
-def add_locked(counter, n: int, barrier=None) -> None:
-    """Add 1 to counter.value n times, holding the value's lock across read and write."""
-    if barrier is not None:
-        barrier.wait()
-    for _ in range(n):
-        with counter.get_lock():
-            current = counter.value
-            time.sleep(0)
-            counter.value = current + 1
 
 
 def fill_slot(array, index: int, value) -> None:
