@@ -22,6 +22,7 @@ from autograder.testing import (
     HeldAtExit,
     ThreadWatch,
     call_with_deadline,
+    student_spaces,
     swapped,
     thread_name,
     wait_until,
@@ -265,7 +266,12 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     # of turns, gives up at once as well.
     joins = FastJoins()
     box, caller_ident = {}, set()
-    waits = FastWaits(caller_ident, about="a wait in the calling thread", where="that thread")
+    waits = FastWaits(
+        caller_ident,
+        spaces=student_spaces(student, student.run_in_threads),
+        about="a wait in the calling thread",
+        where="that thread",
+    )
 
     def call(i):
         # The test's own waits keep their limits, even in the calling thread.
