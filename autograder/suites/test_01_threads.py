@@ -77,10 +77,24 @@ def _in_reverse(func, n):
 
 @contextlib.contextmanager
 def _escapes():
-    """Record what reaches threading.excepthook (an exception that escaped a thread)."""
+    """Record what reaches threading.excepthook (an exception that escaped a thread) from a
+    thread started while this is active.
+
+    A thread left over from an earlier test is not this test's business: the harness stops
+    such a thread by raising an exception in it, whenever it next runs Python code, which
+    may be now. Its exception goes to the hook there was before.
+    """
     escaped = []
+    watch = ThreadWatch()
     old = threading.excepthook
-    threading.excepthook = lambda hook_args: escaped.append(hook_args.exc_value)
+
+    def hook(hook_args):
+        if id(hook_args.thread) in watch.before:
+            old(hook_args)
+        else:
+            escaped.append(hook_args.exc_value)
+
+    threading.excepthook = hook
     try:
         yield escaped
     finally:
