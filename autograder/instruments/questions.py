@@ -32,11 +32,12 @@ class _Questions:
 
     # -- what tests ask
 
-    def schedule(self, limit: int = SHOWN_STEPS, about: str = "") -> str:
+    def schedule(self, limit: int = SHOWN_STEPS, about: str = "", head: str = SCHEDULE_HEAD) -> str:
         """The last `limit` steps, numbered, as a report shows them ("" when none).
 
         With `about`, only the steps whose description contains it: the steps that
         touch one account, say, which is what a failure about that account needs.
+        `head` begins the first line (a run that was not forced says so there).
         """
         # Sorted: two threads may number their steps in one order and append them in the other.
         kept = {s[0]: s for s in list(self.first_steps) + list(self.steps)}
@@ -72,7 +73,7 @@ class _Questions:
             shown += 1
         folded = any(len(e) == 3 for e in entries[len(entries) - shown :])
         head = (
-            f"{SCHEDULE_HEAD}, {'the last ' if shown < len(entries) else ''}"
+            f"{head}, {'the last ' if shown < len(entries) else ''}"
             f"{sum(_entry_steps(e) for e in entries[len(entries) - shown :])} steps{what} "
             f"(of {self.step_count}){', with repeats folded' if folded else ''}"
             f"{'; a long run in the middle was not kept' if gap else ''}:"

@@ -27,7 +27,6 @@ import pytest
 from autograder.explore import Explorer, fail_if_explored, falling_back
 from autograder.instruments import (
     CUT,
-    SCHEDULE_HEAD,
     Registry,
     TrackedLock,
     Worker,
@@ -172,9 +171,10 @@ def _pairs(values, what):
     return values
 
 
-def _shown(registry):
-    """The registry's schedule for a failure message, on a line of its own ("" if none)."""
-    text = registry.schedule()
+def _shown(registry, **options):
+    """The registry's schedule (`Registry.schedule(**options)`) for a failure message, on a
+    line of its own ("" if none)."""
+    text = registry.schedule(**options)
     return "\n" + text if text else ""
 
 
@@ -979,6 +979,7 @@ def test_waits_for_a_long_meal(student):
 
 #: Free starts tried before a table is said to make everyone take turns.
 COMPANY_TRIES = 3
+#: The head of a free start's schedule (not forced, unlike the others in this suite).
 FREE_HEAD = "The schedule that failed (the last of those starts: free, not forced, so a re-run may differ)"
 
 
@@ -1008,8 +1009,7 @@ def test_philosophers_who_are_not_neighbours_eat_together(student):
     pytest.fail(
         f"in {COMPANY_TRIES} starts, only one philosopher ever ate at a time, though "
         "philosophers 0 and 2 share no fork: don't make the whole table take turns"
-        # A free start, not a forced one: say so rather than the forced schedules' head.
-        + _shown(table.registry).replace(SCHEDULE_HEAD, FREE_HEAD, 1),
+        + _shown(table.registry, head=FREE_HEAD),
         pytrace=False,
     )
 
