@@ -1,4 +1,4 @@
-"""Worker functions and consumers for the multiprocessing lesson (07_multiprocessing).
+"""Worker functions and a consumer for the multiprocessing lesson (07_multiprocessing).
 
 A child process started with the spawn or forkserver method imports the
 function it must run, by module and name. Functions defined in a notebook live
@@ -9,7 +9,6 @@ here instead.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import time
 
@@ -165,28 +164,3 @@ class Countdown:
 
     def close(self) -> None:
         print("Kaboom!", flush=True)
-
-
-class PickleEcho:
-    """Report to stdout, as pickles: ("ready",) once made, ("item", x) for each x sent,
-    then ("closed", count).
-
-    The hidden tests read these back from the coprocess's stdout to see what
-    its consumer received, and when. "ready" tells them that the child has
-    started, so that they can time each delivery without its start-up.
-    """
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.out = sys.stdout.buffer
-        pickle.dump(("ready",), self.out)
-        self.out.flush()
-
-    def send(self, item) -> None:
-        self.count += 1
-        pickle.dump(("item", item), self.out)
-        self.out.flush()
-
-    def close(self) -> None:
-        pickle.dump(("closed", self.count), self.out)
-        self.out.flush()

@@ -664,7 +664,7 @@ def test_counter_uses_the_default_context_when_none_is_given(student, stuck_budg
 # --------------------------------------------------------------------------
 # coprocess
 
-ECHO = "coursekit.mp_workers:PickleEcho"
+ECHO = "autograder.consumers:PickleEcho"
 # Falsy objects too: every one of them is an object to pass on, not the end of the stream.
 OBJECTS = [1, 0, None, "two", "", [3.0, None], [], {"four": (4,)}, False, b"", b"five\n\n", -6]
 
