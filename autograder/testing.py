@@ -225,22 +225,27 @@ def stuck_budget() -> StuckBudget:
     return _BUDGETS[-1]
 
 
-def call_student(func: Callable, *args: Any, timeout: float, what: str | None = None) -> Any:
+def call_student(
+    func: Callable,
+    *args: Any,
+    timeout: float,
+    what: str | None = None,
+    hint: str = "a deadlock or an endless loop?",
+) -> Any:
     """Call student code with a deadline, charged to the exercise's one stuck budget.
 
     Returns what ``func(*args)`` returned, or the exception it raised (for the test
     to judge, as :func:`call_with_deadline` does). A call that does not return
-    within `timeout` charges `timeout` to :func:`stuck_budget` and fails the test;
-    once the budget is spent, later calls fail at once as "not run".
+    within `timeout` charges `timeout` to :func:`stuck_budget` and fails the test
+    with "`what` did not return within `timeout` s: `hint`"; once the budget is
+    spent, later calls fail at once as "not run". Use :func:`call_with_deadline`
+    only where a call that does not return in time is not a failure.
     """
     budget = stuck_budget()
     budget.check()
     done, value = call_with_deadline(func, *args, timeout=timeout)
     if not done:
-        message = (
-            f"{what or name_of(func) + '()'} did not return within {timeout:g} s: "
-            "a deadlock or an endless loop?"
-        )
+        message = f"{what or name_of(func) + '()'} did not return within {timeout:g} s: {hint}"
         budget.charge(timeout, message)
         import pytest
 

@@ -21,6 +21,7 @@ from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_n
 from autograder.testing import (
     HeldAtExit,
     ThreadWatch,
+    call_student,
     call_with_deadline,
     student_spaces,
     swapped,
@@ -435,9 +436,7 @@ def _started(student, interval, callback):
 
 
 def _stop(hb, timeout=1.0, what="stop()"):
-    finished, value = call_with_deadline(hb.stop, timeout=timeout)
-    if not finished:
-        pytest.fail(f"{what} did not return within {timeout:g} s", pytrace=False)
+    value = call_student(hb.stop, timeout=timeout, what=what)
     fail_for(value, what)
 
 
@@ -771,12 +770,14 @@ def test_stop_from_inside_the_callback(student):
 
 def _deadline_call(student, worker, seconds, timeout):
     """Call run_with_deadline in a helper thread; fail if it takes over `timeout` s."""
-    finished, outcome = call_with_deadline(
-        _outcome, student.run_with_deadline, worker, seconds, timeout=timeout
+    return call_student(
+        _outcome,
+        student.run_with_deadline,
+        worker,
+        seconds,
+        timeout=timeout,
+        what="run_with_deadline",
     )
-    if not finished:
-        pytest.fail(f"run_with_deadline did not return within {timeout:g} s", pytrace=False)
-    return outcome
 
 
 @DEAD

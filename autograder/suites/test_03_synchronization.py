@@ -980,7 +980,9 @@ def test_waits_for_a_long_meal(student):
 #: Free starts tried before a table is said to make everyone take turns.
 COMPANY_TRIES = 3
 #: The head of a free start's schedule (not forced, unlike the others in this suite).
-FREE_HEAD = "The schedule that failed (the last of those starts: free, not forced, so a re-run may differ)"
+FREE_HEAD = (
+    "The schedule that failed (the last of those starts: free, not forced, so a re-run may differ)"
+)
 
 
 @DINE

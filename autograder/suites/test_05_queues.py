@@ -25,6 +25,7 @@ from autograder.testing import (
     ConcurrencyProbe,
     HeldAtExit,
     ThreadWatch,
+    call_student,
     call_with_deadline,
     student_spaces,
     thread_alive,
@@ -211,12 +212,9 @@ def _hold_its_thread_at_the_end(rec, looked, joins):
 
 def _close(ct, timeout=2.0):
     """Call ct.close() with a deadline; fail on what it raised."""
-    finished, value = call_with_deadline(ct.close, timeout=timeout)
-    if not finished:
-        pytest.fail(
-            f"close() did not return within {timeout:g} s: did the thread get its sentinel?",
-            pytrace=False,
-        )
+    value = call_student(
+        ct.close, timeout=timeout, what="close()", hint="did the thread get its sentinel?"
+    )
     fail_for(value, "close()")
 
 
@@ -239,15 +237,12 @@ def _close_while_busy(ct, rec, gate, hold=0.5, timeout=3.0):
             return list(rec.items)
 
     try:
-        finished, value = call_with_deadline(close_and_look, timeout=timeout)
+        value = call_student(
+            close_and_look, timeout=timeout, what="close()", hint="did the thread get its sentinel?"
+        )
     finally:
         gate.set()
         opener.cancel()
-    if not finished:
-        pytest.fail(
-            f"close() did not return within {timeout:g} s: did the thread get its sentinel?",
-            pytrace=False,
-        )
     fail_for(value, "close()")
     return value
 
@@ -337,13 +332,11 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
             looked.set()
 
     try:
-        finished, value = call_with_deadline(close_and_look, timeout=2.5)
+        value = call_student(close_and_look, timeout=2.5, what="close()")
     finally:
         gate.set()
         closing.set()
         looked.set()
-    if not finished:
-        pytest.fail("close() did not return within 2.5 s", pytrace=False)
     fail_for(value, "close()")
     items, closes, alive = value
     assert same(items, [0, 1, 2, 3, 4]), (
@@ -382,13 +375,11 @@ def test_closes_the_consumer_once_after_the_last_item(student):
         return rec.closes_done
 
     try:
-        finished, value = call_with_deadline(close_and_look, timeout=3.0)
+        value = call_student(close_and_look, timeout=3.0, what="close()")
     finally:
         gate.set()
         closing.set()
         opener.cancel()
-    if not finished:
-        pytest.fail("close() did not return within 3 s", pytrace=False)
     fail_for(value, "close()")
     # Whether the thread itself had ended is decided, with the thread held at its end, by
     # test_close_waits_until_every_queued_item_is_delivered; looked at here it would be a race.
@@ -570,12 +561,12 @@ def test_an_exception_in_the_consumer_reaches_close(student):
             looked.set()
 
     try:
-        finished, value = call_with_deadline(close_and_look, timeout=2.5)
+        value = call_student(
+            close_and_look, timeout=2.5, what="close()", hint="after consumer.send raised"
+        )
     finally:
         closing.set()
         looked.set()
-    if not finished:
-        pytest.fail("close() did not return within 2.5 s after consumer.send raised", pytrace=False)
     fail_for(value, "close()")
     exc, closes_done, alive = value
     assert rec.raised, "the consumer never got the item that makes it raise"
@@ -810,8 +801,7 @@ def test_takes_items_from_one_thread_at_a_time(student):
     """never calls next() on the items from two threads at the same time"""
     values = list(range(8))
     items = GuardedIterator(values)
-    finished, results = call_with_deadline(student.parallel_map, abs, items, 4, timeout=2.5)
-    assert finished, "parallel_map did not return within 2.5 s"
+    results = call_student(student.parallel_map, abs, items, 4, timeout=2.5, what="parallel_map")
     assert items.probe.peak <= 1, (
         f"{items.probe.peak} threads were inside next() on the items at the same time: an "
         "iterator (a generator, for one) may not be shared by threads; read it in one thread, "
@@ -838,27 +828,41 @@ def test_false_items_and_results_are_kept(student):
         f"a function that returns None for 5 items should give five Nones, not {safe_repr(nones)}"
     )
 
+
 def _refuses_max_workers_below_one(mapper, name, negative):
     """`mapper` (the student's parallel_map or fail_fast_map) raises ValueError for
     max_workers below 1 without calling func, even with no items, and accepts 1."""
     calls = []
     for items, bad in (([1, 2], 0), ([1, 2], negative), ([], 0)):
-        finished, value = call_with_deadline(mapper, calls.append, items, bad, timeout=1.0)
-        assert finished, f"{name}(func, {items}, {bad}) hung instead of raising ValueError"
+        value = call_student(
+            mapper,
+            calls.append,
+            items,
+            bad,
+            timeout=1.0,
+            what=f"{name}(func, {items}, {bad})",
+            hint="it should raise ValueError",
+        )
         assert issubclass(type(value), ValueError), (
             f"{name}(func, {items}, {bad}) should raise ValueError (even with no items), "
             f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
         )
     assert not calls, f"func was called {len(calls)} time(s) although max_workers was below 1"
     # The smallest allowed value is fine: one worker makes every call.
-    finished, value = call_with_deadline(mapper, lambda x: x * 10, [1, 2, 3], 1, timeout=2.0)
-    assert finished, f"{name}(func, [1, 2, 3], 1) hung: one worker must make every call"
+    value = call_student(
+        mapper,
+        lambda x: x * 10,
+        [1, 2, 3],
+        1,
+        timeout=2.0,
+        what=f"{name}(func, [1, 2, 3], 1)",
+        hint="one worker must make every call",
+    )
     fail_for(value, f"{name}(func, [1, 2, 3], 1)")
     assert same(value, [10, 20, 30]), (
         f"{name}(lambda x: x * 10, [1, 2, 3], 1) returned {safe_repr(value)}, not "
         "[10, 20, 30]: max_workers=1 is allowed (below 1 is not)"
     )
-
 
 
 @PMAP
@@ -930,10 +934,11 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
         yield from range(3)
 
     try:
-        finished, results = call_with_deadline(student.parallel_map, func, items(), 2, timeout=3.0)
+        results = call_student(
+            student.parallel_map, func, items(), 2, timeout=3.0, what="parallel_map"
+        )
     finally:
         returned.set()
-    assert finished, "parallel_map did not return within 3 s"
     fail_for(results, "parallel_map")
     if type(results) is not list:
         pytest.fail(f"parallel_map should return a list, not {type_name(results)}", pytrace=False)
@@ -972,8 +977,9 @@ def test_an_iterable_that_takes_its_time_between_items(student):
         yield 3
 
     with FastWaits(idents, spaces=student_spaces(student, student.parallel_map)) as waits:
-        finished, results = call_with_deadline(student.parallel_map, func, items(), 1, timeout=4.0)
-    assert finished, "parallel_map did not return within 4 s"
+        results = call_student(
+            student.parallel_map, func, items(), 1, timeout=4.0, what="parallel_map"
+        )
     fail_for(results, f"after a wait of {IDLE_GAP:g} s between items{waits.says()}, parallel_map")
     assert same(results, [10, 20, 30]), (
         f"parallel_map(lambda x: x * 10, items, 1) gave {safe_repr(results)} instead of "
@@ -995,8 +1001,15 @@ def test_an_exception_that_is_not_an_exception_propagates(student):
             raise raised[-1]
         return i
 
-    finished, value = call_with_deadline(student.parallel_map, func, range(5), 3, timeout=2.0)
-    assert finished, "parallel_map hung after a call raised a BaseException"
+    value = call_student(
+        student.parallel_map,
+        func,
+        range(5),
+        3,
+        timeout=2.0,
+        what="parallel_map",
+        hint="it hung after a call raised a BaseException",
+    )
     assert raised and value is raised[0], (
         "a call raised Halt (a BaseException, not an Exception), and parallel_map should raise "
         f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
@@ -1031,8 +1044,9 @@ def test_runs_the_calls_in_threads_of_its_own(student):
             pools.append(where)
         return x
 
-    finished, results = call_with_deadline(student.parallel_map, func, range(6), 3, timeout=2.0)
-    assert finished, "parallel_map(func, range(6), 3) did not return within 2 s"
+    results = call_student(
+        student.parallel_map, func, range(6), 3, timeout=2.0, what="parallel_map(func, range(6), 3)"
+    )
     fail_for(results, "parallel_map")
     assert same(results, list(range(6))), f"wrong results: {safe_repr(results)}"
     assert not pools, (
@@ -1244,10 +1258,15 @@ def test_workers_per_stage_below_one_is_refused(student):
     for bad in (0, -2):
         watch = ThreadWatch()
         called = []
-        finished, value = call_with_deadline(
-            student.run_pipeline, [1, 2], [called.append], bad, timeout=1.0
+        value = call_student(
+            student.run_pipeline,
+            [1, 2],
+            [called.append],
+            bad,
+            timeout=1.0,
+            what=f"run_pipeline(items, stages, {bad})",
+            hint="it should raise ValueError",
         )
-        assert finished, f"run_pipeline(items, stages, {bad}) hung instead of raising ValueError"
         assert issubclass(type(value), ValueError), (
             f"run_pipeline([1, 2], [f], {bad}) should raise ValueError, "
             f"not {'return ' + safe_repr(value) if not isinstance(value, BaseException) else 'raise ' + type_name(value)}"
@@ -1256,8 +1275,15 @@ def test_workers_per_stage_below_one_is_refused(student):
         left = watch.settle(0.3)
         assert not left, f"{len(left)} thread(s) left running by run_pipeline(..., {bad})"
     # The check comes first: no items make no exception.
-    finished, value = call_with_deadline(student.run_pipeline, [], [abs], 0, timeout=1.0)
-    assert finished, "run_pipeline([], stages, 0) hung instead of raising ValueError"
+    value = call_student(
+        student.run_pipeline,
+        [],
+        [abs],
+        0,
+        timeout=1.0,
+        what="run_pipeline([], stages, 0)",
+        hint="it should raise ValueError",
+    )
     assert issubclass(type(value), ValueError), (
         "run_pipeline([], [f], 0) should raise ValueError (workers_per_stage below 1 is refused "
         f"even with no items), not "
@@ -1311,10 +1337,15 @@ def test_a_call_that_raises_is_not_made_again(student):
             raise raised[-1]
         return x
 
-    finished, value = call_with_deadline(
-        student.run_pipeline, range(6), [lambda x: x, flaky], 2, timeout=2.0
+    value = call_student(
+        student.run_pipeline,
+        range(6),
+        [lambda x: x, flaky],
+        2,
+        timeout=2.0,
+        what="run_pipeline",
+        hint="a stage had raised",
     )
-    assert finished, "run_pipeline did not return within 2 s after a stage raised"
     assert raised and value is raised[0], (
         "the second stage raised ValueError('three') for the input 3, and run_pipeline should "
         f"raise it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
@@ -1341,10 +1372,15 @@ def test_a_base_exception_in_a_stage_reaches_the_caller(student):
             raise raised[-1]
         return x
 
-    finished, value = call_with_deadline(
-        student.run_pipeline, range(10), [lambda x: x, halting], 2, timeout=2.0
+    value = call_student(
+        student.run_pipeline,
+        range(10),
+        [lambda x: x, halting],
+        2,
+        timeout=2.0,
+        what="run_pipeline",
+        hint="it hung after a stage raised a BaseException",
     )
-    assert finished, "run_pipeline hung after a stage raised a BaseException"
     assert raised and value is raised[0], (
         "a stage raised Halt (a BaseException, not an Exception), and run_pipeline should raise "
         f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
@@ -1473,8 +1509,7 @@ def _withdraws_the_queued_calls(student, make_exc):
             return exc, calls.running()
         return None, calls.running()
 
-    finished, value = call_with_deadline(call_and_look, timeout=4.0)
-    assert finished, "fail_fast_map did not return within 4 s after a call raised"
+    value = call_student(call_and_look, timeout=4.0, what="fail_fast_map", hint="a call had raised")
     exc, running = value
     assert raised and exc is raised[0], (
         f"expected the {type_name(raised[0]) if raised else 'exception'} of item 1, but fail_fast_map "
@@ -1515,8 +1550,9 @@ def test_fail_fast_raises_the_first_failure_in_time(student):
                 later_failed.set()
         return i
 
-    finished, value = call_with_deadline(student.fail_fast_map, func, range(4), 4, timeout=3.0)
-    assert finished, "fail_fast_map did not return within 3 s"
+    value = call_student(
+        student.fail_fast_map, func, range(4), 4, timeout=3.0, what="fail_fast_map"
+    )
     assert value is raised.get(2), (
         "expected the LookupError of item 2, which failed first in time, but fail_fast_map "
         f"{'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
@@ -1529,8 +1565,15 @@ def test_fail_fast_raises_the_first_failure_in_time(student):
             raise halted[-1]
         return i
 
-    finished, value = call_with_deadline(student.fail_fast_map, halting, range(4), 2, timeout=2.0)
-    assert finished, "fail_fast_map hung after a call raised a BaseException"
+    value = call_student(
+        student.fail_fast_map,
+        halting,
+        range(4),
+        2,
+        timeout=2.0,
+        what="fail_fast_map",
+        hint="it hung after a call raised a BaseException",
+    )
     assert halted and value is halted[0], (
         "a call raised Halt (a BaseException, not an Exception), and fail_fast_map should "
         f"raise it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"

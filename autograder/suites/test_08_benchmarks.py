@@ -13,8 +13,8 @@ import types
 
 import pytest
 
+from autograder import testing
 from autograder.suites._trust import close, fail_for, real_isinstance, safe_repr, same, type_name
-from autograder.testing import call_with_deadline
 
 #: Library modules this suite patches itself during a test (tests/test_suite_rules.py).
 LIBRARY_WRITES = ("matplotlib.pyplot",)
@@ -53,12 +53,9 @@ def call_student(func, *args, timeout=1.5, expect=None):
     An exception of a class in `expect` (by its real class) is raised for the test
     to catch; any other fails the test with a guarded description.
     """
-    finished, value = call_with_deadline(func, *args, timeout=timeout)
-    if not finished:
-        pytest.fail(
-            f"{_name(func)}{args!r} did not return within {timeout:g} s: an endless loop?",
-            pytrace=False,
-        )
+    value = testing.call_student(
+        func, *args, timeout=timeout, what=f"{_name(func)}{args!r}", hint="an endless loop?"
+    )
     if expect is not None and real_isinstance(value, expect):
         raise value
     fail_for(value, f"{_name(func)}{args!r}")

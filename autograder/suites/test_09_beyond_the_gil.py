@@ -56,6 +56,7 @@ UNTESTED = {
 
 TASKS = "coursekit.interp_tasks"
 
+
 def _name(func):
     return func.__name__ if type(func) is types.FunctionType else "the function"
 
@@ -558,7 +559,9 @@ def _meet(student, workers):
             "at the same time: drive each subinterpreter from its own thread"
         )
         if not finished:
-            pytest.fail("interpreter_map did not return", pytrace=False)
+            message = "interpreter_map did not return within 15 s: a deadlock or an endless loop?"
+            testing.stuck_budget().charge(15, message)  # as testing.call_student would
+            pytest.fail(message, pytrace=False)
         fail_for(value, "interpreter_map()")
         assert same(value, list(range(workers))), f"unexpected result {safe_repr(value)}"
     finally:
