@@ -111,13 +111,26 @@ class HeldAtExit:
 
     def __del__(self) -> None:
         try:
-            end = time.monotonic() + self.limit
-            while time.monotonic() < end and not self.released.is_set():
-                if self.joined():
-                    return
-                self.released.wait(0.005)
+            hold_until(self.joined, self.released, self.limit)
         except BaseException:  # noqa: BLE001, S110 - never raise in a thread's teardown
             pass
+
+
+def hold_until(done: Callable[[], bool], released: threading.Event, limit: float) -> bool:
+    """Wait in this thread until `done()` is true or `released` is set; False if
+    `limit` seconds pass first. It looks every 5 ms, so `done` must be cheap.
+
+    >>> hold_until(lambda: True, threading.Event(), 60.0)
+    True
+    >>> hold_until(lambda: False, threading.Event(), 0.02)
+    False
+    """
+    end = time.monotonic() + limit
+    while not (released.is_set() or done()):
+        if time.monotonic() >= end:
+            return False
+        released.wait(0.005)
+    return True
 
 
 class ThreadWatch:

@@ -23,6 +23,7 @@ from autograder.testing import (
     ThreadWatch,
     call_student,
     call_with_deadline,
+    hold_until,
     student_spaces,
     swapped,
     thread_name,
@@ -1026,11 +1027,7 @@ class _HeldAtTheirEnd:
         return self
 
     def _hold(self, thread: threading.Thread) -> None:
-        end = time.monotonic() + self.limit
-        while id(thread) not in self._joined and not self.release.is_set():
-            if time.monotonic() >= end:
-                return
-            self.release.wait(0.005)
+        hold_until(lambda: id(thread) in self._joined, self.release, self.limit)
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
