@@ -1318,6 +1318,24 @@ def test_one_worker_per_stage_takes_the_items_in_input_order(student):
         )
 
 
+def _raises_what_a_stage_raised(student, items, stage, raised, what):
+    """Run items through two stages, `stage` second; fail unless run_pipeline raises the
+    exception that `stage` raised (the first one, kept in `raised`), itself."""
+    value = call_student(
+        student.run_pipeline,
+        items,
+        [lambda x: x, stage],
+        2,
+        timeout=2.0,
+        what="run_pipeline",
+        hint="a stage had raised",
+    )
+    assert raised and value is raised[0], (
+        f"{what}, and run_pipeline should raise it, but it "
+        f"{'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+    )
+
+
 @PIPE
 @pytest.mark.contract("Every input is processed exactly once", "If a stage raises")
 def test_a_call_that_raises_is_not_made_again(student):
@@ -1337,18 +1355,12 @@ def test_a_call_that_raises_is_not_made_again(student):
             raise raised[-1]
         return x
 
-    value = call_student(
-        student.run_pipeline,
+    _raises_what_a_stage_raised(
+        student,
         range(6),
-        [lambda x: x, flaky],
-        2,
-        timeout=2.0,
-        what="run_pipeline",
-        hint="a stage had raised",
-    )
-    assert raised and value is raised[0], (
-        "the second stage raised ValueError('three') for the input 3, and run_pipeline should "
-        f"raise it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+        flaky,
+        raised,
+        "the second stage raised ValueError('three') for the input 3",
     )
     threes = sum(1 for x in calls if type(x) is int and x == 3)
     assert threes == 1, (
@@ -1372,18 +1384,12 @@ def test_a_base_exception_in_a_stage_reaches_the_caller(student):
             raise raised[-1]
         return x
 
-    value = call_student(
-        student.run_pipeline,
+    _raises_what_a_stage_raised(
+        student,
         range(10),
-        [lambda x: x, halting],
-        2,
-        timeout=2.0,
-        what="run_pipeline",
-        hint="it hung after a stage raised a BaseException",
-    )
-    assert raised and value is raised[0], (
-        "a stage raised Halt (a BaseException, not an Exception), and run_pipeline should raise "
-        f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+        halting,
+        raised,
+        "a stage raised Halt (a BaseException, not an Exception)",
     )
     left = watch.settle(0.3)
     assert not left, f"{len(left)} thread(s) still running after the exception"
