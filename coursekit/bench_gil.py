@@ -4,7 +4,9 @@
   it over (about one switch interval, `sys.getswitchinterval()`);
 * `echo` and `convoy_sweep`: latency and round trips per second of a socket
   echo server thread, alone and next to a CPU-bound thread (the convoy
-  effect), for several switch intervals; `plot_convoy` draws the result;
+  effect), for several switch intervals, in interleaved rounds with medians;
+  the client runs in a process of its own (`EchoClient`); `plot_convoy`
+  draws the result;
 * `hash_in_chunks`: hashing that holds the GIL (small updates) or releases it
   (updates larger than 2047 bytes), to run in threads.
 
@@ -27,6 +29,7 @@ from typing import Any
 from coursekit.bench import countdown, environment, environment_caption, new_figure
 
 __all__ = [
+    "EchoClient",
     "convoy_sweep",
     "echo",
     "gil_turns",
@@ -35,6 +38,7 @@ __all__ = [
     "plot_convoy",
     "switch_interval",
 ]
+
 
 @contextlib.contextmanager
 def switch_interval(seconds: float | None) -> Iterator[float]:
@@ -86,13 +90,14 @@ def gil_turns(seconds: float = 0.3, threads: int = 2, interval: float | None = N
 GO = b"!"
 
 
-def _echo_client(port: int, seconds: float, pause: float, payload: bytes, report) -> None:
-    """Send `payload` to the echo server and wait for it back, for `seconds`.
+def _round_trips(
+    port: int, seconds: float, pause: float, payload: bytes
+) -> tuple[int, float, float]:
+    """Send `payload` to the echo server on `port` and wait for it back, for `seconds`.
 
-    Runs in a child process, so that the client never competes for the GIL of
-    the process under test. Waits `pause` seconds between round trips, as a
-    client on a real network would. Sends (round trips, elapsed seconds,
-    median round-trip latency in seconds) to `report`.
+    Waits `pause` seconds between round trips, as a client on a real network
+    would. Returns (round trips, elapsed seconds, median round-trip latency in
+    seconds).
     """
     latencies = []
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
@@ -117,8 +122,84 @@ def _echo_client(port: int, seconds: float, pause: float, payload: bytes, report
                 break
             if pause:
                 time.sleep(pause)
-    report.send((len(latencies), now - start, statistics.median(latencies)))
-    report.close()
+    return len(latencies), now - start, statistics.median(latencies)
+
+
+def _client_loop(jobs) -> None:
+    """Run echo clients one after another, as `jobs` asks, in a child process.
+
+    Being a separate process, the client never competes for the GIL of the
+    process under test. Each job is (port, seconds, pause, payload); the
+    answer is what `_round_trips` returns, or ("error", text). None, or ten
+    minutes without a job, ends the loop.
+    """
+    while jobs.poll(600):
+        job = jobs.recv()
+        if job is None:
+            break
+        try:
+            jobs.send(_round_trips(*job))
+        except OSError as exc:
+            jobs.send(("error", repr(exc)))
+    jobs.close()
+
+
+def _default_start_method() -> str:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+class EchoClient:
+    """One client process that `echo` can reuse for many measurements.
+
+    It is started with "forkserver" (or "spawn" where there is no forkserver),
+    never with a plain fork of this process: a Jupyter kernel always runs
+    several threads, and a child forked from such a process may inherit a lock
+    that one of them held. Starting the process takes a moment (it imports
+    this module), so a sweep of many measurements starts it once. Use it as a
+    context manager; leaving the block stops the process.
+    """
+
+    def __init__(self, start_method: str | None = None) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context(start_method or _default_start_method())
+        self._jobs, child_end = context.Pipe()
+        self._process = context.Process(target=_client_loop, args=(child_end,), daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def run(
+        self, port: int, seconds: float, pause: float, payload: bytes
+    ) -> tuple[int, float, float]:
+        """Run one client against `port`; return (round trips, elapsed, median latency)."""
+        self._jobs.send((port, seconds, pause, payload))
+        if not self._jobs.poll(seconds + 60):
+            raise TimeoutError("the echo client did not report back within a minute")
+        try:
+            answer = self._jobs.recv()
+        except (EOFError, OSError) as exc:
+            raise ConnectionError(f"the echo client process ended: {exc!r}") from exc
+        if answer[0] == "error":
+            raise ConnectionError(f"the echo client failed: {answer[1]}")
+        return answer
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._jobs.send(None)
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+        self._jobs.close()
+
+    def __enter__(self) -> EchoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def echo(
@@ -129,10 +210,12 @@ def echo(
     pause: float = 0.0,
     payload: bytes = b"ping" * 8,
     start_method: str | None = None,
+    client: EchoClient | None = None,
 ) -> dict[str, float]:
     """Measure an echo server thread in this process; return its rate and latency.
 
-    A client in a child process sends `payload` over TCP on the loopback
+    A client in a child process (`client`, or a new `EchoClient` started with
+    `start_method` for this one call) sends `payload` over TCP on the loopback
     interface and waits for it to come back, again and again for `seconds`,
     pausing `pause` seconds between round trips. Meanwhile `busy_threads`
     CPU-bound threads run in this process, next to the server thread, with the
@@ -141,9 +224,12 @@ def echo(
     Returns {"rate": round trips per second, "latency": median seconds from
     send to reply, "round_trips": how many}. Each time the server's recv
     returns, the server thread needs the GIL back; next to a CPU-bound thread
-    it may wait a whole switch interval for it. That is the convoy effect.
+    that does not let go of it, it waits at least one switch interval for it.
+    That is the convoy effect.
     """
-    import multiprocessing
+    if client is None:
+        with EchoClient(start_method) as own:
+            return echo(seconds, busy_threads, interval, pause=pause, payload=payload, client=own)
 
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(30)
@@ -167,56 +253,77 @@ def echo(
         while not stop.is_set():
             countdown(20_000)  # well under a millisecond between checks of `stop`
 
-    context = multiprocessing.get_context(start_method)
-    receive, report = context.Pipe(duplex=False)
-    client = context.Process(
-        target=_echo_client, args=(port, seconds, pause, payload, report), daemon=True
-    )
     helpers = [
         threading.Thread(target=burn, name=f"busy-{i}", daemon=True) for i in range(busy_threads)
     ]
     helpers.append(threading.Thread(target=serve, name="echo-server", daemon=True))
     with switch_interval(interval):
         try:
-            # Start the client first: forking a process that already runs threads is
-            # unsafe, and Python 3.12+ warns about it.
-            client.start()
-            report.close()
             for t in helpers:
                 t.start()
-            if not receive.poll(seconds + 60):
-                raise TimeoutError("the echo client did not report back within a minute")
-            count, elapsed, latency = receive.recv()
+            count, elapsed, latency = client.run(port, seconds, pause, payload)
         finally:
             stop.set()
-            client.join(10)
-            if client.is_alive():
-                client.kill()
-                client.join(5)
             with contextlib.suppress(OSError):
                 listener.close()
             for t in helpers:
                 t.join(10)
-            receive.close()
     return {"rate": count / elapsed, "latency": latency, "round_trips": count}
+
+
+def _summary(runs: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians, and the lowest and highest value, of several `echo` results."""
+    out: dict[str, Any] = {"runs": runs}
+    for key in ("rate", "latency"):
+        values = [r[key] for r in runs]
+        out[key] = statistics.median(values)
+        out[f"{key}_range"] = (min(values), max(values))
+    return out
 
 
 def convoy_sweep(
     intervals: Sequence[float] = (0.005, 0.001, 0.0002, 0.00005),
-    seconds: float = 0.3,
+    seconds: float = 0.2,
     pause: float = 0.001,
+    repeats: int = 5,
+    start_method: str | None = None,
 ) -> dict[str, Any]:
     """Measure the echo alone and next to one CPU-bound thread, at each switch interval.
 
-    Two kinds of client: one that sends back-to-back (round trips per second,
-    as in the published figures) and one that pauses `pause` seconds between
-    requests (latency of each request).
+    Two kinds of client: one that sends back-to-back (round trips per second)
+    and one that pauses `pause` seconds between requests (latency of each
+    request). There are `repeats` rounds; every round measures "alone" and
+    every interval once, with both clients, in an order rotated by one place
+    from the round before, so that a burst of load from another program is
+    spread over all of them. Each entry holds the median over the rounds of
+    "rate" and "latency", their lowest and highest values ("rate_range",
+    "latency_range") and every run ("runs").
     """
-    out: dict[str, Any] = {"seconds": seconds, "pause": pause, "environment": environment()}
-    for kind, gap in (("back_to_back", 0.0), ("paced", pause)):
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    configs: list[float | None] = [None, *intervals]  # None: alone, no busy thread
+    kinds = (("back_to_back", 0.0), ("paced", pause))
+    runs: dict[str, dict[float | None, list[dict[str, float]]]] = {
+        kind: {c: [] for c in configs} for kind, _ in kinds
+    }
+    with EchoClient(start_method) as client:
+        for r in range(repeats):
+            shift = r % len(configs)
+            for config in configs[shift:] + configs[:shift]:
+                for kind, gap in kinds if r % 2 == 0 else kinds[::-1]:
+                    busy = 0 if config is None else 1
+                    result = echo(seconds, busy, config, pause=gap, client=client)
+                    runs[kind][config].append(result)
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "pause": pause,
+        "repeats": repeats,
+        "environment": environment(start_method or _default_start_method()),
+    }
+    for kind, _ in kinds:
         out[kind] = {
-            "alone": echo(seconds, pause=gap),
-            "busy": {iv: echo(seconds, 1, iv, pause=gap) for iv in intervals},
+            "alone": _summary(runs[kind][None]),
+            "busy": {iv: _summary(runs[kind][iv]) for iv in intervals},
         }
     return out
 
@@ -225,13 +332,43 @@ def _readable(value: float, _pos: Any = None) -> str:
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
+def _spread(entry: dict[str, Any], key: str, scale: float) -> tuple[float, float]:
+    """How far below and above the median of `key` its range reaches (0 when not measured)."""
+    low, high = entry.get(f"{key}_range", (entry[key], entry[key]))
+    return (entry[key] - low) * scale, (high - entry[key]) * scale
+
+
+def _draw(ax, xs: list[float], entries: list[dict[str, Any]], key: str, scale: float) -> None:
+    """Medians next to the CPU-bound thread, with their lowest-to-highest range as bars."""
+    spreads = [_spread(e, key, scale) for e in entries]
+    ax.errorbar(
+        xs,
+        [e[key] * scale for e in entries],
+        yerr=[[lo for lo, _ in spreads], [hi for _, hi in spreads]],
+        fmt="o-",
+        color="tab:red",
+        capsize=3,
+        label="next to 1 CPU-bound thread",
+    )
+
+
+def _draw_alone(ax, entry: dict[str, Any], key: str, scale: float) -> None:
+    """The median alone as a dashed line, and its range as a band."""
+    ax.axhline(entry[key] * scale, color="tab:blue", ls="--", label="alone")
+    low, high = entry.get(f"{key}_range", (entry[key], entry[key]))
+    if high > low:
+        ax.axhspan(low * scale, high * scale, color="tab:blue", alpha=0.12, lw=0)
+
+
 def plot_convoy(sweep: dict[str, Any]):
     """Plot echo latency and throughput against the switch interval; return the Figure.
 
     Left: median latency of paced requests, alone and next to a CPU-bound
     thread, with the switch interval itself drawn for comparison. Right:
-    round trips per second of a back-to-back client. Only this run's own
-    measurements are drawn: figures nobody can look up are not.
+    round trips per second of a back-to-back client. Points and dashed lines
+    are medians over the rounds; bars and bands reach from the lowest to the
+    highest round. Only this run's own measurements are drawn: figures nobody
+    can look up are not.
     """
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
@@ -242,14 +379,8 @@ def plot_convoy(sweep: dict[str, Any]):
 
     paced = sweep["paced"]
     lat_ax.plot(xs, xs, ":", color="0.5", label="one switch interval")
-    lat_ax.plot(
-        xs,
-        [paced["busy"][iv]["latency"] * 1000 for iv in intervals],
-        "o-",
-        color="tab:red",
-        label="next to 1 CPU-bound thread",
-    )
-    lat_ax.axhline(paced["alone"]["latency"] * 1000, color="tab:blue", ls="--", label="alone")
+    _draw(lat_ax, xs, [paced["busy"][iv] for iv in intervals], "latency", 1000)
+    _draw_alone(lat_ax, paced["alone"], "latency", 1000)
     lat_ax.set_ylabel("median round-trip latency (ms)")
     lat_ax.set_title(
         f"Latency of a request (client pauses {sweep['pause'] * 1000:g} ms between requests)",
@@ -257,14 +388,8 @@ def plot_convoy(sweep: dict[str, Any]):
     )
 
     b2b = sweep["back_to_back"]
-    rate_ax.plot(
-        xs,
-        [b2b["busy"][iv]["rate"] for iv in intervals],
-        "o-",
-        color="tab:red",
-        label="next to 1 CPU-bound thread",
-    )
-    rate_ax.axhline(b2b["alone"]["rate"], color="tab:blue", ls="--", label="alone")
+    _draw(rate_ax, xs, [b2b["busy"][iv] for iv in intervals], "rate", 1)
+    _draw_alone(rate_ax, b2b["alone"], "rate", 1)
     rate_ax.set_ylabel("round trips per second")
     rate_ax.set_title("Throughput of a client that never pauses", fontsize=9.5)
 
@@ -279,10 +404,17 @@ def plot_convoy(sweep: dict[str, Any]):
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8, loc="best")
     fig.suptitle("The convoy effect: an echo server thread next to a CPU-bound thread")
+    repeats = sweep.get("repeats", 1)
+    rounds = (
+        f"median of {repeats} interleaved rounds of {sweep['seconds']:g} s per point, "
+        "bars from lowest to highest"
+        if repeats > 1
+        else f"{sweep['seconds']:g} s per point"
+    )
     fig.text(
         0.5,
         -0.01,
-        f"{environment_caption(sweep['environment'])}; {sweep['seconds']:g} s per point",
+        f"{environment_caption(sweep['environment'])}; {rounds}",
         ha="center",
         va="top",
         fontsize=8,
