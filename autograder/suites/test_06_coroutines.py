@@ -201,6 +201,53 @@ def test_each_call_gives_a_new_generator(student):
     assert same(got, 1), "the two generators share state"
 
 
+@CORO
+@pytest.mark.contract("creates the generator, advances it to its first")
+def test_returns_the_generator_itself(student):
+    """returns the generator that func made, not a wrapper: throw() and return reach func's code"""
+
+    def summer():
+        total = 0
+        while True:
+            try:
+                n = yield total
+            except KeyError:
+                n = 100  # a thrown exception reaches this generator's own code
+            if n is None:
+                return total
+            total += n
+
+    gen = student.coroutine(summer)()
+    _check_generator(gen, "a function decorated with @coroutine")
+    code = gen.gi_code
+    assert code is summer.__code__, (
+        f"the generator returned runs the code of {safe_repr(code.co_name)}, not of summer: "
+        "return the generator that func(*args, **kwargs) made, not a generator wrapped around it"
+    )
+    _send(gen, 2, "the decorated generator")
+    try:
+        got = gen.throw(KeyError("thrown in"))
+    except KeyError:
+        pytest.fail(
+            "gen.throw(KeyError()) did not reach the generator function's own code: "
+            "return the generator itself, not a wrapper around it",
+            pytrace=False,
+        )
+    assert same(got, 102), f"after throw() the generator yielded {safe_repr(got)}, not 102"
+    try:
+        gen.send(None)
+    except StopIteration as stop:
+        value = stop.value
+    except Exception as exc:  # noqa: BLE001 - reported without calling the exception's __str__
+        fail_for(exc, "send(None) to a generator that returns a value")
+    else:
+        pytest.fail("the generator did not return when summer returned", pytrace=False)
+    assert same(value, 102), (
+        f"the generator's return value came back as {safe_repr(value)}, not 102: "
+        "return the generator itself"
+    )
+
+
 # --------------------------------------------------------------------------
 # grep
 
