@@ -338,6 +338,29 @@ def test_pattern_is_plain_text(student):
 
 
 @GREP
+@pytest.mark.contract("A line matches when `pattern in line`")
+@pytest.mark.parametrize(
+    ("pattern", "lines"),
+    [
+        pytest.param("[x]?*", ["[x]?*", "xy", "a [x]?* b", "[x]", "x?"], id="glob characters"),
+        pytest.param("", ["", "x", "\n", " "], id="empty pattern"),
+    ],
+)
+def test_special_patterns_match_as_plain_text(student, pattern, lines):
+    """matches every pattern as plain text: glob characters and the empty pattern included"""
+    sink = Sink()
+    g = student.grep(pattern, sink)
+    for line in lines:
+        _send(g, line, "grep")
+    expected = [line for line in lines if pattern in line]
+    assert same(sink.items, expected), (
+        f"with pattern {safe_repr(pattern)} the target got {safe_repr(sink.items)}, expected "
+        f"{safe_repr(expected)}: a line matches exactly when `pattern in line`, so no character "
+        "of the pattern is special, and the empty pattern is in every line, even the empty one"
+    )
+
+
+@GREP
 @pytest.mark.contract("passed, unchanged", "A line matches when `pattern in line`")
 def test_lines_pass_unchanged_with_their_whitespace(student):
     """passes lines on unchanged: newlines, tabs and leading spaces included"""
@@ -416,6 +439,37 @@ def test_closing_broadcast_closes_every_target_once(student):
     closes = {s.name: s.closes for s in sinks}
     assert all(n == 1 for n in closes.values()), (
         f"after broadcast.close() the targets had been closed {closes} times; expected once each"
+    )
+
+
+@BCAST
+@pytest.mark.contract("Each item is sent to every target")
+def test_none_and_falsy_items_are_sent_too(student):
+    """sends every item to every target: None, 0, '' and False included"""
+    sinks = [Sink(f"t{i}") for i in range(2)]
+    b = student.broadcast(sinks)
+    items = [None, 0, "", False, None, "end"]
+    for item in items:
+        _send(b, item, "broadcast")
+    for s in sinks:
+        assert same(s.items, items), (
+            f"target {s.name} got {safe_repr(s.items)}, expected {safe_repr(items)}: every "
+            "item sent to broadcast is an item, None included (the priming is done by @coroutine)"
+        )
+
+
+@BCAST
+@pytest.mark.contract("Closing `b` closes every target exactly once")
+@pytest.mark.parametrize("kind", ["list", "generator"])
+def test_closing_before_any_item_closes_every_target(student, kind):
+    """closing a broadcast that was sent nothing still closes every target once"""
+    sinks = [Sink(f"t{i}") for i in range(3)]
+    b = student.broadcast(list(sinks) if kind == "list" else (s for s in sinks))
+    b.close()
+    closes = {s.name: s.closes for s in sinks}
+    assert all(n == 1 for n in closes.values()), (
+        f"closing a broadcast before sending it anything closed the targets {closes} times; "
+        "expected once each: read the targets when broadcast starts, not on the first item"
     )
 
 
