@@ -977,27 +977,40 @@ class _Failing(Exception):
     """The error a test's stream or consumer raises: it must reach the caller unchanged."""
 
 
+class _ConsumerEOF(EOFError):
+    """An EOFError of the consumer's own (its input ran out): not the end of the stream."""
+
+
+class _StreamIOError(OSError):
+    """An I/O error of the stream (a broken disk or pipe): not the end of the stream."""
+
+
 class _FailingConsumer(_Recorder):
-    """A consumer whose send() raises on its third object."""
+    """A consumer whose send() raises `error` on its third object."""
+
+    def __init__(self, error=_Failing):
+        super().__init__()
+        self.error = error
 
     def send(self, item):
         super().send(item)
         if len(self.items) == 3:
-            raise _Failing("the consumer failed on its third object")
+            raise self.error("the consumer failed on its third object")
 
 
 class _FailingRaw(io.RawIOBase):
     """A raw stream that gives `data` once, then fails as a broken disk or pipe would."""
 
-    def __init__(self, data):
+    def __init__(self, data, error=_Failing):
         self.data = data
+        self.error = error
 
     def readable(self):
         return True
 
     def readinto(self, b):
         if not self.data:
-            raise _Failing("the stream failed after its first bytes")
+            raise self.error("the stream failed after its first bytes")
         n = min(len(b), len(self.data))
         b[:n] = self.data[:n]
         self.data = self.data[n:]
@@ -1032,16 +1045,21 @@ def _run_catching(func, *args, timeout=1.5):
 
 @COPROCESS
 @pytest.mark.contract("Any other error")
-def test_serve_lets_a_failing_consumer_raise(student):
+@pytest.mark.parametrize(
+    "error", [_Failing, _ConsumerEOF], ids=["an exception", "an EOFError of its own"]
+)
+def test_serve_lets_a_failing_consumer_raise(student, error):
     """an exception from consumer.send() comes out of serve(), and no later object is sent"""
     stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in OBJECTS))
-    consumer = _FailingConsumer()
-    finished, error = _run_catching(student.serve, stream, consumer)
+    consumer = _FailingConsumer(error)
+    finished, raised = _run_catching(student.serve, stream, consumer)
     assert finished, "serve() did not return within 1.5 s after its consumer raised"
-    assert type(error) is _Failing, (
-        f"the consumer raised an exception on its third object, but serve() "
-        f"{'returned normally' if error is None else 'raised ' + safe_repr(error)}: "
-        "let an error that is not end-of-file reach the caller"
+    assert type(raised) is error, (
+        f"the consumer raised {error.__mro__[1].__name__} on its third object, but serve() "
+        f"{'returned normally' if raised is None else 'raised ' + safe_repr(raised)}: "
+        "let an error that is not the end of the stream reach the caller. Only the EOFError "
+        "of pickle.load() is the normal end: catch it around the load alone, not around "
+        "consumer.send()"
     )
     assert same(consumer.items, OBJECTS[:3]), (
         f"the consumer got {safe_repr(consumer.items)} before serve() stopped"
@@ -1050,19 +1068,94 @@ def test_serve_lets_a_failing_consumer_raise(student):
 
 @COPROCESS
 @pytest.mark.contract("Any other error")
-def test_serve_lets_a_failing_stream_raise(student):
+@pytest.mark.parametrize("error", [_Failing, _StreamIOError], ids=["an exception", "an OSError"])
+def test_serve_lets_a_failing_stream_raise(student, error):
     """an exception from the stream (not end-of-file) comes out of serve()"""
     data = b"".join(pickle.dumps(obj) for obj in OBJECTS[:4])
     consumer = _Recorder()
-    finished, error = _run_catching(student.serve, io.BufferedReader(_FailingRaw(data)), consumer)
+    stream = io.BufferedReader(_FailingRaw(data, error))
+    finished, raised = _run_catching(student.serve, stream, consumer)
     assert finished, "serve() did not return within 1.5 s after its stream failed"
-    assert type(error) is _Failing, (
-        "reading the stream failed (an error, not end-of-file), but serve() "
-        f"{'returned normally' if error is None else 'raised ' + safe_repr(error)}: "
+    assert type(raised) is error, (
+        f"reading the stream failed with {error.__mro__[1].__name__} (an error, not "
+        "end-of-file), but serve() "
+        f"{'returned normally' if raised is None else 'raised ' + safe_repr(raised)}: "
         "only EOFError is the normal end"
     )
     assert same(consumer.items, OBJECTS[:4]), (
         f"the consumer got {safe_repr(consumer.items)} before the stream failed"
+    )
+
+
+@COPROCESS
+@pytest.mark.contract("Any other error")
+def test_serve_lets_a_corrupt_stream_raise(student):
+    """a stream that holds something that is not a pickle makes serve() raise UnpicklingError"""
+    data = b"".join(pickle.dumps(obj) for obj in OBJECTS[:2]) + b"\xff not a pickle"
+    consumer = _Recorder()
+    finished, raised = _run_catching(student.serve, io.BytesIO(data), consumer)
+    assert finished, "serve() did not return within 1.5 s on a corrupt stream"
+    assert isinstance(raised, pickle.UnpicklingError), (
+        "after two pickles the stream held bytes that are not a pickle, so pickle.load() "
+        "raised UnpicklingError, but serve() "
+        f"{'returned normally' if raised is None else 'raised ' + safe_repr(raised)}: "
+        "only EOFError is the normal end; a corrupt stream is an error the caller must see"
+    )
+    assert same(consumer.items, OBJECTS[:2]), (
+        f"the consumer got {safe_repr(consumer.items)} before the corrupt bytes"
+    )
+
+
+#: Objects whose pickles refer back to their own parts (the same string twice).
+SHARING = [["same", "same"], ["other", "other"], ("third", "third", "third")]
+
+
+def _sharing():
+    # Built at run time: each list holds one string object twice, as a pickle records it.
+    return [[s, s] for s in ("same", "other")] + [("third",) * 3]
+
+
+@COPROCESS
+@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
+def test_each_send_is_a_pickle_of_its_own_and_shows_the_object_as_it_is_now(student):
+    """a list sent, changed and sent again arrives twice, as it was each time; each send can be read by one pickle.load()"""
+    stream = io.BytesIO()
+    sender = student.CoprocessSender(stream)
+    changing = [1]
+    sender.send(changing)
+    changing.append(2)
+    sender.send(changing)
+    for obj in _sharing():
+        sender.send(obj)
+    expected = [[1], [1, 2], *SHARING]
+    try:
+        got = _load_all(stream.getvalue())
+    except Exception as exc:  # noqa: BLE001 - reported to the student
+        pytest.fail(
+            "reading the stream with one pickle.load() per object failed after a list was "
+            f"sent, changed and sent again: {safe_repr(exc)}. Each send() must write a "
+            "pickle that stands on its own (pickle.dump(obj, stream)); a Pickler kept "
+            "across sends writes only a reference to an object it has seen before",
+            pytrace=False,
+        )
+    assert same(got, expected), (
+        f"the stream holds {safe_repr(got)}, expected {expected!r}: each send() writes the "
+        "object as it is at that moment, as a pickle of its own"
+    )
+
+
+@COPROCESS
+@pytest.mark.contract("`serve(stream, consumer)` unpickles")
+def test_serve_reads_each_pickle_on_its_own(student):
+    """serve() reads pickles written one by one with pickle.dumps(), each as it was written"""
+    stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in _sharing()))
+    consumer = _Recorder()
+    finished, _ = _call_quietly(student.serve, stream, consumer, timeout=1.5)
+    assert finished, "serve() did not return at end-of-file within 1.5 s"
+    assert same(consumer.items, SHARING), (
+        f"the consumer got {safe_repr(consumer.items)}, expected {SHARING!r}: each pickle "
+        "stands on its own, so read each with pickle.load(stream). An Unpickler kept across "
+        "pickles keeps its memo, and the references of the next pickle point into the old one"
     )
 
 

@@ -1,5 +1,5 @@
 %%writefile my_coprocess.py
-"""pickle.Pickler and pickle.Unpickler objects; the memo cleared after each object."""
+"""pickle.Pickler and pickle.Unpickler objects: the Pickler's memo cleared after each object, a new Unpickler for each."""
 import pickle
 import sys
 
@@ -19,11 +19,11 @@ class CoprocessSender:
 
 
 def serve(stream, consumer):
-    unpickler = pickle.Unpickler(stream)
     done = False
     while not done:
         try:
-            obj = unpickler.load()
+            # A new Unpickler per object: each pickle has a memo of its own.
+            obj = pickle.Unpickler(stream).load()
         except EOFError:
             done = True
         else:

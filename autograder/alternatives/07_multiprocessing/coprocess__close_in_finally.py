@@ -1,0 +1,44 @@
+%%writefile my_coprocess.py
+"""Serve closes the consumer in a finally block: at end-of-file as required, and also (cleanup) when an error is on its way to the caller.
+
+Run the receiving side as:   python -m my_coprocess package.module:ConsumerClass
+"""
+import pickle
+import sys
+
+
+
+class CoprocessSender:
+    """Send objects, pickled, down a binary stream (for example a child's stdin)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def send(self, obj):
+        """Write obj to the stream so that the other side can read it at once."""
+        pickle.dump(obj, self.stream)
+        self.stream.flush()
+
+    def close(self):
+        """Close the stream: the other side reads end-of-file."""
+        self.stream.close()
+
+
+
+def serve(stream, consumer):
+    """Pass each object pickled in `stream` to consumer.send(); at EOF, consumer.close()."""
+    try:
+        while True:
+            try:
+                obj = pickle.load(stream)
+            except EOFError:
+                return
+            consumer.send(obj)
+    finally:
+        consumer.close()
+
+
+if __name__ == "__main__":
+    from coursekit.mp_tools import load_consumer
+
+    serve(sys.stdin.buffer, load_consumer(sys.argv[1]))
