@@ -864,6 +864,74 @@ async def test_handles_every_item_exactly_once(student):
 
 
 @PC
+@pytest.mark.contract("may contain any values")
+async def test_items_that_look_like_sentinels_are_handled(student):
+    """handles items that a sentinel might be mistaken for: 'STOP', 'DONE', -1, Ellipsis, ..."""
+    producer_consumer = _check_async(student, "producer_consumer")
+    handle, seen = _recording_handle()
+    items = [
+        "STOP", "stop", "DONE", "done", "END", "QUIT", "SENTINEL", "__STOP__", "<stop>", "",
+        -1, 0, False, None, ..., (), b"", "STOP", "last",
+    ]  # fmt: skip
+    results = await _within(producer_consumer(items, handle, 3), 2.5, "producer_consumer")
+    assert same_items(seen, items), (
+        f"handle was called with {safe_repr(seen)}, expected every one of {safe_repr(items)}: "
+        "an item can be any value, so the sentinel must be an object no item can equal "
+        "(stop = object(), compared with `is`)"
+    )
+    _results(results, "producer_consumer")
+    assert same_items(results, [(x, "done") for x in items]), (
+        f"returned {safe_repr(results)}: return every result of handle"
+    )
+
+
+@PC
+@pytest.mark.contract("One producer task puts the items on an")
+async def test_the_queue_holds_n_consumers_items(student):
+    """with every consumer busy, the producer fills a queue of n_consumers items, then waits"""
+    producer_consumer = _check_async(student, "producer_consumer")
+    n = 3
+    taken = [0]
+    busy = [0]
+    gate = asyncio.Event()
+    full = asyncio.Event()  # n items are being handled and n wait in the queue
+
+    def note():
+        if busy[0] >= n and taken[0] >= 2 * n:
+            full.set()
+
+    def items():
+        for i in range(4 * n):
+            taken[0] += 1
+            note()
+            yield i
+
+    async def handle(x):
+        busy[0] += 1
+        note()
+        await asyncio.wait_for(gate.wait(), 2.0)
+        return x
+
+    run = asyncio.ensure_future(producer_consumer(items(), handle, n))
+    try:
+        await asyncio.wait_for(full.wait(), 1.0)
+    except TimeoutError:
+        pass
+    finally:
+        filled, seen_taken, seen_busy = full.is_set(), taken[0], busy[0]
+        gate.set()
+    results = await _within(run, 2.0, "producer_consumer")
+    assert same_items(_results(results, "producer_consumer"), list(range(4 * n))), (
+        f"wrong results: {safe_repr(results)}"
+    )
+    assert filled, (
+        f"with n_consumers={n} and {seen_busy} call(s) of handle waiting, the producer had taken "
+        f"only {seen_taken} items; expected at least {2 * n}: {n} being handled and {n} in "
+        "an asyncio.Queue(maxsize=n_consumers)"
+    )
+
+
+@PC
 @pytest.mark.weight(2)
 @pytest.mark.contract("`n_consumers` consumer tasks take items")
 async def test_runs_n_consumers_at_once(student):
@@ -1254,6 +1322,41 @@ async def test_returns_the_result_and_releases(student):
         "work should be called once, with the resource from pool.acquire()"
     )
     _released_once(pool, "when borrow returned")
+
+
+class ValuePool(Pool):
+    """A Pool that lends the very object it was given, e.g. 0 or ''."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    async def acquire(self):
+        await asyncio.sleep(0)
+        self.acquired.append(self.value)
+        return self.value
+
+
+@BORROW
+@pytest.mark.contract("The resource is released with `await pool.release(res)` exactly once")
+@pytest.mark.parametrize("value", [0, ""], ids=["resource 0", "resource ''"])
+async def test_a_falsy_resource_is_released_too(student, value):
+    """releases whatever pool.acquire() gave, even a falsy resource such as 0 or ''"""
+    borrow = _borrow(student)
+    pool = ValuePool(value)
+
+    async def work(res):
+        await asyncio.sleep(0)
+        return "done"
+
+    got = await _within(borrow(pool, work), 2.0, "borrow")
+    assert same(got, "done"), f"borrow returned {safe_repr(got)}, not what work returned"
+    assert pool.release_calls == 1 and len(pool.released) == 1, (
+        f"pool.acquire() gave {safe_repr(value)} and the release was started "
+        f"{pool.release_calls} time(s): a resource is a resource, whatever its truth value; "
+        "test `is not None`, or better, release after a successful acquire without testing"
+    )
+    assert same(pool.released[0], value), f"released {safe_repr(pool.released[0])}"
 
 
 @BORROW
