@@ -90,3 +90,44 @@ def meet_then_countdown(arg):
     however slowly their interpreters were made.
     """
     return timed_countdown(meet(arg))
+
+
+class TaskError(Exception):
+    """An error of this module's own, with any arguments: it crosses as a pickle."""
+
+
+class Halt(BaseException):
+    """An exception that is not an ``Exception`` (as ``KeyboardInterrupt`` is not)."""
+
+
+def fail_with_details(x):
+    """Return x, or raise TaskError(x, "details") if it is negative."""
+    if x < 0:
+        raise TaskError(x, "details")
+    return x
+
+
+def halt_if_negative(x):
+    """Return x, or raise Halt(x) (a BaseException) if it is negative."""
+    if x < 0:
+        raise Halt(x)
+    return x
+
+
+def scripted(arg):
+    """One call of a scripted run: arg is (arrive, release, timeout, tag, fail).
+
+    If `arrive` is a file descriptor, write one byte to it; if `release` is one, wait
+    up to `timeout` s for a byte on it; then raise ValueError(tag) if `fail`, or
+    return tag. With it a caller decides the order in which calls end.
+    """
+    arrive, release, timeout, tag, fail = arg
+    if arrive is not None:
+        os.write(arrive, b"x")
+    if release is not None:
+        ready, _, _ = select.select([release], [], [], timeout)
+        if ready:
+            os.read(release, 1)
+    if fail:
+        raise ValueError(tag)
+    return tag

@@ -17,6 +17,7 @@ every interpreter of the process can use.
 """
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import queue
@@ -27,12 +28,20 @@ import types
 import pytest
 
 import coursekit.interp as interp_mod
+import coursekit.interp_tasks as tasks
 from autograder import testing
+from autograder.instruments import FastWaits
 from autograder.suites._trust import exception_of, fail_for, safe_repr, same, type_name
-from autograder.testing import call_with_deadline
+from autograder.testing import call_with_deadline, hold_until
 
-#: The tests replace coursekit.interp.interpreters: the seal must not count that as tampering.
-LIBRARY_WRITES = ("coursekit.interp",)
+#: The tests replace coursekit.interp.interpreters, and once_per_key's tests swap in a
+#: threading.Event whose set() lets the woken waiters run first, and FastWaits (which cuts
+#: the waiters' time limits) swaps queue.SimpleQueue and the time module's clocks: the seal
+#: must not count any of that as tampering.
+LIBRARY_WRITES = ("coursekit.interp", "threading", "queue", "time")
+
+#: The test's own events, made before any test swaps threading.Event.
+_Event = threading.Event
 
 #: interpreter_map makes subinterpreters: the seal must not count that as tampering
 #: (docs/grading.md says what that leaves open in this assignment's kernels).
@@ -76,14 +85,21 @@ def call_student(func, *args, timeout=3.0, expect=None):
 
 
 class Caller:
-    """One thread calling get(key); remembers what it returned or raised."""
+    """One thread calling get(key); remembers what it returned or raised. Its thread's
+    ident goes into `idents` (if given) before it calls get."""
 
-    def __init__(self, get, key):
-        self.started = threading.Event()
-        self.done = threading.Event()
+    def __init__(self, get, key, idents=None, go=None):
+        self.started = _Event()
+        self.done = _Event()
         self.outcome = None
+        self.ident = None
 
         def run():
+            self.ident = threading.get_ident()
+            if idents is not None:
+                idents.add(threading.get_ident())
+            if go is not None:
+                go.wait(5.0)
             self.started.set()
             try:
                 self.outcome = ("returned", get(key))
@@ -103,8 +119,8 @@ class HeldFunc:
         self.held = held
         self.first_raises = first_raises
         self.calls = []
-        self.entered = threading.Event()
-        self.release = threading.Event()
+        self.entered = _Event()
+        self.release = _Event()
         self.first_result = object()
         self.later_results = []
         self._lock = threading.Lock()
@@ -132,13 +148,14 @@ def _make_get(student, func):
     return get
 
 
-def _hold_and_start_waiters(get, func, key, waiters, watch=1.5):
-    """Start get(key) (held inside func), then `waiters` more callers; watch for `watch` s."""
+def _hold_and_start_waiters(get, func, key, waiters, watch=1.5, idents=None):
+    """Start get(key) (held inside func), then `waiters` more callers (their idents go
+    into `idents`, for FastWaits); watch for `watch` s."""
     owner = Caller(get, key)
     if not func.entered.wait(3.0):
         func.release.set()
         pytest.fail(f"get({key!r}) did not call func({key!r}) within 3 s", pytrace=False)
-    others = [Caller(get, key) for _ in range(waiters)]
+    others = [Caller(get, key, idents) for _ in range(waiters)]
     for c in others:
         c.started.wait(3.0)
     # Long enough for a caller that waits with a timeout to give up and call func itself.
@@ -146,6 +163,93 @@ def _hold_and_start_waiters(get, func, key, waiters, watch=1.5):
     while time.monotonic() < deadline and len(func.calls) == 1:
         time.sleep(0.01)
     return owner, others
+
+
+class Collider:
+    """A key equal only to itself (by name), whose hash is the same for every Collider."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __hash__(self):
+        return 7
+
+    def __eq__(self, other):
+        return type(other) is Collider and other.name == self.name
+
+    def __repr__(self):
+        return f"Collider({self.name!r})"
+
+
+class Lockstep:
+    """A key whose hash() calls, from two threads, go in step: each of a thread's first
+    `steps` calls waits (up to `patience` s) until the other thread has made as many.
+
+    A dict lookup, insertion or `in` on a key calls its hash. So two get(key) calls
+    that look the key up and then store it as two separate steps, with no lock around
+    both, both see it missing before either stores it, every time. A get that holds a
+    lock around the look-up and the store only waits out the patience: the other
+    thread is blocked on that lock and cannot catch up.
+    """
+
+    def __init__(self, steps=4, patience=0.5):
+        self.steps, self.patience = steps, patience
+        self._cond = threading.Condition()
+        self._made = {}
+
+    def __hash__(self):
+        me = threading.get_ident()
+        with self._cond:
+            mine = self._made[me] = self._made.get(me, 0) + 1
+            self._cond.notify_all()
+            if mine <= self.steps:
+                self._cond.wait_for(
+                    lambda: sum(1 for t, n in self._made.items() if t != me and n >= mine),
+                    self.patience,
+                )
+        return 11
+
+    def __eq__(self, other):
+        return other is self
+
+    def __repr__(self):
+        return "key"
+
+
+class WaitersFirst:
+    """While active, a threading.Event made by the student's code (the test's own are
+    `_Event`) lets the threads its set() woke run first: when the thread of one of the
+    `callers` calls set(), it waits there until every other caller has returned, or
+    `limit` s.
+
+    So a get that sets its Event before it stores the result lets the waiters look for
+    a result that is not there yet, every time; one that stores first loses nothing.
+    """
+
+    def __init__(self, student, limit=0.5):
+        self.student, self.limit = student, limit
+        self.callers = []
+
+    def __enter__(self):
+        gate = self
+
+        class Event(_Event):
+            def set(self):
+                super().set()
+                me = threading.get_ident()
+                callers = list(gate.callers)
+                if any(c.ident == me for c in callers):
+                    others = [c for c in callers if c.ident != me]
+                    hold_until(lambda: all(c.done.is_set() for c in others), _Event(), gate.limit)
+
+        self._swap = testing.swapped(
+            threading, "Event", Event, testing.student_spaces(self.student)
+        )
+        self._swap.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._swap.__exit__(*exc)
 
 
 def _finish(callers, func):
@@ -162,7 +266,7 @@ def _finish(callers, func):
 @ONCE
 @pytest.mark.contract("returns a function `get(key)` that returns what `func(key)`")
 def test_get_returns_what_func_returned(student):
-    """get(key) returns the very object func(key) returned, for several kinds of keys"""
+    """get(key) returns the very object func(key) returned, for several kinds of keys, keys with equal hashes too"""
     made = {}
 
     def func(key):
@@ -170,7 +274,8 @@ def test_get_returns_what_func_returned(student):
         return made[key]
 
     get = _make_get(student, func)
-    for key in (1, "a", (2, "b"), None, 2.5):
+    # -1 and -2 have the same hash in CPython, as two Colliders do: keys are told apart by ==.
+    for key in (1, "a", (2, "b"), None, 2.5, -1, -2, Collider("x"), Collider("y")):
         result = call_student(get, key)
         assert result is made.get(key), (
             f"get({key!r}) returned {safe_repr(result)}, not the object func({key!r}) returned"
@@ -180,12 +285,13 @@ def test_get_returns_what_func_returned(student):
 @ONCE
 @pytest.mark.contract("later calls of `get(key)` return the cached result")
 def test_result_is_cached(student):
-    """a second get(key) returns the cached object without calling func again"""
+    """a second get(key) returns the cached object without calling func again, a result of None, 0, False or "" too"""
     calls = []
+    results = {1: [1], 2: [2], "none": None, "zero": 0, "false": False, "empty": ""}
 
     def func(key):
         calls.append(key)
-        return [key]
+        return results[key]
 
     get = _make_get(student, func)
     first = call_student(get, 1)
@@ -193,6 +299,18 @@ def test_result_is_cached(student):
     again = call_student(get, 1)
     assert again is first, "get(1) a second time should return the cached object itself"
     assert same(calls, [1, 2]), f"func was called with {safe_repr(calls)}; expected [1, 2]"
+    for key in ("none", "zero", "false", "empty"):
+        for _ in range(2):
+            got = call_student(get, key)
+            assert got is results[key], (
+                f"get({key!r}) returned {safe_repr(got)}, not {results[key]!r}, what func returned"
+            )
+    again = sorted({key for key in calls if calls.count(key) > 1})
+    assert not again, (
+        f"func was called again for {again}, whose results are {[results[k] for k in again]}: "
+        "a result that is None, 0, False or empty is cached like any other (test `key in "
+        "cache`, not the value)"
+    )
 
 
 @ONCE
@@ -200,16 +318,30 @@ def test_result_is_cached(student):
 @pytest.mark.deadline(10)
 @pytest.mark.contract("While `func(key)` runs, other calls of `get`")
 def test_concurrent_callers_wait_for_the_running_call(student):
-    """while func(key) runs, other callers of that key wait for it instead of calling func"""
+    """while func(key) runs, other callers of that key wait for it, however long, instead of calling func, and get its result"""
+    # The waiters' time limits run out at once (FastWaits), so a waiter that gives up after
+    # a while and calls func itself does so every time; and the owner's Event.set() lets
+    # the woken waiters run first (WaitersFirst), so a get that wakes them before it has
+    # stored the result lets them look for it too early, every time.
     func = HeldFunc("k")
-    get = _make_get(student, func)
-    owner, others = _hold_and_start_waiters(get, func, "k", waiters=2)
-    called_again = len(func.calls) > 1
-    finished_early = [c for c in others if c.done.is_set()]
-    _finish([owner, *others], func)
+    idents = set()
+    with WaitersFirst(student) as gate:
+        get = _make_get(student, func)
+        with FastWaits(
+            idents,
+            spaces=testing.student_spaces(student),
+            about="a waiting get()'s wait for the running call",
+            where="the waiting callers' threads",
+        ) as waits:
+            owner, others = _hold_and_start_waiters(get, func, "k", waiters=2, idents=idents)
+            gate.callers = [owner, *others]
+            called_again = len(func.calls) > 1
+            finished_early = [c for c in others if c.done.is_set()]
+            _finish([owner, *others], func)
     assert not called_again, (
         "while func('k') was still running, another get('k') called func('k') again: "
-        "check-then-act (or functools.cache) lets two threads compute the same key"
+        "check-then-act (or functools.cache) lets two threads compute the same key, and a "
+        "waiter must wait however long the running call takes" + waits.says()
     )
     assert not finished_early, (
         "a second get('k') returned while func('k') was still running: it should wait for it"
@@ -226,39 +358,88 @@ def test_concurrent_callers_wait_for_the_running_call(student):
 
 @ONCE
 @pytest.mark.weight(1)
-@pytest.mark.deadline(10)
+@pytest.mark.deadline(20)
 @pytest.mark.contract("Calls with different keys do not wait for each other")
 def test_different_keys_run_at_the_same_time(student):
-    """func(a) and func(b) run at the same time (no lock held while computing)"""
-    barrier = threading.Barrier(2, timeout=2.5)
-    met = []
+    """func(a) and func(b) run at the same time (no lock held while computing), even for keys with equal hashes"""
+    # Keys with equal hashes (Colliders, and 1 and 720721, whose hashes are equal modulo
+    # every number up to 16) share any stripe chosen by hash: one lock per stripe, held
+    # while computing, makes them wait for each other every time.
+    for a_key, b_key in (("a", "b"), (Collider("a"), Collider("b")), (1, 1 + 720720)):
+        barrier = threading.Barrier(2, timeout=2.5)
+        met = []
 
-    def func(key):
-        try:
-            barrier.wait()
-            met.append(key)
-        except threading.BrokenBarrierError:
-            pass
-        return key
+        def func(key, barrier=barrier, met=met):
+            try:
+                barrier.wait()
+                met.append(key)
+            except threading.BrokenBarrierError:
+                pass
+            return key
 
-    get = _make_get(student, func)
-    a, b = Caller(get, "a"), Caller(get, "b")
-    for c in (a, b):
-        if not c.done.wait(6.0):
-            pytest.fail("get() did not return within 6 s", pytrace=False)
-    assert sorted(met) == ["a", "b"], (
-        "func('a') waited 2.5 s for func('b') to start, in vain: a call for one key "
-        "should not block calls for another (is one lock held while func runs?)"
-    )
+        get = _make_get(student, func)
+        a, b = Caller(get, a_key), Caller(get, b_key)
+        for c in (a, b):
+            if not c.done.wait(6.0):
+                pytest.fail("get() did not return within 6 s", pytrace=False)
+        assert len(met) == 2, (
+            f"func({a_key!r}) waited 2.5 s for func({b_key!r}) to start, in vain: a call for "
+            "one key should not block calls for another (is a lock held while func runs, one "
+            "for all keys or one for the keys of a hash stripe?)"
+        )
 
 
 @ONCE
 @pytest.mark.weight(2)
+@pytest.mark.deadline(15)
+@pytest.mark.contract("While `func(key)` runs, other calls of `get`")
+def test_callers_that_arrive_together_call_func_once(student):
+    """two callers that ask for a key at the same moment call func once, and both get its result"""
+    # The key's hash() calls go in step in the two threads (Lockstep): a get that looks
+    # the key up and registers it as two steps, without one lock around both, lets both
+    # threads see it missing, every time.
+    calls = []
+    result = object()
+
+    def func(key):
+        calls.append(key)
+        return result
+
+    for _ in range(2):
+        calls.clear()
+        with WaitersFirst(student) as gate:
+            get = _make_get(student, func)
+            key, go = Lockstep(), _Event()
+            both = gate.callers = [Caller(get, key, go=go), Caller(get, key, go=go)]
+            go.set()  # both call get(key) now
+            for c in both:
+                c.done.wait(8.0)
+        for c in both:
+            if not c.done.wait(8.0):
+                pytest.fail("get() did not return within 8 s", pytrace=False)
+        assert len(calls) == 1, (
+            f"two threads called get(key) at the same moment, and func was called {len(calls)} "
+            "times: the look-up and the registration of a running call must be one step (hold "
+            "one lock around both, or use one atomic operation such as dict.setdefault)"
+        )
+        for c in both:
+            kind, value = c.outcome
+            if kind != "returned":
+                fail_for(value, "get(key)")
+            assert value is result, f"a get(key) returned {safe_repr(value)}, not func's result"
+
+
+@ONCE
 @pytest.mark.deadline(12)
 @pytest.mark.contract("If `func(key)` raises")
-def test_an_exception_reaches_every_waiter_and_is_not_cached(student):
+@pytest.mark.parametrize(
+    "error_class",
+    [pytest.param(ValueError, marks=pytest.mark.weight(2)), tasks.Halt],
+    ids=["ValueError", "a BaseException"],
+)
+def test_an_exception_reaches_every_waiter_and_is_not_cached(student, error_class):
     """if func raises, the caller and the waiters raise it, and the next call tries again"""
-    error = ValueError("func failed on purpose")
+    error = error_class("func failed on purpose")
     func = HeldFunc("k", first_raises=error)
     get = _make_get(student, func)
     owner, others = _hold_and_start_waiters(get, func, "k", waiters=2, watch=1.0)
@@ -266,8 +447,10 @@ def test_an_exception_reaches_every_waiter_and_is_not_cached(student):
     for c in [owner, *others]:
         kind, value = c.outcome
         assert kind == "raised" and value is error, (
-            "func('k') raised ValueError; the caller and every get('k') waiting for it should "
-            f"raise that same exception, but one {kind} {safe_repr(value)}"
+            f"func('k') raised {error_class.__name__}"
+            + (" (a BaseException, not an Exception)" if error_class is tasks.Halt else "")
+            + "; the caller and every get('k') waiting for it should raise that same "
+            f"exception, but one {kind} {safe_repr(value)}"
         )
     assert len(func.calls) == 1, (
         f"func was called {len(func.calls)} times while one call was running and failing"
@@ -464,12 +647,16 @@ class Meeting:
 @pytest.mark.deadline(30)
 @pytest.mark.contract("returns a new `list` with `f(item)` for each item")
 def test_results_in_input_order(student, api):
-    """returns a list of f(item), in the order of the items"""
+    """returns a new list of f(item), in the order of the items, and leaves the items as they were"""
     items = [3, 1, 2, 5, 4]
     result = run_map(student, TASKS, "square", items, 2)
     assert same(result, [9, 1, 4, 25, 16]), (
-        f"interpreter_map(..., 'square', {items}, 2) returned {safe_repr(result)}; "
+        f"interpreter_map(..., 'square', {[3, 1, 2, 5, 4]}, 2) returned {safe_repr(result)}; "
         "expected the list [9, 1, 4, 25, 16]"
+    )
+    assert result is not items and same(items, [3, 1, 2, 5, 4]), (
+        "interpreter_map wrote its results into the caller's list of items and returned it: "
+        "return a new list, and leave the items alone"
     )
 
 
@@ -486,16 +673,24 @@ def test_empty_items(student, api):
 @pytest.mark.deadline(30)
 @pytest.mark.contract("Each call of `f` runs in a subinterpreter")
 def test_each_call_runs_in_a_subinterpreter(student, api):
-    """each call runs in a subinterpreter of this process, not in the main one"""
-    result = run_map(student, TASKS, "where", [0, 1, 2, 3], 2)
-    if type(result) is not list or len(result) != 4:
-        pytest.fail(f"expected a list of 4 results, got {safe_repr(result)}", pytrace=False)
-    for entry in result:
-        if type(entry) is not tuple or len(entry) != 3 or type(entry[1]) is not int:
-            pytest.fail(f"unexpected result {safe_repr(entry)}", pytrace=False)
-        _, where, pid = entry
-        assert pid == os.getpid(), "a call ran in another process: use subinterpreters"
-        assert where != 0, "a call ran in the main interpreter: run each call in a subinterpreter"
+    """each call runs in a subinterpreter of this process, not in the main one: with one item, and with one worker, too"""
+    for items, workers in (([0, 1, 2, 3], 2), ([7], 2), ([0, 1, 2], 1)):
+        call = f"interpreter_map(..., 'where', {items}, {workers})"
+        result = run_map(student, TASKS, "where", items, workers)
+        if type(result) is not list or len(result) != len(items):
+            pytest.fail(
+                f"{call}: expected a list of {len(items)} results, got {safe_repr(result)}",
+                pytrace=False,
+            )
+        for entry in result:
+            if type(entry) is not tuple or len(entry) != 3 or type(entry[1]) is not int:
+                pytest.fail(f"{call}: unexpected result {safe_repr(entry)}", pytrace=False)
+            _, where, pid = entry
+            assert pid == os.getpid(), f"{call}: a call ran in another process: use subinterpreters"
+            assert where != 0, (
+                f"{call}: a call ran in the main interpreter: run each call in a subinterpreter, "
+                "even when there is only one item or one worker"
+            )
 
 
 @IMAP
@@ -537,31 +732,49 @@ def test_workers_calls_run_at_the_same_time(student, api):
         _meet(student, workers)
 
 
+def _map_in_a_thread(student, task, items, workers, meanwhile):
+    """Call interpreter_map(TASKS, task, items, workers) in a thread while this thread runs
+    meanwhile(); return what meanwhile() returned, and whether the call finished and what
+    it returned or raised."""
+    box = {}
+
+    def run():
+        box["r"] = call_with_deadline(
+            student.interpreter_map, TASKS, task, items, workers, timeout=15
+        )
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    seen = meanwhile()
+    runner.join(16)
+    return (seen, *box.get("r", (False, None)))
+
+
+def _hung():
+    message = "interpreter_map did not return within 15 s: a deadlock or an endless loop?"
+    testing.stuck_budget().charge(15, message)  # as testing.call_student would
+    pytest.fail(message, pytrace=False)
+
+
 def _meet(student, workers):
     meeting = Meeting()
     try:
-        items = [meeting.item(i) for i in range(workers)]
-        box = {}
+        # Each call waits longer (10 s) than the test counts arrivals (6 s): a call that
+        # could not start until another ended is not counted as running with it.
+        items = [meeting.item(i, timeout=10.0) for i in range(workers)]
 
-        def run():
-            box["r"] = call_with_deadline(
-                student.interpreter_map, TASKS, "meet", items, workers, timeout=15
-            )
+        def count_then_release():
+            met = meeting.count_arrivals(workers, within=6.0)
+            meeting.release_all(workers * 2)
+            return met
 
-        runner = threading.Thread(target=run, daemon=True)
-        runner.start()
-        met = meeting.count_arrivals(workers, within=8.0)
-        meeting.release_all(workers * 2)
-        runner.join(16)
-        finished, value = box.get("r", (False, None))
+        met, finished, value = _map_in_a_thread(student, "meet", items, workers, count_then_release)
         assert met == workers, (
             f"with workers={workers} and {workers} items, only {met} call(s) were running "
             "at the same time: drive each subinterpreter from its own thread"
         )
         if not finished:
-            message = "interpreter_map did not return within 15 s: a deadlock or an endless loop?"
-            testing.stuck_budget().charge(15, message)  # as testing.call_student would
-            pytest.fail(message, pytrace=False)
+            _hung()
         fail_for(value, "interpreter_map()")
         assert same(value, list(range(workers))), f"unexpected result {safe_repr(value)}"
     finally:
@@ -672,6 +885,65 @@ def test_at_most_workers_and_all_closed(student, api):
 
 
 @IMAP
+@pytest.mark.deadline(30)
+@pytest.mark.contract("close every one you created before returning or raising")
+def test_closes_what_it_made_when_creating_one_fails(student):
+    """closes every subinterpreter it made when making another one fails"""
+    counting = Counting(interp_mod.interpreters() if REAL else _fake_backend())
+    made = []
+
+    def failing_api():
+        api = counting.api()
+        create = api.create
+
+        def create_or_fail():
+            made.append(None)
+            if len(made) == 2:
+                raise RuntimeError("the second create() fails (the test makes it fail)")
+            return create()
+
+        return dataclasses.replace(api, create=create_or_fail)
+
+    with patched_api(student, failing_api):
+        outcome = run_map(student, TASKS, "square", [1, 2, 3, 4], 2, expect=BaseException)
+    assert len(made) >= 2, (
+        f"interpreter_map(..., [1, 2, 3, 4], 2) made {len(made)} subinterpreter(s), not 2"
+    )
+    left = counting.still_open()
+    del outcome  # (after looking: a raised exception's traceback may hold them)
+    assert not left, (
+        f"when the second create() raised, {len(left)} subinterpreter(s) made before it were "
+        "left open: create them inside the try (or with) that closes them"
+    )
+
+
+@IMAP
+@pytest.mark.deadline(30)
+@pytest.mark.contract("with its type and arguments (send it back pickled)")
+@pytest.mark.parametrize(
+    ("task", "kind", "args"),
+    [
+        ("fail_with_details", tasks.TaskError, (-2, "details")),
+        ("halt_if_negative", tasks.Halt, (-2,)),
+    ],
+    ids=["an exception of the module's own, with two arguments", "a BaseException"],
+)
+def test_the_error_keeps_its_type_and_arguments(student, api, task, kind, args):
+    """raises f's exception with its own type and arguments"""
+    error = run_map(student, TASKS, task, [1, -2, 3], 2, expect=BaseException)
+    raised = f"{kind.__name__}{args!r}" if len(args) > 1 else f"{kind.__name__}({args[0]!r})"
+    did = (
+        f"raised {type_name(error)} with the arguments {safe_repr(error.args)}"
+        if isinstance(error, BaseException)
+        else f"returned {safe_repr(error)}"
+    )
+    assert type(error) is kind and same(error.args, args), (
+        f"f(-2) raised {raised}; interpreter_map should raise that exception, with its type "
+        f"and arguments, but it {did}"
+    )
+
+
+@IMAP
 @pytest.mark.weight(2)
 @pytest.mark.deadline(30)
 @pytest.mark.contract("raises the exception of the first failing item")
@@ -690,4 +962,33 @@ def test_first_error_in_input_order(student, api):
     )
     assert same(raised.args, ("negative item: -2",)), (
         f"expected the error of the first failing item (-2), got args {safe_repr(raised.args)}"
+    )
+    # Then an order forced through pipes: item 1 fails at once, and item 0 fails only once
+    # item 1 has failed and a later item has run (or 5 s have passed), so the first error
+    # in time is not the first in the order of the items.
+    meeting = Meeting()
+    try:
+        items = [
+            (None, meeting.release_r, 5.0, "item 0, which fails last", True),
+            (meeting.arrive_w, None, 0.0, "item 1, which fails first", True),
+            (meeting.arrive_w, None, 0.0, "item 2", False),
+        ]
+
+        def release_item_0_later():
+            meeting.count_arrivals(2, within=5.0)
+            meeting.release_all(1)
+
+        _, finished, raised = _map_in_a_thread(student, "scripted", items, 2, release_item_0_later)
+    finally:
+        meeting.close()
+    if not finished:
+        _hung()
+    assert exception_of(raised, ValueError) and same(raised.args, ("item 0, which fails last",)), (
+        "item 1 failed first, then item 0: interpreter_map should raise the error of item 0, "
+        "the first failing item in the order of the items, whenever it comes, but it "
+        + (
+            f"raised {type_name(raised)}{safe_repr(raised.args)}"
+            if isinstance(raised, BaseException)
+            else f"returned {safe_repr(raised)}"
+        )
     )

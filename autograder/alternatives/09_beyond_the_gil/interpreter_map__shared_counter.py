@@ -23,7 +23,7 @@ def interpreter_map(module_name, func_name, items, workers=2):
                 "f = getattr(importlib.import_module(mod), name)\n"
                 "try:\n"
                 "    r = (index, None, f(pickle.loads(payload)))\n"
-                "except Exception as e:\n"
+                "except BaseException as e:\n"
                 "    r = (index, e, None)\n"
                 "answers.put(pickle.dumps(r))\n"
             )

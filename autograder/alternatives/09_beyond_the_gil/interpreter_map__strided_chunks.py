@@ -15,7 +15,7 @@ out = []
 for x in pickle.loads(chunk):
     try:
         out.append((True, f(x)))
-    except Exception as e:
+    except BaseException as e:
         out.append((False, e))
 box.put(pickle.dumps(out))
 """

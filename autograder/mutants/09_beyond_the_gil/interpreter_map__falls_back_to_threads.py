@@ -32,7 +32,7 @@ def interpreter_map(module_name, func_name, items, workers=2):
     step = (
         "try:\n"
         "    outcome = ('ok', func(pickle.loads(data)))\n"
-        "except Exception as exc:\n"
+        "except BaseException as exc:\n"
         "    outcome = ('error', exc)\n"
         "try:\n"
         "    answer = pickle.dumps(outcome)\n"

@@ -25,7 +25,7 @@ def once_per_key(func):
             return value
         try:
             outcome = ("ok", func(key))
-        except Exception as exc:
+        except BaseException as exc:
             outcome = ("error", exc)
         with lock:
             done[key] = outcome

@@ -20,7 +20,7 @@ def once_per_key(func):
             event.wait()
         try:
             value = func(key)
-        except Exception:
+        except BaseException:
             with lock:
                 del running[key]
             event.set()
