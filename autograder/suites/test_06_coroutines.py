@@ -725,6 +725,106 @@ async def test_raises_the_first_failure_in_time(student):
 
 
 @GATHER
+@pytest.mark.contract("the first one to be raised, in time")
+async def test_an_error_raised_while_being_cancelled_does_not_win(student):
+    """raises the first failure, not an error that an earlier call raises later as it is cancelled"""
+    gather_limited = _check_async(student, "gather_limited")
+    started = asyncio.Event()
+    raised = {}
+
+    async def stubborn():
+        started.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            # Its clean-up fails: a second error, raised after call 1's.
+            raised[0] = KeyError("call 0, raised later, while being cancelled")
+            raise raised[0] from None
+        return 0
+
+    async def failing():
+        await asyncio.wait_for(started.wait(), 1.0)
+        raised[1] = ValueError("call 1, raised first")
+        raise raised[1]
+
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
+        await _within(gather_limited([stubborn, failing], 2), 2.5, "gather_limited")
+    assert info.value is raised.get(1), (
+        f"expected the ValueError of call 1, which was raised first, got {safe_repr(info.value)}: "
+        "call 0 raised its KeyError only later, while it was being cancelled. Keep the first "
+        "exception in time, not the one of the lowest index"
+    )
+
+
+class _StoppedClock:
+    """Stop the running loop's clock: no timer with a delay comes due until the end.
+
+    Callbacks (call_soon, sleep(0), a finished task waking its waiter) still run,
+    so whatever happens "at once" happens while the clock stands still; anything
+    that waits for a timer (a sleep(0.01) poll, a pause) waits until the end.
+    """
+
+    def __init__(self):
+        self.loop = asyncio.get_running_loop()
+
+    def __enter__(self):
+        now = self.loop.time()
+        self.loop.time = lambda: now
+        return self
+
+    def __exit__(self, *exc_info):
+        del self.loop.time
+
+
+@GATHER
+@pytest.mark.weight(2)
+@pytest.mark.deadline(4)
+@pytest.mark.contract("frees its slot for the next factory at once")
+async def test_a_finished_call_frees_its_slot_before_any_time_passes(student):
+    """calls the next factory as soon as a call finishes, without waiting for a timer"""
+    gather_limited = _check_async(student, "gather_limited")
+    gates = [asyncio.Event(), asyncio.Event()]
+    running = [asyncio.Event(), asyncio.Event()]
+    called = []
+
+    async def held(i):
+        running[i].set()
+        await asyncio.wait_for(gates[i].wait(), 2.5)
+        return i
+
+    def factory(i):
+        called.append(i)
+        return held(i) if i < 2 else asyncio.sleep(0, i)
+
+    run = asyncio.ensure_future(gather_limited([lambda i=i: factory(i) for i in range(4)], 2))
+    try:
+        await _within(running[0].wait(), 1.0, "call 0")
+        await _within(running[1].wait(), 1.0, "call 1")
+        with _StoppedClock():
+            for _ in range(5):
+                await asyncio.sleep(0)  # let any timer that was already due run now
+            before = list(called)
+            gates[1].set()  # call 1 finishes; call 0 goes on running
+            for _ in range(20):
+                await asyncio.sleep(0)  # loop turns, with no time passing
+            after = list(called)
+    finally:
+        gates[0].set()
+        gates[1].set()
+    results = await _within(run, 2.0, "gather_limited")
+    assert same(results, [0, 1, 2, 3]), f"wrong results: {safe_repr(results)}"
+    assert before == [0, 1], (
+        f"with limit=2 the factories {before} were called before a call finished"
+    )
+    assert 2 in after, (
+        "with limit=2, call 1 finished while call 0 went on running, but factory 2 was not "
+        "called until some time had passed: a finished call must free its slot at once "
+        "(a Semaphore around each call, or a worker that takes the next factory), not after "
+        "a sleep or a poll"
+    )
+
+
+@GATHER
 @pytest.mark.contract("no factories give `[]`")
 async def test_no_calls_gives_an_empty_list(student):
     """returns [] for no factories"""
