@@ -1234,6 +1234,42 @@ async def test_two_withdrawals_cannot_both_pass_the_check(student):
 
 
 @WALLET
+@pytest.mark.contract("looks at the balance only after every earlier")
+async def test_a_refusal_waits_for_the_earlier_withdrawal(student):
+    """a withdrawal that can't fit is refused only after the earlier one has finished"""
+    wallet = _wallet(student, 50)
+    gate = asyncio.Event()
+    in_audit = asyncio.Event()
+
+    async def held_audit(amount):
+        in_audit.set()
+        await asyncio.wait_for(gate.wait(), 2.0)
+
+    async def ok_audit(amount):
+        await asyncio.sleep(0)
+
+    first = asyncio.ensure_future(wallet.withdraw(40, held_audit))
+    try:
+        await _within(in_audit.wait(), 1.0, "the first withdrawal's audit")
+        second = asyncio.ensure_future(wallet.withdraw(60, ok_audit))
+        for _ in range(10):
+            await asyncio.sleep(0)  # the second one has come as far as it may
+        early = second.done()
+    finally:
+        gate.set()
+    outcomes = await _within(asyncio.gather(first, second), 2.0, "two withdrawals")
+    assert same(list(outcomes), [True, False]) and _balance(wallet) == 10, (
+        f"withdraw(40) then withdraw(60) from 50 gave {safe_repr(outcomes)} and a balance of "
+        f"{safe_repr(wallet.balance)}; expected [True, False] and 10"
+    )
+    assert not early, (
+        "withdraw(60) answered while withdraw(40) was still awaiting its audit: a withdrawal "
+        "looks at the balance only once every earlier one has finished, so take the lock "
+        "first, then check, even to refuse"
+    )
+
+
+@WALLET
 @pytest.mark.weight(2)
 @pytest.mark.contract("If `audit` raises", "looks at the balance only after every earlier")
 async def test_a_failed_audit_changes_nothing_and_frees_the_wallet(student):
