@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import warnings
 import weakref
 from multiprocessing import shared_memory
@@ -40,8 +41,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.instruments.timeouts import CUT, says_cut
 from autograder.suites._trust import safe_repr, same, type_name
-from autograder.testing import join_timeout
+from autograder.testing import join_timeout, swapped
 from coursekit.deadline import start as start_call
 from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
@@ -229,8 +231,11 @@ def _main_as_in_a_kernel():
         vars(main).update(saved)
 
 
-def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
+def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None, joins=None):
     """Call func(*args) in a helper thread; return (value, CPU seconds of that thread).
+
+    joins: a `_ProcessJoins`; while the call runs, a Process.join() it makes with a
+    time limit gives up after CUT seconds.
 
     Fails the test if the call raises, if a child process crashes while the call
     is still running, if `stalled(thread)` returns a message, or if it runs past
@@ -242,6 +247,8 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
     cpu = [0.0]
 
     def timed():
+        if joins is not None:
+            joins.idents.add(threading.get_ident())
         start = time.thread_time()
         try:
             return func(*args)
@@ -249,7 +256,8 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
             cpu[0] = time.thread_time() - start
 
     began = time.monotonic()
-    with _main_as_in_a_kernel(), child_stderr() as stderr:
+    cutting = joins.active() if joins is not None else contextlib.nullcontext()
+    with _main_as_in_a_kernel(), child_stderr() as stderr, cutting:
         # The course's one deadline primitive: a daemon thread and a Future.
         future, thread = start_call(timed, name="student-call")
         _wait_for_call(thread, began, timeout, stderr, budget, what, hang_hint, stalled)
@@ -262,6 +270,43 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None):
         hint = f"\n{MAIN_HINT}" if "__main__" in f"{exc}{crash}" else ""
         pytest.fail(f"{what} raised {exc}{note}{hint}", pytrace=False)
     return future.result(), cpu[0]
+
+
+class _ProcessJoins:
+    """Make a Process.join() with a time limit, in the student's call, give up after CUT s.
+
+    The children of these tests stay alive after their function returns until the
+    parent waits in join() without a time limit (see `_StuckInJoin`). A join with a
+    limit of any length then runs out, every time: code that stops waiting for its
+    children after a while returns while they still run, however long its limit.
+    A join with no limit still waits.
+    """
+
+    def __init__(self):
+        self.idents = set()  # the student's call's thread
+        self.cut = 0
+        self.pid = os.getpid()
+
+    @contextlib.contextmanager
+    def active(self):
+        real = mp.process.BaseProcess.join
+
+        def join(process, timeout=None):
+            if threading.get_ident() in self.idents and os.getpid() == self.pid:
+                try:
+                    longer = timeout is not None and float(timeout) > CUT
+                except (TypeError, ValueError):
+                    longer = False  # the real join says what is wrong with it
+                if longer:
+                    self.cut += 1
+                    timeout = CUT
+            return real(process, timeout)
+
+        with swapped(mp.process.BaseProcess, "join", join):
+            yield self
+
+    def says(self):
+        return says_cut(self.cut, "a join() of a child process", "join")
 
 
 def _int(got, what):
@@ -532,6 +577,7 @@ def _check_counter(student, method, recording, stuck_budget):
     # increment not done under the value's lock loses updates. The value also
     # counts each process's writes, and notes any write that is not "plus one".
     options = {"rendezvous": N_PROCS, "racy_pause": 0.001, "steps": True, "hold": HOLD}
+    joins = _ProcessJoins()
     with _ending(recording(method, **options)) as ctx:
         got, _ = _call(
             student.increment_in_processes,
@@ -543,11 +589,12 @@ def _check_counter(student, method, recording, stuck_budget):
             budget=stuck_budget,
             what=f"increment_in_processes({N_PROCS}, {N_EACH}, <{method} context>)",
             hang_hint="Does a process wait for a lock that is never released?",
+            joins=joins,
         )
-        _check_counter_result(ctx, got, N_PROCS, N_EACH, method)
+        _check_counter_result(ctx, got, N_PROCS, N_EACH, method, joins)
 
 
-def _check_counter_result(ctx, got, n_procs, n_each, method):
+def _check_counter_result(ctx, got, n_procs, n_each, method, joins):
     assert ctx.values, "no shared value was made with context.Value(...)"
     started = ctx.started
     assert len(started) == n_procs, (
@@ -556,7 +603,8 @@ def _check_counter_result(ctx, got, n_procs, n_each, method):
     running = [p for p in started if p.exitcode is None]
     assert not running, (
         f"it returned while {len(running)} of the processes were still running: join them all "
-        "before reading the total"
+        "before reading the total, and wait as long as they take (join() with no time limit)"
+        + joins.says()
     )
     codes = [p.exitcode for p in started]
     assert all(code == 0 for code in codes), f"the processes ended with exit codes {codes}"
@@ -607,6 +655,7 @@ def test_returns_a_plain_int(student, recording, stuck_budget):
     for n_each, total in ((0, 0), (5, 10)):
         # The children run one at a time: losing updates is the other tests'
         # business, and must not change this test's verdict from run to run.
+        joins = _ProcessJoins()
         with _ending(recording(method, hold=HOLD, one_at_a_time=True)) as ctx:
             got, _ = _call(
                 student.increment_in_processes,
@@ -617,6 +666,7 @@ def test_returns_a_plain_int(student, recording, stuck_budget):
                 stalled=_StuckInJoin(ctx, patience=None),
                 budget=stuck_budget,
                 what=f"increment_in_processes(2, {n_each}, <{method} context>)",
+                joins=joins,
             )
             assert type(got) is int, (
                 f"returned {type_name(got)} {safe_repr(got)}: return counter.value, a plain int"
@@ -630,8 +680,46 @@ def test_returns_a_plain_int(student, recording, stuck_budget):
             running = [p for p in ctx.started if p.exitcode is None]
             assert not running, (
                 f"it returned while {len(running)} of the processes were still running: join "
-                "them all before reading the total"
+                "them all before reading the total, and wait as long as they take" + joins.says()
             )
+
+
+#: More increments than a C short (typecode "h", at most 32767) can count.
+BIG_EACH = 16_400
+
+
+@COUNTER
+@pytest.mark.deadline(20)
+@pytest.mark.contract("exactly `n_procs * n_each`")
+def test_a_total_above_32767_is_exact(student, recording, stuck_budget):
+    """a total of 32800 (2 processes adding 16400 each) comes out exact: the shared integer is big enough"""
+    method = _cheapest_method()
+    total = 2 * BIG_EACH
+    joins = _ProcessJoins()
+    # The children run one at a time: losing updates is the other tests' business.
+    with _ending(recording(method, hold=HOLD, one_at_a_time=True)) as ctx:
+        got, _ = _call(
+            student.increment_in_processes,
+            2,
+            BIG_EACH,
+            ctx,
+            timeout=3 * _timeout(method) + HOLD,
+            stalled=_StuckInJoin(ctx, patience=None),
+            budget=stuck_budget,
+            what=f"increment_in_processes(2, {BIG_EACH}, <{method} context>)",
+            joins=joins,
+        )
+        running = [p for p in ctx.started if p.exitcode is None]
+        assert not running, (
+            f"it returned while {len(running)} of the processes were still running: join "
+            "them all before reading the total, and wait as long as they take" + joins.says()
+        )
+        _int(got, "increment_in_processes")
+        assert got == total, (
+            f"increment_in_processes(2, {BIG_EACH}) gave {got}, not {total}. Can the shared "
+            "integer hold that much? A C short (typecode 'h') stops at 32767 and wraps "
+            "around; 'i' holds up to 2**31 - 1, 'q' up to 2**63 - 1"
+        )
 
 
 @COUNTER
@@ -643,6 +731,7 @@ def test_counter_uses_the_default_context_when_none_is_given(student, stuck_budg
         if method not in mp.get_all_start_methods():
             continue
         ctx = CheckingContext(method, rendezvous=2, racy_pause=0.001, steps=True, hold=HOLD)
+        joins = _ProcessJoins()
         with _ending(ctx), _as_default(ctx):
             got, _ = _call(
                 student.increment_in_processes,
@@ -652,13 +741,14 @@ def test_counter_uses_the_default_context_when_none_is_given(student, stuck_budg
                 stalled=_StuckInJoin(ctx, patience=None),
                 budget=stuck_budget,
                 what=f"increment_in_processes(2, 10) with {method} as the default",
+                joins=joins,
             )
             assert ctx.started, (
                 f"with context=None and {method} as the default start method, no process was "
                 "started through multiprocessing.get_context(): use the default context, do not "
                 "pick a start method of your own"
             )
-            _check_counter_result(ctx, got, 2, 10, method)
+            _check_counter_result(ctx, got, 2, 10, method, joins)
 
 
 # --------------------------------------------------------------------------
@@ -1516,9 +1606,10 @@ def test_in_a_forked_child_every_log_starts_empty(student):
 @FORKLOG
 @pytest.mark.deadline(30)
 @pytest.mark.contract("even if another thread held it when the parent forked")
-def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student):
+@pytest.mark.parametrize("entries", [("parent",), ()], ids=["a log with entries", "an empty log"])
+def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student, entries):
     """a lock that another thread of the parent held at the fork is not held in the child"""
-    log = _new_log(student, "parent")
+    log = _new_log(student, *entries)
     lock = _lock_of(log)
     for _ in range(3):
         held, forked, times = threading.Event(), threading.Event(), {}
@@ -1553,8 +1644,9 @@ def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student):
     else:
         pytest.fail("the test never managed to fork while log.lock was held", pytrace=False)
     assert report["taken"], (
-        "in the forked child, log.lock was still held (by a thread that does not exist in the "
-        "child): give each log a new lock in the child"
+        f"in the forked child, the lock of {'an empty log' if not entries else 'a log'} was "
+        "still held (by a thread that does not exist in the child): give every log that "
+        "exists at the fork a new lock in the child, an empty one too"
     )
     kind, text, _ = report["entries"]
     assert text == repr(["child"]) and kind == "list", (
@@ -1671,6 +1763,40 @@ def test_the_fork_hook_is_registered_once_not_per_log(student):
     assert not calls, (
         f"making 10 logs called os.register_at_fork {len(calls)} times: register one hook for "
         "the module, when it is imported, that resets every log"
+    )
+
+
+@FORKLOG
+@pytest.mark.deadline(15)
+@pytest.mark.contract("Use `os.register_at_fork`")
+def test_the_module_registers_a_fork_hook(student):
+    """the module registers a hook with os.register_at_fork (when imported, or for its first log)"""
+    module = _module_of(student)
+    path = getattr(module, "__file__", None)
+    if type(path) is not str or not os.path.isfile(path):
+        pytest.fail(
+            "ForkSafeLog must be defined in the module my_forklog.py (the %%writefile cell)",
+            pytrace=False,
+        )
+    # A fresh copy of the module runs, with os.register_at_fork counting its calls
+    # and registering nothing (a hook can never be removed).
+    real, calls = os.register_at_fork, []
+    copy = types.ModuleType(f"{module.__name__}_copy")
+    copy.__file__ = path
+    os.register_at_fork = lambda *args, **kwargs: calls.append(kwargs)
+    try:
+        exec(compile(Path(path).read_text(), path, "exec"), vars(copy))  # noqa: S102
+        log = copy.ForkSafeLog()
+        log.add("entry")
+        log.entries()
+    except Exception as exc:  # noqa: BLE001 - reported to the student
+        pytest.fail(f"running a fresh copy of your module raised {safe_repr(exc)}", pytrace=False)
+    finally:
+        os.register_at_fork = real
+    assert calls, (
+        "importing your module and using a log never called os.register_at_fork: reset the "
+        "logs in a fork hook, os.register_at_fork(after_in_child=...), registered once for "
+        "the module. A check of os.getpid() in the log's methods is not what the contract asks"
     )
 
 
