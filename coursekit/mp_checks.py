@@ -8,7 +8,8 @@
 * hand out shared values that count, per process, every write to ``.value``
   and note any write that is not exactly "the current value plus one";
 * hand out pipes whose ends note when a ``("ping", i)`` is sent before the
-  reply to the previous ping was received on that end.
+  reply to the previous ping was received on that end, and can make the reply
+  to each ping come later than the first time limit the parent polls with.
 
 Everything a child needs lives at module level, so that it can be pickled under
 the spawn and forkserver start methods.
@@ -257,19 +258,43 @@ class PingLog:
     counting from 0, and none may go before the reply to the previous one came back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, slow_replies: bool = False, cut: float = 0.01) -> None:
         self.pid = os.getpid()
         self.pings = 0
         self.pongs = 0
         self.problems: list[str] = []
+        self.slow_replies = slow_replies
+        self.cut = cut
+        self.polls_run_out = 0  # polls with a time limit that were made to run out
+        self._held_back = -1  # the ping whose reply a poll has already been told is late
+
+    def holds_back(self, timeout) -> bool:
+        """Whether this poll with `timeout` runs out as if the reply were late.
+
+        With `slow_replies`, in the process that made the pipes, the first poll
+        with a time limit after each ping runs out (after at most `cut` seconds),
+        however long its limit: so code that stops waiting for a reply after a
+        while stops every time, while a poll with no limit, a recv(), or a poll
+        tried again, still gets the reply.
+        """
+        if not self.slow_replies or os.getpid() != self.pid or timeout is None:
+            return False
+        if self.pongs >= self.pings or self._held_back == self.pings:
+            return False
+        self._held_back = self.pings
+        self.polls_run_out += 1
+        return True
 
     def sent(self, obj) -> None:
         if os.getpid() != self.pid:
             return
         expected = ("ping", self.pings)
         exact = (
-            type(obj) is tuple and len(obj) == 2 and type(obj[0]) is str
-            and type(obj[1]) is int and obj == expected
+            type(obj) is tuple
+            and len(obj) == 2
+            and type(obj[0]) is str
+            and type(obj[1]) is int
+            and obj == expected
         )
         if not exact:
             self.problems.append(
@@ -322,6 +347,15 @@ class WatchedConnection:
         )
         self._inner.send_bytes(buf, offset, size)
 
+    def poll(self, timeout=0.0):
+        if self._log.holds_back(timeout):
+            try:
+                time.sleep(max(0.0, min(float(timeout), self._log.cut)))
+            except (TypeError, ValueError):
+                return self._inner.poll(timeout)  # the real poll says what is wrong
+            return False
+        return self._inner.poll(timeout)
+
     def recv(self):
         obj = self._inner.recv()
         self._log.received(obj)
@@ -354,15 +388,26 @@ class CheckingContext(RecordingContext):
         is called, or for `hold` seconds.
     steps: ``Value(...)`` returns a `StepValue` (pausing its reads `racy_pause` s).
     watch_pipes: ``Pipe()`` returns `WatchedConnection` ends; see `pipe_problems`.
+    slow_replies: with watch_pipes, the first poll with a time limit after each
+        ping runs out (see `PingLog.holds_back`).
     """
 
-    def __init__(self, method=None, *, hold=0.0, steps=False, watch_pipes=False, **options):
+    def __init__(
+        self,
+        method=None,
+        *,
+        hold=0.0,
+        steps=False,
+        watch_pipes=False,
+        slow_replies=False,
+        **options,
+    ):
         super().__init__(method, **options)
         self._hold = hold
         self._release = self.real.Value("b", 0, lock=False) if hold > 0 else None
         self._steps = steps
         self._watch_pipes = watch_pipes
-        self.ping_log = PingLog()
+        self.ping_log = PingLog(slow_replies)
         self.pipes = 0
 
     def release(self) -> None:

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.instruments.timeouts import CUT, says_cut
+from autograder.instruments.timeouts import CUT, FastWaits, says_cut
 from autograder.suites._trust import safe_repr, same, type_name
 from autograder.testing import join_timeout, swapped
 from coursekit.deadline import start as start_call
@@ -56,7 +56,7 @@ from coursekit.mp_tools import (
 )
 
 #: Library modules this suite patches itself during a test (tests/test_suite_rules.py).
-LIBRARY_WRITES = ("os",)
+LIBRARY_WRITES = ("os", "queue", "time")
 
 PRIMES = pytest.mark.exercise("count_primes_parallel")
 COUNTER = pytest.mark.exercise("shared_counter")
@@ -272,6 +272,17 @@ def _call(func, *args, timeout, budget, what, hang_hint="", stalled=None, joins=
     return future.result(), cpu[0]
 
 
+class _ThreadsOfThisProcess(set):
+    """Thread idents of this process only: a forked child's thread may reuse its parent's."""
+
+    def __init__(self):
+        super().__init__()
+        self.pid = os.getpid()
+
+    def __contains__(self, ident):
+        return os.getpid() == self.pid and super().__contains__(ident)
+
+
 class _ProcessJoins:
     """Make a Process.join() with a time limit, in the student's call, give up after CUT s.
 
@@ -283,7 +294,7 @@ class _ProcessJoins:
     """
 
     def __init__(self):
-        self.idents = set()  # the student's call's thread
+        self.idents = _ThreadsOfThisProcess()  # the student's call's thread
         self.cut = 0
         self.pid = os.getpid()
 
@@ -1307,13 +1318,24 @@ class _StuckInJoin:
         )
 
 
-def _check_pingpong(student, method, recording, stuck_budget, rounds=ROUNDS, default=False):
-    ctx = recording(method, hold=HOLD, watch_pipes=True)
+def _check_pingpong(
+    student, method, recording, stuck_budget, rounds=ROUNDS, default=False, slow=False
+):
+    """Play and check; `slow`: every time limit the parent waits with runs out."""
+    ctx = recording(method, hold=HOLD, watch_pipes=True, slow_replies=slow)
     args = (rounds,) if default else (rounds, ctx)
     what = f"pingpong({rounds}" + (
         f") with {method} as the default" if default else f", <{method} context>)"
     )
-    with _ending(ctx), _as_default(ctx) if default else contextlib.nullcontext():
+    joins = _ProcessJoins()
+    # A slow game: in the student's call the clock (and time.sleep) runs fast too, so
+    # a loop that polls is_alive() until some deadline reaches it at once.
+    fast = (
+        FastWaits(joins.idents, about="a wait", where="the calling thread")
+        if slow
+        else contextlib.nullcontext()
+    )
+    with _ending(ctx), _as_default(ctx) if default else contextlib.nullcontext(), fast:
         got, _ = _call(
             student.pingpong,
             *args,
@@ -1322,7 +1344,14 @@ def _check_pingpong(student, method, recording, stuck_budget, rounds=ROUNDS, def
             what=what,
             hang_hint=PINGPONG_HANG,
             stalled=_StuckInJoin(ctx),
+            joins=joins,
         )
+        says = joins.says() + (fast.says() if slow else "")
+        if ctx.ping_log.polls_run_out:
+            says += (
+                " (this test makes the child's reply come later than the first time limit the "
+                f"parent polls for it with; that happened {ctx.ping_log.polls_run_out} times)"
+            )
         started = ctx.started
         if default:
             assert started, (
@@ -1337,13 +1366,15 @@ def _check_pingpong(student, method, recording, stuck_budget, rounds=ROUNDS, def
         child = started[0]
         code = child.exitcode
         assert code is not None, (
-            "pingpong returned while the child was still running: join it (without a timeout "
-            "shorter than the child may need to end)"
+            "pingpong returned while the child was still running: join it, with no time limit "
+            "(the child may need any time to end)" + says
         )
         expected = [("pong", i, child.pid) for i in range(rounds)]
         # Exact types: the replies came through a pipe, as pickles, and a list subclass or
         # a tuple of look-alikes could make == say yes.
-        assert same(got, expected), f"under {method}: got {safe_repr(got)}, expected {expected!r}"
+        assert same(got, expected), (
+            f"under {method}: got {safe_repr(got)}, expected {expected!r}" + says
+        )
         assert not ctx.pipe_problems, ctx.pipe_problems[0]
         assert code >= 0, (
             f"the child was killed by signal {-code}: do not terminate it. Close the parent's end; "
@@ -1375,6 +1406,14 @@ def _check_pingpong(student, method, recording, stuck_budget, rounds=ROUNDS, def
 def test_plays_and_ends_cleanly(student, recording, stuck_budget, method):
     """under this start method: replies in order from the child, which then exits with code 0"""
     _check_pingpong(student, method, recording, stuck_budget)
+
+
+@PINGPONG
+@pytest.mark.deadline(20)
+@pytest.mark.contract("one at a time; after each", "returns the list of replies, after the child")
+def test_waits_for_a_slow_child_however_long_it_takes(student, recording, stuck_budget):
+    """with a child slower than any time limit: every reply still comes back, and pingpong returns after the child has exited"""
+    _check_pingpong(student, _cheapest_method(), recording, stuck_budget, rounds=3, slow=True)
 
 
 @PINGPONG
