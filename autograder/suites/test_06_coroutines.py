@@ -617,10 +617,12 @@ async def test_never_more_than_limit_at_once(student):
     """never runs more than `limit` calls at the same time"""
     gather_limited = _check_async(student, "gather_limited")
     probe = Crowd(3)
+    # Six calls: even one at a time (6 x 0.25 s) they end well within the deadline, so a
+    # solution that serialises them is judged on its limit here, never on a loaded machine.
     results = await _within(
-        gather_limited([lambda i=i: probe.visit(i) for i in range(9)], 3), 2.5, "gather_limited"
+        gather_limited([lambda i=i: probe.visit(i) for i in range(6)], 3), 2.5, "gather_limited"
     )
-    assert same(results, list(range(9))), f"wrong results: {safe_repr(results)}"
+    assert same(results, list(range(6))), f"wrong results: {safe_repr(results)}"
     assert probe.peak <= 3, f"{probe.peak} calls ran at the same time with limit=3"
 
 
