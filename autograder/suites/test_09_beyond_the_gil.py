@@ -430,6 +430,7 @@ def test_callers_that_arrive_together_call_func_once(student):
 @ONCE
 @pytest.mark.deadline(12)
 @pytest.mark.contract("If `func(key)` raises")
+@pytest.mark.contract("This holds for any exception, one that is not an `Exception`")
 @pytest.mark.parametrize(
     "error_class",
     [pytest.param(ValueError, marks=pytest.mark.weight(2)), tasks.Halt],
@@ -918,6 +919,7 @@ def test_closes_what_it_made_when_creating_one_fails(student):
 @IMAP
 @pytest.mark.deadline(30)
 @pytest.mark.contract("with its type and arguments (send it back pickled)")
+@pytest.mark.contract("This holds for any exception, a `BaseException`")
 @pytest.mark.parametrize(
     ("task", "kind", "args"),
     [
