@@ -1272,6 +1272,49 @@ async def test_a_refusal_waits_for_the_earlier_withdrawal(student):
 
 
 @WALLET
+@pytest.mark.contract("looks at the balance only after every earlier")
+async def test_a_waiting_withdrawal_goes_before_a_later_one(student):
+    """a withdrawal that waited goes before a later one, even one made the moment the wallet is free"""
+    # The task whose withdrawal held the wallet makes a new one the moment it returns, before
+    # the waiting withdrawal has run again: a flag, or a Condition with notify(), lets that
+    # newcomer in first, every time; an asyncio.Lock serves the withdrawals in arrival order.
+    wallet = _wallet(student, 100)
+    gate = asyncio.Event()
+    in_audit = asyncio.Event()
+
+    async def held_audit(amount):
+        in_audit.set()
+        await asyncio.wait_for(gate.wait(), 2.0)
+
+    async def ok_audit(amount):
+        await asyncio.sleep(0)
+
+    async def first_then_third():
+        first = await wallet.withdraw(60, held_audit)
+        return first, await wallet.withdraw(40, ok_audit)
+
+    one_and_three = asyncio.ensure_future(first_then_third())
+    try:
+        await _within(in_audit.wait(), 1.0, "the first withdrawal's audit")
+        second = asyncio.ensure_future(wallet.withdraw(30, ok_audit))
+        for _ in range(10):
+            await asyncio.sleep(0)  # the second one waits for the wallet now
+    finally:
+        gate.set()
+    (first, third), second_ok = await _within(
+        asyncio.gather(one_and_three, second), 2.0, "three withdrawals"
+    )
+    got = [first, second_ok, third]
+    assert same(got, [True, True, False]) and _balance(wallet) == 10, (
+        f"from 100: withdraw(60), then withdraw(30) while the first was audited, then "
+        f"withdraw(40) the moment withdraw(60) returned, gave {safe_repr(got)} and a balance "
+        f"of {safe_repr(wallet.balance)}; expected [True, True, False] and 10: the withdrawal "
+        "that was waiting goes first. A flag, or a Condition with notify(), lets a newcomer "
+        "overtake it; an asyncio.Lock serves withdrawals in the order they came"
+    )
+
+
+@WALLET
 @pytest.mark.weight(2)
 @pytest.mark.contract("If `audit` raises", "looks at the balance only after every earlier")
 async def test_a_failed_audit_changes_nothing_and_frees_the_wallet(student):

@@ -1,4 +1,4 @@
-"""A busy flag guarded by an asyncio.Condition; each withdrawal waits until the wallet is free."""
+"""A busy flag guarded by an asyncio.Condition and notify(): a withdrawal made the moment the wallet is free goes before one that was waiting."""
 
 
 class Wallet:
