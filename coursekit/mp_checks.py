@@ -7,6 +7,9 @@
   early is caught every time, not only when the child happens to be slow;
 * hand out shared values that count, per process, every write to ``.value``
   and note any write that is not exactly "the current value plus one";
+* make a pool's tasks wait, once, until as many of them run at the same time
+  as the pool has workers, so a test *knows* whether the pieces of work ran
+  together (blocking ``apply()`` one piece after another never does);
 * hand out pipes whose ends note when a ``("ping", i)`` is sent before the
   reply to the previous ping was received on that end, and can make the reply
   to each ping come later than the first time limit the parent polls with.
@@ -29,11 +32,14 @@ import time
 from multiprocessing.connection import reduce_connection
 from typing import Any
 
-from coursekit.mp_probes import ChildOptions, RacyValue, RecordingContext, run_child
+from coursekit.mp_probes import ChildOptions, RacyValue, RecordedPool, RecordingContext, run_child
 
 __all__ = [
+    "CheckedPool",
     "CheckingContext",
     "HeldOptions",
+    "Meeting",
+    "MeetingTask",
     "PingLog",
     "StepValue",
     "WatchedConnection",
@@ -48,6 +54,84 @@ class HeldOptions:
     inner: ChildOptions
     release: Any = None  # a shared byte without a lock: the test sets it to 1
     hold: float = 0.0  # seconds a child waits for `release` after its target returns
+    meeting: Any = None  # a Meeting for the pool tasks this child runs
+
+
+@dataclasses.dataclass
+class Meeting:
+    """Shared state of a pool's tasks that wait until `parties` of them run together."""
+
+    running: Any  # a shared int with a lock: tasks that have begun and not ended
+    state: Any  # a shared byte without a lock: 0 waiting, 1 met, 2 a wait ran out
+    parties: int
+    wait: float  # seconds a task waits for the others, once
+
+
+#: In a child: the Meeting of the context that started it (None elsewhere).
+_MEETING: list = [None]
+
+
+class MeetingTask:
+    """A pool task's function: the first tasks wait until `parties` run at the same time.
+
+    Each task, until the meeting has happened, waits (up to `wait` s) until as
+    many tasks have begun as the meeting expects; once they have (or a wait ran
+    out) no task waits any more. Pieces handed to the pool all at once meet at
+    once; pieces handed out one by one, each waited for, never do.
+    """
+
+    def __init__(self, func) -> None:
+        self.func = func
+
+    def __call__(self, *args, **kwargs):
+        meeting = _MEETING[0]
+        if meeting is None or meeting.state.value:
+            return self.func(*args, **kwargs)
+        with meeting.running.get_lock():
+            meeting.running.value += 1
+            if meeting.running.value >= meeting.parties:
+                meeting.state.value = 1
+        try:
+            deadline = time.monotonic() + meeting.wait
+            while not meeting.state.value:
+                if time.monotonic() >= deadline:
+                    meeting.state.value = 2
+                    break
+                time.sleep(0.002)
+            return self.func(*args, **kwargs)
+        finally:
+            with meeting.running.get_lock():
+                meeting.running.value -= 1
+
+
+class CheckedPool(RecordedPool):
+    """A `RecordedPool` that also keeps the functions handed to it (`funcs`) and, with
+    `meet`, hands each task to the workers as a `MeetingTask`."""
+
+    def __init__(self, *args, meet: bool = False, **kwargs) -> None:
+        self.funcs: list = []
+        self._meet = meet
+        super().__init__(*args, **kwargs)
+
+    def _task(self, func):
+        self.funcs.append(func)
+        return MeetingTask(func) if self._meet else func
+
+    def _map_async(
+        self, func, iterable, mapper, chunksize=None, callback=None, error_callback=None
+    ):
+        return super()._map_async(
+            self._task(func), iterable, mapper, chunksize, callback, error_callback
+        )
+
+    def imap(self, func, iterable, chunksize=1):
+        return super().imap(self._task(func), iterable, chunksize)
+
+    def imap_unordered(self, func, iterable, chunksize=1):
+        return super().imap_unordered(self._task(func), iterable, chunksize)
+
+    def apply_async(self, func, args=(), kwds=None, callback=None, error_callback=None):
+        return super().apply_async(self._task(func), args, kwds, callback, error_callback)
 
 
 def run_held_child(options: HeldOptions, target, args: tuple, kwargs: dict) -> None:
@@ -56,6 +140,7 @@ def run_held_child(options: HeldOptions, target, args: tuple, kwargs: dict) -> N
     The child polls a shared byte rather than waiting on an Event: a child that
     is killed while it waits must not leave a lock held that the test needs.
     """
+    _MEETING[0] = options.meeting
     try:
         run_child(options.inner, target, args, kwargs)
     finally:
@@ -390,6 +475,9 @@ class CheckingContext(RecordingContext):
     watch_pipes: ``Pipe()`` returns `WatchedConnection` ends; see `pipe_problems`.
     slow_replies: with watch_pipes, the first poll with a time limit after each
         ping runs out (see `PingLog.holds_back`).
+    meet: if > 1, ``Pool(...)`` hands out its tasks as `MeetingTask`s that wait,
+        once, until `meet` of them run together (up to `meet_wait` s); see
+        `ran_together`. Every pool keeps the functions handed to it (`funcs`).
     """
 
     def __init__(
@@ -400,9 +488,16 @@ class CheckingContext(RecordingContext):
         steps=False,
         watch_pipes=False,
         slow_replies=False,
+        meet=0,
+        meet_wait=4.0,
         **options,
     ):
         super().__init__(method, **options)
+        self.meeting = (
+            Meeting(self.real.Value("i", 0), self.real.Value("b", 0, lock=False), meet, meet_wait)
+            if meet > 1
+            else None
+        )
         self._hold = hold
         self._release = self.real.Value("b", 0, lock=False) if hold > 0 else None
         self._steps = steps
@@ -416,9 +511,31 @@ class CheckingContext(RecordingContext):
             self._release.value = 1
 
     def _child(self, options: ChildOptions) -> tuple[Any, Any]:
-        if not self._hold:
+        if not self._hold and self.meeting is None:
             return super()._child(options)
-        return run_held_child, HeldOptions(options, self._release, self._hold)
+        return run_held_child, HeldOptions(options, self._release, self._hold, self.meeting)
+
+    def Pool(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None):  # noqa: N802
+        pool = CheckedPool(
+            processes,
+            initializer,
+            initargs,
+            maxtasksperchild,
+            context=self,
+            meet=self.meeting is not None,
+        )
+        with self._lock:
+            self.pools.append(pool)
+        if self._barrier is not None and pool._processes < self._barrier.parties:
+            self._barrier.abort()  # too few workers ever to meet: say so now
+        return pool
+
+    @property
+    def ran_together(self) -> bool | None:
+        """Whether a pool's tasks ran `meet` at a time (None: no meeting, or no task waited)."""
+        if self.meeting is None or not self.meeting.state.value:
+            return None
+        return self.meeting.state.value == 1
 
     def Value(self, typecode_or_type, *args, lock=True):  # noqa: N802
         if not self._steps:

@@ -409,8 +409,29 @@ WORKERS = 2
 EXPECTED = _primes_below(LIMIT)
 
 
+class _JoinedAnywhere:
+    """Let held workers end once any thread of this process waits for one in join().
+
+    Pool.join() waits in the caller's thread; a ProcessPoolExecutor's shutdown in
+    its manager thread. A pool that is closed but never joined (nor terminated)
+    leaves its workers held, so they are still running when the call returns,
+    every time.
+    """
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def __call__(self, thread):
+        for other in threading.enumerate():
+            joining, timeout = join_timeout(other)
+            if joining and (timeout is None or (type(timeout) in (int, float) and timeout >= HOLD)):
+                self.ctx.release()
+                break
+        return None
+
+
 def _check_primes(student, method, recording, stuck_budget):
-    with _ending(recording(method, rendezvous=WORKERS)) as ctx:
+    with _ending(recording(method, rendezvous=WORKERS, hold=HOLD)) as ctx:
         got, _ = _call(
             student.count_primes_parallel,
             LIMIT,
@@ -420,6 +441,7 @@ def _check_primes(student, method, recording, stuck_budget):
             budget=stuck_budget,
             what=f"count_primes_parallel({LIMIT}, {WORKERS}, <{method} context>)",
             hang_hint="Is a worker waiting for something, or the pool for a worker that died?",
+            stalled=_JoinedAnywhere(ctx),
         )
         _int(got, "count_primes_parallel")
         assert got == EXPECTED, (
@@ -441,7 +463,7 @@ def _check_workers(ctx, workers):
     alive = ctx.alive()
     assert not alive, (
         f"{len(alive)} worker processes were still running when it returned: close the pool "
-        "(`with context.Pool(...) as pool:`, or close() then join())"
+        "and wait for its workers (`with context.Pool(...) as pool:`, or close() then join())"
     )
     unreleased = [p for p in ctx.pools if not p.released]
     assert not unreleased, (
@@ -481,7 +503,8 @@ def test_counts_with_workers_processes(student, recording, stuck_budget, method)
 def test_every_worker_counts_and_the_caller_does_not(student, recording, stuck_budget):
     """the counting happens in the workers, and each worker does a share of it"""
     method = _cheapest_method()
-    with _ending(recording(method, rendezvous=WORKERS, measure_cpu=True)) as ctx:
+    options = {"rendezvous": WORKERS, "measure_cpu": True, "meet": WORKERS}
+    with _ending(recording(method, **options)) as ctx:
         got, caller_cpu = _call(
             student.count_primes_parallel,
             LIMIT,
@@ -507,6 +530,76 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, stuck_b
             f"the workers spent {shares} s of CPU each: one did (almost) all the work. "
             "Split the range into at least `workers` pieces of about the same length"
         )
+        assert ctx.ran_together is not False, (
+            f"the pool never ran {WORKERS} pieces at the same time: hand it all the pieces at "
+            "once (map, starmap, or apply_async for each and then get()), not one apply() "
+            "after another, which waits for each piece before handing out the next"
+        )
+
+
+#: A limit that leaves 1 over when split in WORKERS equal pieces (and is quick to count).
+SMALL_LIMIT = 20_003
+
+
+@PRIMES
+@pytest.mark.deadline(16)
+@pytest.mark.contract("The counting happens in the workers")
+def test_the_caller_never_runs_the_workers_function(student, recording, stuck_budget):
+    """the calling process never runs the function that the pool's workers run, not even for a leftover piece"""
+    method = _cheapest_method()
+    calls = set()
+    with _ending(recording(method, rendezvous=WORKERS)) as ctx:
+        got, _ = _call(
+            _noting_calls(student.count_primes_parallel, calls),
+            SMALL_LIMIT,
+            WORKERS,
+            ctx,
+            timeout=_timeout(method) + 5,
+            budget=stuck_budget,
+            what=f"count_primes_parallel({SMALL_LIMIT}, {WORKERS}, <{method} context>)",
+        )
+        _int(got, "count_primes_parallel")
+        expected = _primes_below(SMALL_LIMIT)
+        assert got == expected, (
+            f"got {safe_repr(got)}, but there are {expected} primes below {SMALL_LIMIT}"
+        )
+        handed = [f for pool in ctx.pools for f in pool.funcs]
+        own = sorted({_name_of(f) for f in handed if getattr(f, "__code__", None) in calls})
+        assert not own, (
+            f"the calling process itself ran {', '.join(own)}, the function the pool's workers "
+            "run: all the counting happens in the workers. Make any leftover numbers a piece "
+            "of work for the pool too"
+        )
+
+
+def _noting_calls(func, calls):
+    """func, noting in `calls` the code of every Python function its thread calls.
+
+    Only in this process: a child forked by that thread stops noting at once.
+    """
+    parent = os.getpid()
+
+    def profile(frame, event, arg):
+        if event != "call":
+            return
+        if os.getpid() != parent:
+            sys.setprofile(None)
+            return
+        calls.add(frame.f_code)
+
+    def noting(*args):
+        sys.setprofile(profile)
+        try:
+            return func(*args)
+        finally:
+            sys.setprofile(None)
+
+    return noting
+
+
+def _name_of(func):
+    name = getattr(func, "__qualname__", None)
+    return name if type(name) is str else "?"
 
 
 @PRIMES
@@ -518,10 +611,11 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, stuck_b
     "at least `workers` pieces",
 )
 def test_more_workers_than_cores_and_small_limits(student, recording, stuck_budget):
-    """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3 and 10; a pool gets at least 3 pieces"""
+    """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3, 4 and 10; a pool gets at least 3 pieces"""
     method = _cheapest_method()
-    for limit in (100, 0, 1, 2, 3, 10):
-        with _ending(recording(method, rendezvous=3 if limit >= 3 else 0)) as ctx, _cores(2):
+    for limit in (100, 0, 1, 2, 3, 4, 10):
+        options = {"rendezvous": 3 if limit >= 3 else 0, "hold": HOLD}
+        with _ending(recording(method, **options)) as ctx, _cores(2):
             got, _ = _call(
                 student.count_primes_parallel,
                 limit,
@@ -530,6 +624,7 @@ def test_more_workers_than_cores_and_small_limits(student, recording, stuck_budg
                 timeout=_timeout(method),
                 budget=stuck_budget,
                 what=f"count_primes_parallel({limit}, 3, <{method} context>) with 2 cores",
+                stalled=_JoinedAnywhere(ctx),
             )
             expected = _primes_below(limit)
             _int(got, f"count_primes_parallel({limit}, 3)")
@@ -556,7 +651,7 @@ def test_uses_the_default_context_when_none_is_given(student, stuck_budget):
     for method in ("fork", "spawn"):
         if method not in mp.get_all_start_methods():
             continue
-        ctx = CheckingContext(method, rendezvous=WORKERS)
+        ctx = CheckingContext(method, rendezvous=WORKERS, hold=HOLD)
         with _ending(ctx), _as_default(ctx):
             got, _ = _call(
                 student.count_primes_parallel,
@@ -565,6 +660,7 @@ def test_uses_the_default_context_when_none_is_given(student, stuck_budget):
                 timeout=_timeout(method),
                 budget=stuck_budget,
                 what=f"count_primes_parallel(30000, {WORKERS}) with {method} as the default",
+                stalled=_JoinedAnywhere(ctx),
             )
             _int(got, "count_primes_parallel(30000, 2)")
             assert got == 3245, f"count_primes_parallel(30000, 2) gave {safe_repr(got)}, not 3245"
