@@ -43,7 +43,7 @@ import pytest
 
 from autograder.instruments.timeouts import CUT, FastWaits, says_cut
 from autograder.suites._trust import safe_repr, same, type_name
-from autograder.testing import join_timeout, swapped
+from autograder.testing import join_timeout, student_spaces, swapped
 from coursekit.deadline import start as start_call
 from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
@@ -548,9 +548,10 @@ def test_the_caller_never_runs_the_workers_function(student, recording, stuck_bu
     """the calling process never runs the function that the pool's workers run, not even for a leftover piece"""
     method = _cheapest_method()
     calls = set()
-    with _ending(recording(method, rendezvous=WORKERS)) as ctx:
+    noting = _noting_calls(sys.modules.get("my_primes"), calls, student)
+    with noting, _ending(recording(method, rendezvous=WORKERS)) as ctx:
         got, _ = _call(
-            _noting_calls(student.count_primes_parallel, calls),
+            student.count_primes_parallel,
             SMALL_LIMIT,
             WORKERS,
             ctx,
@@ -563,8 +564,8 @@ def test_the_caller_never_runs_the_workers_function(student, recording, stuck_bu
         assert got == expected, (
             f"got {safe_repr(got)}, but there are {expected} primes below {SMALL_LIMIT}"
         )
-        handed = [f for pool in ctx.pools for f in pool.funcs]
-        own = sorted({_name_of(f) for f in handed if getattr(f, "__code__", None) in calls})
+        handed = {_name_of(f) for pool in ctx.pools for f in pool.funcs}
+        own = sorted(handed & calls)
         assert not own, (
             f"the calling process itself ran {', '.join(own)}, the function the pool's workers "
             "run: all the counting happens in the workers. Make any leftover numbers a piece "
@@ -572,29 +573,39 @@ def test_the_caller_never_runs_the_workers_function(student, recording, stuck_bu
         )
 
 
-def _noting_calls(func, calls):
-    """func, noting in `calls` the code of every Python function its thread calls.
+def _noting_calls(module, calls, student):
+    """While active, every function defined in `module` (the student's my_primes) is
+    swapped, there and where the notebook bound it, for one that adds its name to `calls`
+    when it runs in this process.
 
-    Only in this process: a child forked by that thread stops noting at once.
+    The stand-in keeps the function's module and name, so a pool still pickles it by
+    reference: a forked worker runs it in a process of its own (and notes nothing here),
+    and a spawned one imports the module afresh. No tracing: the seal forbids it while
+    grading.
     """
+    stack = contextlib.ExitStack()
+    if module is None:
+        return stack
     parent = os.getpid()
+    spaces = student_spaces(student)
 
-    def profile(frame, event, arg):
-        if event != "call":
-            return
-        if os.getpid() != parent:
-            sys.setprofile(None)
-            return
-        calls.add(frame.f_code)
+    def noting(func):
+        def call(*args, **kwargs):
+            if os.getpid() == parent:
+                calls.add(func.__qualname__)
+            return func(*args, **kwargs)
 
-    def noting(*args):
-        sys.setprofile(profile)
-        try:
-            return func(*args)
-        finally:
-            sys.setprofile(None)
+        call.__module__, call.__name__, call.__qualname__ = (
+            func.__module__,
+            func.__name__,
+            func.__qualname__,
+        )
+        return call
 
-    return noting
+    for name, func in list(vars(module).items()):
+        if type(func) is types.FunctionType and func.__module__ == module.__name__:
+            stack.enter_context(swapped(module, name, noting(func), spaces))
+    return stack
 
 
 def _name_of(func):
