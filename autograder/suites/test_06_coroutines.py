@@ -581,6 +581,7 @@ class Crowd:
 
 
 @GATHER
+@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
 @pytest.mark.weight(2)
 @pytest.mark.contract("`gather_limited` is an `async def` function", "in the order of `factories`")
 async def test_results_come_back_in_input_order(student):
@@ -727,6 +728,7 @@ async def test_raises_the_first_failure_in_time(student):
 
 
 @GATHER
+@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
 @pytest.mark.contract("the first one to be raised, in time")
 async def test_an_error_raised_while_being_cancelled_does_not_win(student):
     """raises the first failure, not an error that an earlier call raises later as it is cancelled"""
@@ -836,6 +838,7 @@ async def test_no_calls_gives_an_empty_list(student):
 
 
 @GATHER
+@pytest.mark.deadline(6)  # its own waits (up to 3 s) decide, never the deadline
 @pytest.mark.weight(2)
 @pytest.mark.contract("frees its slot for the next factory at once")
 async def test_starts_the_next_call_as_soon_as_any_finishes(student):
@@ -966,6 +969,7 @@ async def test_handles_every_item_exactly_once(student):
 
 
 @PC
+@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
 @pytest.mark.contract("may contain any values")
 async def test_items_that_look_like_sentinels_are_handled(student):
     """handles items that a sentinel might be mistaken for: 'STOP', 'DONE', -1, Ellipsis, ..."""
@@ -1034,6 +1038,7 @@ async def test_the_queue_holds_n_consumers_items(student):
 
 
 @PC
+@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
 @pytest.mark.weight(2)
 @pytest.mark.contract("`n_consumers` consumer tasks take items")
 async def test_runs_n_consumers_at_once(student):
@@ -1050,6 +1055,7 @@ async def test_runs_n_consumers_at_once(student):
 
 
 @PC
+@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
 @pytest.mark.weight(2)
 @pytest.mark.contract("It shuts down cleanly")
 async def test_leaves_no_task_pending(student):
@@ -1067,6 +1073,7 @@ async def test_leaves_no_task_pending(student):
 
 
 @PC
+@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
 @pytest.mark.contract("it reads `items` only as fast", "it may be a generator")
 async def test_reads_items_lazily(student):
     """takes items only as consumers make room: a bounded queue, not a race ahead"""
