@@ -79,8 +79,28 @@ def _mark_args(node: ast.expr, name: str) -> list[str] | None:
         and isinstance(node.func.value, ast.Attribute)
         and node.func.value.attr == "mark"
     ):
-        return [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        return _strings(node)
     return None
+
+
+def _strings(call: ast.Call) -> list[str]:
+    return [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+
+
+def _exercise_alias(node: ast.expr) -> str | None:
+    """The exercise a module-level ``NAME = Exercise("x")`` (or ``testing.Exercise``,
+    or ``pytest.mark.exercise``) names, or None."""
+    args = _mark_args(node, "exercise")
+    if (
+        args is None
+        and isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "Exercise")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "Exercise")
+        )
+    ):
+        args = _strings(node)
+    return args[0] if args else None
 
 
 def untested(suite: Path) -> dict[str, dict[str, str]]:
@@ -109,9 +129,9 @@ def suite_contracts(suite: Path) -> dict[str, dict[str, list[str]]]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-            args = _mark_args(node.value, "exercise")
-            if isinstance(target, ast.Name) and args:
-                aliases[target.id] = args[0]
+            name = _exercise_alias(node.value)
+            if isinstance(target, ast.Name) and name:
+                aliases[target.id] = name
     out: dict[str, dict[str, list[str]]] = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -123,6 +143,14 @@ def suite_contracts(suite: Path) -> dict[str, dict[str, list[str]]]:
         for deco in node.decorator_list:
             if isinstance(deco, ast.Name) and deco.id in aliases:
                 exercise = aliases[deco.id]
+            if (
+                isinstance(deco, ast.Call)
+                and isinstance(deco.func, ast.Name)
+                and deco.func.id in aliases
+            ):
+                # @BUFFER("sentence", ..., weight=2): autograder.testing.Exercise
+                exercise = aliases[deco.func.id]
+                fragments.extend(normalize(a) for a in _strings(deco))
             args = _mark_args(deco, "exercise")
             if args:
                 exercise = args[0]

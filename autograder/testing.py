@@ -13,7 +13,48 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
 from coursekit.deadline import finished, name_of, start
+
+
+class Exercise:
+    """The marks a hidden test carries, given in one decorator.
+
+    ``BUFFER = Exercise("bounded_buffer")`` names the exercise once per suite;
+    ``@BUFFER("a contract sentence", weight=2, deadline=6)`` then marks a test
+    with ``exercise``, ``contract`` (one or more sentences), and, when given,
+    ``weight`` (default 1) and ``deadline`` (default: the per-test deadline).
+    The harness and ``autograder.contracts`` read the marks, not this object.
+
+    >>> @Exercise("double")("doubles its argument", weight=2)
+    ... def test_doubles(student): ...
+    >>> sorted((m.name, m.args) for m in test_doubles.pytestmark)
+    [('contract', ('doubles its argument',)), ('exercise', ('double',)), ('weight', (2,))]
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(
+        self, *sentences: str, weight: float | None = None, deadline: float | None = None
+    ) -> Callable[[Callable], Callable]:
+        if not sentences:
+            raise TypeError("a hidden test names the contract sentence(s) it checks")
+        marks = [pytest.mark.exercise(self.name), pytest.mark.contract(*sentences)]
+        if weight is not None:
+            marks.append(pytest.mark.weight(weight))
+        if deadline is not None:
+            marks.append(pytest.mark.deadline(deadline))
+
+        def mark(test: Callable) -> Callable:
+            for each in marks:
+                test = each(test)
+            return test
+
+        return mark
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.002) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import subprocess
@@ -10,6 +9,7 @@ import subprocess
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
+from autograder.contracts import suite_contracts
 from autograder.course import (
     NAME,
     exercises,
@@ -85,18 +85,8 @@ def test_lessons_carry_no_grading_metadata():
 
 
 def _suite_exercises(assignment: str) -> set[str]:
-    tree = ast.parse((ROOT / "autograder" / "suites" / f"test_{assignment}.py").read_text())
-    found = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "exercise"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            found.add(node.args[0].value)
-    return found
+    """The exercises that have at least one hidden test in the assignment's suite."""
+    return set(suite_contracts(ROOT / "autograder" / "suites" / f"test_{assignment}.py"))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

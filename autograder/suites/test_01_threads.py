@@ -19,6 +19,7 @@ import pytest
 from autograder.instruments import FastJoins, FastWaits
 from autograder.suites._trust import fail_for, safe_repr, same, type_name, why_not_same
 from autograder.testing import (
+    Exercise,
     HeldAtExit,
     ThreadWatch,
     call_student,
@@ -34,10 +35,10 @@ from autograder.testing import (
 #: time module's clocks for one test: the seal must not count that as tampering.
 LIBRARY_WRITES = ("threading", "queue", "time")
 
-RUN = pytest.mark.exercise("run_in_threads")
-BEAT = pytest.mark.exercise("heartbeat")
-DEAD = pytest.mark.exercise("run_with_deadline")
-PER = pytest.mark.exercise("per_thread")
+RUN = Exercise("run_in_threads")
+BEAT = Exercise("heartbeat")
+DEAD = Exercise("run_with_deadline")
+PER = Exercise("per_thread")
 
 #: Longer than any timeout a student might give join() "to be safe".
 BLOCKED = 1.5
@@ -115,12 +116,9 @@ def _outcome(func, *args):
 # run_in_threads
 
 
-@RUN
-@pytest.mark.weight(2)
 # Calls run one after another wait out each 0.5 s fallback (2.5 s): give them the time,
 # so that whether they pass does not depend on the machine's load.
-@pytest.mark.deadline(6)
-@pytest.mark.contract("then return a plain `list` of the results in input order")
+@RUN("then return a plain `list` of the results in input order", weight=2, deadline=6)
 def test_results_come_back_in_input_order(student):
     """returns results in input order, even when later calls finish first"""
     func, order = _reverse_finisher(6)
@@ -133,9 +131,7 @@ def test_results_come_back_in_input_order(student):
     )
 
 
-@RUN
-@pytest.mark.weight(2)
-@pytest.mark.contract("Start one thread per tuple", "Start all the threads before waiting")
+@RUN("Start one thread per tuple", "Start all the threads before waiting", weight=2)
 def test_calls_run_concurrently(student):
     """runs every call in its own thread, all forty at the same time"""
     # Forty, not a handful: code that starts the threads in batches and joins each batch
@@ -165,8 +161,7 @@ def test_calls_run_concurrently(student):
     assert len(callers) == n, f"{n} calls ran in only {len(callers)} distinct threads"
 
 
-@RUN
-@pytest.mark.contract("Start all the threads before waiting")
+@RUN("Start all the threads before waiting")
 def test_the_first_call_is_still_running_when_the_tenth_starts(student):
     """ten calls overlap: the first is still running when the tenth starts"""
     n = 10
@@ -194,8 +189,7 @@ def test_the_first_call_is_still_running_when_the_tenth_starts(student):
     )
 
 
-@RUN
-@pytest.mark.contract("each thread calls `func(*args)`")
+@RUN("each thread calls `func(*args)`")
 def test_passes_arguments_unpacked(student):
     """calls func(*args) for each tuple, including empty and multi-argument tuples"""
     call = _in_reverse(lambda *a: a, 3)
@@ -205,18 +199,15 @@ def test_passes_arguments_unpacked(student):
     )
 
 
-@RUN
-@pytest.mark.contract("An empty `arg_tuples` gives `[]`.")
+@RUN("An empty `arg_tuples` gives `[]`.")
 def test_no_tuples_give_an_empty_list(student):
     """gives [] (a plain, new list) when there are no tuples"""
     empty = student.run_in_threads(pow, [])
     assert same(empty, []), f"no tuples should give an empty list, not {safe_repr(empty)}"
 
 
-@RUN
-@pytest.mark.weight(2)
-@pytest.mark.deadline(7)  # calls run one after another take 3 s (see above)
-@pytest.mark.contract("A result is the very object the call returned")
+# calls run one after another take 3 s (see above)
+@RUN("A result is the very object the call returned", weight=2, deadline=7)
 def test_hands_back_the_very_objects_returned(student):
     """returns the objects the calls returned, even None, 0, False and "", not copies"""
     token = object()
@@ -229,8 +220,7 @@ def test_hands_back_the_very_objects_returned(student):
     )
 
 
-@RUN
-@pytest.mark.contract("A call that returns an exception object did not fail")
+@RUN("A call that returns an exception object did not fail")
 def test_a_returned_exception_is_a_result(student):
     """a call that returns an exception object (without raising it) gives that object"""
     made = [ValueError("returned, not raised"), KeyError("me too"), SystemExit(3)]
@@ -245,8 +235,7 @@ def test_a_returned_exception_is_a_result(student):
     assert same(value, made), f"expected the returned objects: {why_not_same(value, made)}"
 
 
-@RUN
-@pytest.mark.contract("Wait for every thread")
+@RUN("Wait for every thread")
 def test_waits_for_every_thread(student):
     """returns only after every call has finished, leaving no thread behind"""
     watch = ThreadWatch()
@@ -265,10 +254,7 @@ def test_waits_for_every_thread(student):
     assert not left, f"threads still running after return: {[thread_name(t) for t in left]}"
 
 
-@RUN
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("Wait for every thread")
+@RUN("Wait for every thread", weight=2, deadline=6)
 def test_waits_for_a_slow_call_however_long_it_takes(student):
     """waits for a slow call however long it takes, not only up to a time limit"""
     n = 3
@@ -332,9 +318,7 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     assert sorted(value) == list(range(n)), f"wrong results: {safe_repr(value)}"
 
 
-@RUN
-@pytest.mark.weight(2)
-@pytest.mark.contract("If any call raised, re-raise the exception of the first failing call")
+@RUN("If any call raised, re-raise the exception of the first failing call", weight=2)
 def test_reraises_first_exception_in_input_order(student):
     """re-raises the first failing call's exception (in input order), after all calls end"""
     raised_late, release = threading.Event(), threading.Event()
@@ -380,9 +364,7 @@ def test_reraises_first_exception_in_input_order(student):
     )
 
 
-@RUN
-@pytest.mark.weight(2)
-@pytest.mark.contract("including those that are not an `Exception` but only a `BaseException`")
+@RUN("including those that are not an `Exception` but only a `BaseException`", weight=2)
 def test_reraises_base_exceptions_too(student):
     """re-raises SystemExit and KeyboardInterrupt raised by a call, like any exception"""
     for kind_of in (SystemExit, KeyboardInterrupt):
@@ -404,8 +386,7 @@ def test_reraises_base_exceptions_too(student):
         assert not escaped, f"the {name} escaped its thread instead of reaching the caller"
 
 
-@RUN
-@pytest.mark.contract("Don't let an exception escape a thread")
+@RUN("Don't let an exception escape a thread")
 def test_exceptions_do_not_escape_the_threads(student):
     """catches each call's exception in its thread rather than letting the thread die"""
     with _escapes() as escaped:
@@ -482,8 +463,7 @@ def _cleanup(hb):
         call_with_deadline(hb.stop, timeout=0.5)
 
 
-@BEAT
-@pytest.mark.contract("`Heartbeat` subclasses `threading.Thread` and is a daemon thread")
+@BEAT("`Heartbeat` subclasses `threading.Thread` and is a daemon thread")
 def test_is_a_daemon_thread(student):
     """is a daemon Thread, so it never keeps the program alive"""
     # Build it in a non-daemon thread, as a notebook's main thread is: a Thread
@@ -519,10 +499,7 @@ def _timed(measure, ok, attempts=3):
     return result
 
 
-@BEAT
-@pytest.mark.weight(2)
-@pytest.mark.deadline(12)
-@pytest.mark.contract("Once started, it calls `callback()`")
+@BEAT("Once started, it calls `callback()`", weight=2, deadline=12)
 def test_calls_back_about_every_interval(student):
     """calls callback() about once per interval until stopped"""
 
@@ -549,8 +526,7 @@ def test_calls_back_about_every_interval(student):
     )
 
 
-@BEAT
-@pytest.mark.contract("Once started, it calls `callback()`")
+@BEAT("Once started, it calls `callback()`")
 def test_callback_runs_in_the_heartbeat_thread(student):
     """calls callback() from the heartbeat thread itself"""
     seen = []
@@ -562,10 +538,7 @@ def test_callback_runs_in_the_heartbeat_thread(student):
     assert seen[0] is hb, f"callback ran in {thread_name(seen[0])!r}, not in the Heartbeat thread"
 
 
-@BEAT
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("`stop()` returns within 0.2 s even when `interval` is 10 s")
+@BEAT("`stop()` returns within 0.2 s even when `interval` is 10 s", weight=2, deadline=10)
 def test_stop_returns_quickly_with_a_long_interval(student):
     """stop() returns within 0.2 s even when the interval is 10 s"""
 
@@ -585,10 +558,7 @@ def test_stop_returns_quickly_with_a_long_interval(student):
     )
 
 
-@BEAT
-@pytest.mark.weight(2)
-@pytest.mark.deadline(7)
-@pytest.mark.contract("unless a callback is running: then it waits for that callback")
+@BEAT("unless a callback is running: then it waits for that callback", weight=2, deadline=7)
 def test_stop_waits_for_a_long_callback(student):
     """stop() waits for a running callback to return, however long it takes"""
     entered, release, returned = threading.Event(), threading.Event(), threading.Event()
@@ -626,9 +596,7 @@ def test_stop_waits_for_a_long_callback(student):
     assert wait_until(lambda: not threading.Thread.is_alive(hb), 1.0)
 
 
-@BEAT
-@pytest.mark.weight(2)
-@pytest.mark.contract("When `stop()` returns, the thread has ended")
+@BEAT("When `stop()` returns, the thread has ended", weight=2)
 def test_thread_has_ended_when_stop_returns(student):
     """when stop() returns, the thread has ended, even if a callback was running"""
     in_callback, release = threading.Event(), threading.Event()
@@ -659,8 +627,7 @@ def test_thread_has_ended_when_stop_returns(student):
     )
 
 
-@BEAT
-@pytest.mark.contract("When `stop()` returns, the thread has ended")
+@BEAT("When `stop()` returns, the thread has ended")
 def test_no_calls_after_stop(student):
     """callback() is never called after stop() returns"""
     calls = []
@@ -687,8 +654,7 @@ def test_no_calls_after_stop(student):
     assert len(calls) == count, f"callback was called {len(calls) - count} times after stop()"
 
 
-@BEAT
-@pytest.mark.contract("`stop()` called before `start()` returns at once")
+@BEAT("`stop()` called before `start()` returns at once")
 def test_stop_before_start(student):
     """stop() before start() returns at once; started afterwards, it never calls back"""
     calls = []
@@ -707,9 +673,7 @@ def test_stop_before_start(student):
         _cleanup(hb)
 
 
-@BEAT
-@pytest.mark.deadline(8)
-@pytest.mark.contract("A second call of `stop()` returns at once")
+@BEAT("A second call of `stop()` returns at once", deadline=8)
 def test_stop_twice(student):
     """a second stop() returns at once, without an error"""
 
@@ -727,9 +691,7 @@ def test_stop_twice(student):
     )
 
 
-@BEAT
-@pytest.mark.weight(2)
-@pytest.mark.contract("`stop()` called from inside `callback()` returns at once")
+@BEAT("`stop()` called from inside `callback()` returns at once", weight=2)
 def test_stop_from_inside_the_callback(student):
     """stop() called by the callback returns, no call follows, and the thread ends"""
     calls = []
@@ -781,9 +743,7 @@ def _deadline_call(student, worker, seconds, timeout):
     )
 
 
-@DEAD
-@pytest.mark.deadline(5)
-@pytest.mark.contract("Call `worker(cancel)` once, in a new thread")
+@DEAD("Call `worker(cancel)` once, in a new thread", deadline=5)
 def test_worker_runs_once_in_a_new_thread_with_a_fresh_event(student):
     """calls worker(cancel) once, in a new thread, with a new Event that is not set"""
     seen = []
@@ -807,10 +767,7 @@ def test_worker_runs_once_in_a_new_thread_with_a_fresh_event(student):
     assert seen[0][1] is not seen[1][1], "both calls got the same Event: make a new one each time"
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(7)
-@pytest.mark.contract("About `seconds` seconds after the call started, set `cancel`")
+@DEAD("About `seconds` seconds after the call started, set `cancel`", weight=2, deadline=7)
 def test_sets_cancel_about_seconds_later(student):
     """sets cancel about `seconds` after the start, not at once and not never"""
     seconds = 0.4
@@ -832,10 +789,7 @@ def test_sets_cancel_about_seconds_later(student):
     )
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(7)
-@pytest.mark.contract("keep waiting until the worker returns, however long it takes")
+@DEAD("keep waiting until the worker returns, however long it takes", weight=2, deadline=7)
 def test_waits_for_a_worker_slow_to_notice(student):
     """waits for the worker to return, even long after cancel was set"""
     noticed, release, returned = threading.Event(), threading.Event(), threading.Event()
@@ -869,10 +823,7 @@ def test_waits_for_a_worker_slow_to_notice(student):
     assert value is token, f"expected the worker's own result, got {safe_repr(value)}"
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("Return the very object the worker returned")
+@DEAD("Return the very object the worker returned", weight=2, deadline=6)
 def test_returns_the_very_object(student):
     """returns what the worker returned, even None, 0, False or an exception object"""
     token = object()
@@ -898,10 +849,7 @@ def test_returns_the_very_object(student):
     assert value is None, f"a cancelled worker returned None, got {safe_repr(value)}"
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(5)
-@pytest.mark.contract("If the worker raised, re-raise that exception")
+@DEAD("If the worker raised, re-raise that exception", weight=2, deadline=5)
 def test_reraises_the_workers_exception(student):
     """re-raises the worker's exception, even SystemExit, without letting it escape"""
     for exc in (KeyError("from the worker"), SystemExit(2), KeyboardInterrupt()):
@@ -920,10 +868,7 @@ def test_reraises_the_workers_exception(student):
         assert not escaped, f"the {name} escaped the worker's thread"
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("If the worker returns before `seconds` have passed, return at once")
+@DEAD("If the worker returns before `seconds` have passed, return at once", weight=2, deadline=6)
 def test_returns_at_once_when_the_worker_is_done(student):
     """returns as soon as the worker does, without waiting out `seconds`"""
     start = time.perf_counter()
@@ -936,10 +881,7 @@ def test_returns_at_once_when_the_worker_is_done(student):
     assert elapsed < 2.0, f"took {elapsed:.2f} s for a worker that returned at once"
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
+@DEAD("Once `run_with_deadline` has returned, `cancel` is never set by it", weight=2, deadline=6)
 def test_leaves_nothing_behind(student):
     """after returning, it never sets cancel and leaves no thread (a timer) running"""
     seconds = 2.0  # a forgotten timer is still waiting when the threads are counted
@@ -1037,9 +979,7 @@ class _HeldAtTheirEnd:
         return [t for t in self.threads if threading.Thread.is_alive(t)]
 
 
-@DEAD
-@pytest.mark.deadline(6)
-@pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
+@DEAD("Once `run_with_deadline` has returned, `cancel` is never set by it", deadline=6)
 def test_a_timer_has_ended_when_it_returns(student):
     """when it returns, every thread it started (a timer, say) has ended, even one slow to end"""
     # Each thread the call starts is held on its way out, after its run() has returned,
@@ -1060,10 +1000,7 @@ def test_a_timer_has_ended_when_it_returns(student):
     )
 
 
-@DEAD
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("Once `run_with_deadline` has returned, `cancel` is never set by it")
+@DEAD("Once `run_with_deadline` has returned, `cancel` is never set by it", weight=2, deadline=6)
 def test_leaves_nothing_behind_after_a_worker_that_raised(student):
     """after a worker that raised, it never sets cancel and leaves no thread (a timer) running"""
     seconds = 0.3
@@ -1140,11 +1077,7 @@ def _get(per, what="get()"):
     return value
 
 
-@PER
-@pytest.mark.weight(2)
-@pytest.mark.contract(
-    "`get()` returns the calling thread's own object", "in that thread, and keeps"
-)
+@PER("`get()` returns the calling thread's own object", "in that thread, and keeps", weight=2)
 def test_get_makes_the_object_once_in_the_calling_thread(student):
     """the first get() in a thread calls factory() in that thread; later ones return that object"""
     factory, calls, made = _recording_factory()
@@ -1168,9 +1101,7 @@ def test_get_makes_the_object_once_in_the_calling_thread(student):
     )
 
 
-@PER
-@pytest.mark.weight(2)
-@pytest.mark.contract("every later `get()` in that thread returns that very object")
+@PER("every later `get()` in that thread returns that very object", weight=2)
 def test_two_per_threads_keep_their_own_objects(student):
     """two PerThread objects used in one thread each call their own factory and keep its object"""
     factory_a, calls_a, made_a = _recording_factory()
@@ -1197,8 +1128,7 @@ def test_two_per_threads_keep_their_own_objects(student):
     )
 
 
-@PER
-@pytest.mark.contract("`factory()` is called at most once per thread")
+@PER("`factory()` is called at most once per thread")
 @pytest.mark.parametrize("falsy", [None, 0, False, "", ()], ids=repr)
 def test_a_falsy_object_is_made_once_too(student, falsy):
     """factory() is called once per thread even when it returns a falsy object"""
@@ -1219,9 +1149,7 @@ def test_a_falsy_object_is_made_once_too(student, falsy):
     assert all(same(g, falsy) for g in got), f"get() returned {safe_repr(got)}, not {falsy!r}"
 
 
-@PER
-@pytest.mark.weight(2)
-@pytest.mark.contract("Each thread gets an object of its own", "Many threads may call `get()`")
+@PER("Each thread gets an object of its own", "Many threads may call `get()`", weight=2)
 def test_threads_starting_together_each_get_their_own(student):
     """twelve threads calling get() for the first time at once each get, and list, their own"""
     n = 12
@@ -1267,9 +1195,7 @@ def test_threads_starting_together_each_get_their_own(student):
     assert len({id(x) for x in listed}) == n, "created() lists an object twice"
 
 
-@PER
-@pytest.mark.weight(2)
-@pytest.mark.contract("a new thread gets a new one even after an earlier thread has ended")
+@PER("a new thread gets a new one even after an earlier thread has ended", weight=2)
 def test_a_new_thread_gets_a_new_object_after_an_old_one_ended(student):
     """threads run one after another (which often reuse an ident) each get a new object"""
     factory, calls, made = _recording_factory()
@@ -1287,11 +1213,7 @@ def test_a_new_thread_gets_a_new_object_after_an_old_one_ended(student):
     )
 
 
-@PER
-@pytest.mark.weight(2)
-@pytest.mark.contract(
-    "`created()` returns a new plain `list`", "Changing that list changes nothing"
-)
+@PER("`created()` returns a new plain `list`", "Changing that list changes nothing", weight=2)
 def test_created_lists_every_object_in_order_as_a_new_list(student):
     """created() is a new list of every object made, in order, ended threads' included"""
     factory, calls, made = _recording_factory()
@@ -1331,9 +1253,7 @@ class _FactoryFailed(Exception):
     pass
 
 
-@PER
-@pytest.mark.weight(2)
-@pytest.mark.contract("If `factory()` raises")
+@PER("If `factory()` raises", weight=2)
 def test_a_failing_factory_is_tried_again_and_nothing_is_kept(student):
     """if factory() raises, get() raises that very exception; the next get() tries again"""
     originals = [_FactoryFailed("first try"), SystemExit(3)]

@@ -51,13 +51,13 @@ from autograder.suites._trust import (
     same,
     type_name,
 )
-from autograder.testing import call_student
+from autograder.testing import Exercise, call_student
 
 #: The explorer (autograder.explore) turns time.sleep into a scheduling point while it runs.
 LIBRARY_WRITES = ("time",)
 
-COUNTER = pytest.mark.exercise("safe_counter")
-TRANSFER = pytest.mark.exercise("transfer")
+COUNTER = Exercise("safe_counter")
+TRANSFER = Exercise("transfer")
 
 UNTESTED = {
     "transfer": {
@@ -147,8 +147,7 @@ def _increment_together(counter, threads, times):
     return workers
 
 
-@COUNTER
-@pytest.mark.contract("a new counter starts at 0")
+@COUNTER("a new counter starts at 0")
 def test_starts_at_zero_and_counts_each_increment(student):
     """starts at 0 and counts each increment, as an int"""
     counter = student.SafeCounter()
@@ -160,10 +159,7 @@ def test_starts_at_zero_and_counts_each_increment(student):
     assert value == 5, f"5 increments gave value {safe_repr(value)}"
 
 
-@COUNTER
-@pytest.mark.weight(3)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("from any number of threads")
+@COUNTER("from any number of threads", weight=3, deadline=6)
 def test_no_update_is_lost_when_reads_are_slow(student):
     """loses no update when two threads increment at once and every read is slow"""
     # First every interleaving of one increment in each of two threads (at most 2
@@ -211,8 +207,7 @@ def _bump(counter):
     counter.increment()
 
 
-@COUNTER
-@pytest.mark.contract("from any number of threads")
+@COUNTER("from any number of threads")
 def test_exact_under_a_plain_stress_test(student):
     """stays exact with 8 threads x 500 increments"""
     counter = student.SafeCounter()
@@ -221,8 +216,7 @@ def test_exact_under_a_plain_stress_test(student):
     assert value == 4000, f"8 x 500 increments gave {safe_repr(value)}"
 
 
-@COUNTER
-@pytest.mark.contract("Each counter is independent")
+@COUNTER("Each counter is independent")
 def test_counters_are_independent(student):
     """keeps each counter's count separate"""
     one, two = student.SafeCounter(), student.SafeCounter()
@@ -329,10 +323,7 @@ def _finish(registry, workers, timeout):
         pytest.fail(problem + ("\n" + text if text else ""), pytrace=False)
 
 
-@TRANSFER
-@pytest.mark.contract(
-    "Transferring the whole balance is fine", "The total of all balances is always conserved"
-)
+@TRANSFER("Transferring the whole balance is fine", "The total of all balances is always conserved")
 def test_moves_the_amount(student):
     """moves the amount from src to dst, including a whole balance"""
     bank = Bank(student, Registry(), 100, 50)
@@ -348,8 +339,7 @@ def test_moves_the_amount(student):
     )
 
 
-@TRANSFER
-@pytest.mark.contract("raise `ValueError` and change nothing")
+@TRANSFER("raise `ValueError` and change nothing")
 def test_insufficient_funds_raise_and_change_nothing(student):
     """raises ValueError on insufficient funds, changes nothing, and releases both locks"""
     registry = Registry()
@@ -376,10 +366,7 @@ def test_insufficient_funds_raise_and_change_nothing(student):
     )
 
 
-@TRANSFER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(8)
-@pytest.mark.contract("It never deadlocks")
+@TRANSFER("It never deadlocks", weight=2, deadline=8)
 def test_transfers_in_opposite_directions_never_deadlock(student):
     """never deadlocks, even when every thread dawdles after taking its first lock"""
     # First every interleaving of A->B against B->A (at most 2 preemptions); then forced
@@ -484,9 +471,7 @@ def _opposite_transfers_forced(student):
         )
 
 
-@TRANSFER
-@pytest.mark.weight(2)
-@pytest.mark.contract("The transfer is atomic")
+@TRANSFER("The transfer is atomic", weight=2)
 def test_holds_both_locks_whenever_it_touches_a_balance(student):
     """reads and changes balances only while holding both accounts' locks"""
     bank = Bank(student, Registry(), 100, 100)
@@ -505,8 +490,7 @@ def test_holds_both_locks_whenever_it_touches_a_balance(student):
     )
 
 
-@TRANSFER
-@pytest.mark.contract("The transfer is atomic", "raise `ValueError` and change nothing")
+@TRANSFER("The transfer is atomic", "raise `ValueError` and change nothing")
 def test_two_overdrafts_at_once_cannot_both_succeed(student):
     """lets only one of two simultaneous transfers of 60 out of 100 succeed"""
     # First every interleaving of A -> B (60) against A -> C (60), A at 100 (at most 2
@@ -592,9 +576,7 @@ def _probe_two_credits_at_once_conserve_the_total(student):
     )
 
 
-@TRANSFER
-@pytest.mark.deadline(6)
-@pytest.mark.contract("It never deadlocks", "The total of all balances is always conserved")
+@TRANSFER("It never deadlocks", "The total of all balances is always conserved", deadline=6)
 def test_many_transfers_both_ways_conserve_the_total(student):
     """conserves the total over many concurrent transfers both ways between three accounts"""
     # The forced probe first, so that whether an unlocked update loses money does not
@@ -624,10 +606,7 @@ def test_many_transfers_both_ways_conserve_the_total(student):
 # issue 12: holes found by independent wrong solutions
 
 
-@COUNTER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("from any number of threads")
+@COUNTER("from any number of threads", weight=2, deadline=10)
 def test_first_calls_at_once_share_one_lock(student):
     """loses no update when the very first two increments run at once and every access is slow"""
     # Every instance attribute (the lock too) waits for another thread's access: a lock
@@ -643,10 +622,7 @@ def test_first_calls_at_once_share_one_lock(student):
     )
 
 
-@COUNTER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("from any number of threads")
+@COUNTER("from any number of threads", weight=2, deadline=10)
 def test_count_stays_still_while_an_increment_holds_the_lock(student):
     """makes a second increment wait, for 2 s, while the first is held inside its critical section"""
     counter = student.SafeCounter()
@@ -771,10 +747,7 @@ class SwitchingBank(Bank):
             self.switch.leave()
 
 
-@TRANSFER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("The transfer is atomic", "raise `ValueError` and change nothing")
+@TRANSFER("The transfer is atomic", "raise `ValueError` and change nothing", weight=2, deadline=10)
 def test_funds_checked_and_moved_in_one_critical_section(student):
     """lets one of two transfers of 60 out of 100 succeed when another thread runs at every lock release"""
     bank = SwitchingBank(student, Registry(), 2, 100, 0, 0)
@@ -791,10 +764,7 @@ def test_funds_checked_and_moved_in_one_critical_section(student):
     )
 
 
-@TRANSFER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("A transfer never waits for a transfer between two other accounts")
+@TRANSFER("A transfer never waits for a transfer between two other accounts", weight=2, deadline=10)
 def test_transfers_between_unrelated_accounts_run_at_once(student):
     """finishes a transfer C -> D while A -> B is held inside and B -> A waits for it"""
     bank = Bank(student, Registry(), 100, 100, 100, 100)
@@ -836,10 +806,7 @@ def test_transfers_between_unrelated_accounts_run_at_once(student):
     assert same(bank.balances(), [95, 105, 80, 120]), f"balances {safe_repr(bank.balances())}"
 
 
-@TRANSFER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("raise `ValueError` and change nothing")
+@TRANSFER("raise `ValueError` and change nothing", weight=2, deadline=10)
 def test_a_transfer_waits_for_a_busy_account_however_long(student):
     """waits, however long, for an account another transfer holds, then moves the money"""
     # Two runs: the two accounts with the highest id() held, then the two with the lowest.
@@ -924,8 +891,7 @@ def _waits_for_held_accounts(student, held):
     assert same(bank.balances(), want), f"balances {safe_repr(bank.balances())}, not {want}"
 
 
-@TRANSFER
-@pytest.mark.contract("raise `ValueError` and change nothing")
+@TRANSFER("raise `ValueError` and change nothing")
 def test_empty_account_refuses(student):
     """refuses a transfer out of an empty account, then moves money into it"""
     bank = Bank(student, Registry(), 0, 5)
@@ -937,8 +903,7 @@ def test_empty_account_refuses(student):
     assert same(bank.balances(), [5, 0]), f"balances {safe_repr(bank.balances())}"
 
 
-@TRANSFER
-@pytest.mark.contract("The transfer is atomic")
+@TRANSFER("The transfer is atomic")
 def test_each_account_has_a_working_lock_of_its_own(student):
     """gives each new Account a lock of its own that is free and can be taken and released"""
     # The other tests swap every account's lock for an instrumented one, so they would

@@ -36,6 +36,7 @@ from autograder.instruments import (
 )
 from autograder.suites._trust import exact, fail_for, is_plain, real_isinstance, safe_repr
 from autograder.testing import (
+    Exercise,
     HeldAtExit,
     ThreadWatch,
     joining,
@@ -47,10 +48,10 @@ from autograder.testing import (
 #: The explorer (autograder.explore) turns time.sleep into a scheduling point while it runs.
 LIBRARY_WRITES = ("time",)
 
-BUFFER = pytest.mark.exercise("bounded_buffer")
-DINE = pytest.mark.exercise("dining_philosophers")
-RW = pytest.mark.exercise("rw_lock")
-CHANNEL = pytest.mark.exercise("channel")
+BUFFER = Exercise("bounded_buffer")
+DINE = Exercise("dining_philosophers")
+RW = Exercise("rw_lock")
+CHANNEL = Exercise("channel")
 
 #: Contract sentences that promise nothing a test could check.
 UNTESTED = {
@@ -338,8 +339,7 @@ def _fill(buf, items):
         _call(buf.put, item, what=f"put({item!r}) into a buffer with room")
 
 
-@BUFFER
-@pytest.mark.contract("Items come out in the order they went in")
+@BUFFER("Items come out in the order they went in")
 def test_keeps_fifo_order_and_reports_its_length(student):
     """returns items oldest first and reports its length"""
     buf = student.BoundedBuffer(3)
@@ -353,8 +353,7 @@ def test_keeps_fifo_order_and_reports_its_length(student):
     assert _len(buf) == 0
 
 
-@BUFFER
-@pytest.mark.contract("Items come out in the order they went in")
+@BUFFER("Items come out in the order they went in")
 def test_buffer_carries_none_and_false_items(student):
     """None, 0, '' and False are items like any other"""
     # Everything is put before anything is got, so no interleaving can change the
@@ -366,8 +365,7 @@ def test_buffer_carries_none_and_false_items(student):
     exact(got, items, "five get() calls after putting None, 0, '', False, None")
 
 
-@BUFFER
-@pytest.mark.contract("`put` blocks while the buffer is full", "not polling in a loop")
+@BUFFER("`put` blocks while the buffer is full", "not polling in a loop")
 def test_put_blocks_while_full(student):
     """put() blocks (without polling) while the buffer is full, and goes on once a get() makes room"""
     buf = student.BoundedBuffer(2)
@@ -384,8 +382,7 @@ def test_put_blocks_while_full(student):
         exact(got, ["b", "c"], "the next two get() calls")
 
 
-@BUFFER
-@pytest.mark.contract("`put` blocks while the buffer is full", "not polling in a loop")
+@BUFFER("`put` blocks while the buffer is full", "not polling in a loop")
 def test_get_blocks_while_empty(student):
     """get() blocks (without polling) while the buffer is empty, and returns the next item put"""
     buf = student.BoundedBuffer(2)
@@ -399,9 +396,7 @@ def test_get_blocks_while_empty(student):
         assert _len(buf) == 0
 
 
-@BUFFER
-@pytest.mark.deadline(8)
-@pytest.mark.contract("`put` blocks while the buffer is full")
+@BUFFER("`put` blocks while the buffer is full", deadline=8)
 def test_put_and_get_block_longer_than_any_timeout(student):
     """put() on a full buffer and get() on an empty one stay blocked, with no time limit"""
     _probe_put_and_get_block_with_no_time_limit(student)
@@ -428,9 +423,7 @@ def _probe_put_and_get_block_with_no_time_limit(student, window=LONG):
     exact(_call(full.get), "b", "get() after put('b')")
 
 
-@BUFFER
-@pytest.mark.weight(2)
-@pytest.mark.contract("never leaves `0..capacity`")
+@BUFFER("never leaves `0..capacity`", weight=2)
 def test_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
     """a consumer woken with nothing to get goes back to waiting"""
     _probe_spurious_wakeups_never_let_get_past_an_empty_buffer(student)
@@ -450,8 +443,7 @@ def _probe_spurious_wakeups_never_let_get_past_an_empty_buffer(student):
         assert got == ["x", "y"], f"two consumers got {safe_repr(got)} from two puts of 'x' and 'y'"
 
 
-@BUFFER
-@pytest.mark.contract("never leaves `0..capacity`")
+@BUFFER("never leaves `0..capacity`")
 def test_spurious_wakeups_never_let_put_overfill(student):
     """a producer woken while the buffer is still full goes back to waiting"""
     buf = student.BoundedBuffer(1)
@@ -467,9 +459,7 @@ def test_spurious_wakeups_never_let_put_overfill(student):
         exact(_call(buf.get), "b", "get() after the blocked put('b') went in")
 
 
-@BUFFER
-@pytest.mark.weight(2)
-@pytest.mark.contract("`put` blocks while the buffer is full")
+@BUFFER("`put` blocks while the buffer is full", weight=2)
 def test_a_get_wakes_the_producer_that_waits_for_room(student):
     """a get() that makes room wakes a waiting producer, even when consumers wait too"""
     _probe_a_get_wakes_the_producer_that_waits_for_room(student)
@@ -498,10 +488,7 @@ def _probe_a_get_wakes_the_producer_that_waits_for_room(student):
         assert got == ["a", "b"], f"the consumers got {safe_repr(got)}"
 
 
-@BUFFER
-@pytest.mark.contract(
-    "`put` blocks while the buffer is full", "many producers and many consumers at once"
-)
+@BUFFER("`put` blocks while the buffer is full", "many producers and many consumers at once")
 def test_each_put_wakes_a_waiting_consumer(student):
     """two consumers waiting on an empty buffer both get an item from two puts, without spurious wake-ups"""
     _probe_each_put_wakes_a_waiting_consumer(student)
@@ -528,9 +515,7 @@ def _probe_each_put_wakes_a_waiting_consumer(student):
         assert got == ["x", "y"], f"two consumers got {safe_repr(got)} from two puts of 'x' and 'y'"
 
 
-@BUFFER
-@pytest.mark.weight(2)
-@pytest.mark.contract("many producers and many consumers at once")
+@BUFFER("many producers and many consumers at once", weight=2)
 def test_get_checks_and_takes_in_one_critical_section(student):
     """a get() that finds an item takes it before any other get() can: none steals it in between"""
     _probe_get_checks_and_takes_in_one_critical_section(student)
@@ -581,10 +566,7 @@ def _probe_get_checks_and_takes_in_one_critical_section(student):
         )
 
 
-@BUFFER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(17)
-@pytest.mark.contract("many producers and many consumers at once")
+@BUFFER("many producers and many consumers at once", weight=2, deadline=17)
 def test_many_producers_and_consumers_deliver_every_item_once(student):
     """with 4 producers and 4 consumers, delivers every item once, in order, within capacity"""
     # A free-running stress test catches what the forced tests don't foresee, but whether
@@ -684,8 +666,7 @@ def _explore_two_consumers(student):
     )
 
 
-@BUFFER
-@pytest.mark.contract("Build it from a `collections.deque`", "Don't use `queue.Queue`")
+@BUFFER("Build it from a `collections.deque`", "Don't use `queue.Queue`")
 def test_is_built_from_threading_primitives(student):
     """is built from threading primitives, not from queue.Queue"""
     buf = student.BoundedBuffer(2)
@@ -840,9 +821,7 @@ class Table:
         assert not held, f"dine returned with {', '.join(f.name for f in held)} still held"
 
 
-@DINE
-@pytest.mark.deadline(12)
-@pytest.mark.contract("calls `eat(i)` exactly `meals` times")
+@DINE("calls `eat(i)` exactly `meals` times", deadline=12)
 def test_each_philosopher_eats_exactly_meals_times(student):
     """feeds each philosopher exactly `meals` times, for 2, 3 and 5 philosophers"""
     # Generous timeouts: a table that seats one philosopher at a time pays each one's
@@ -853,10 +832,7 @@ def test_each_philosopher_eats_exactly_meals_times(student):
         table.check(meals)
 
 
-@DINE
-@pytest.mark.weight(3)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("It never deadlocks", "Use only `acquire(blocking=True")
+@DINE("It never deadlocks", "Use only `acquire(blocking=True", weight=3, deadline=10)
 def test_never_deadlocks_when_every_philosopher_dawdles(student):
     """never deadlocks, even when every philosopher dawdles after picking up a fork"""
     # A philosopher dawdles up to 0.3 s after its first fork, until every philosopher
@@ -868,10 +844,7 @@ def test_never_deadlocks_when_every_philosopher_dawdles(student):
         table.check(2)
 
 
-@DINE
-@pytest.mark.weight(2)
-@pytest.mark.deadline(8)
-@pytest.mark.contract("calls `eat(i)` exactly `meals` times")
+@DINE("calls `eat(i)` exactly `meals` times", weight=2, deadline=8)
 def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
     """calls eat(i) only while holding forks i and i+1, never while a neighbour eats"""
     table = Table(5)
@@ -879,9 +852,7 @@ def test_eats_only_with_both_forks_and_never_beside_a_neighbour(student):
     assert not table.problems, "; ".join(dict.fromkeys(table.problems[:3]))
 
 
-@DINE
-@pytest.mark.deadline(8)
-@pytest.mark.contract("Start one thread per philosopher", "`dine` returns once every philosopher")
+@DINE("Start one thread per philosopher", "`dine` returns once every philosopher", deadline=8)
 def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
     """runs each philosopher in a thread of its own, and returns once they have all finished"""
     table = Table(4)
@@ -907,10 +878,8 @@ def test_runs_one_thread_per_philosopher_and_waits_for_them(student):
     assert not alive, f"philosopher threads still running after dine() returned: {alive}"
 
 
-@DINE
-@pytest.mark.weight(3)  # the one test that decides "returns once they have finished"
-@pytest.mark.deadline(8)
-@pytest.mark.contract("`dine` returns once every philosopher")
+# the one test that decides "returns once they have finished"
+@DINE("`dine` returns once every philosopher", weight=3, deadline=8)
 def test_waits_for_a_long_meal(student):
     """does not return while a philosopher is still eating, however long the meal"""
     # Forks dawdle after the first pick-up, as in the deadlock test, so a table that can
@@ -985,10 +954,7 @@ FREE_HEAD = (
 )
 
 
-@DINE
-@pytest.mark.weight(2)
-@pytest.mark.deadline(8)
-@pytest.mark.contract("Philosophers who are not neighbours can eat")
+@DINE("Philosophers who are not neighbours can eat", weight=2, deadline=8)
 def test_philosophers_who_are_not_neighbours_eat_together(student):
     """lets two philosophers who share no fork eat at the same time"""
     # First the forced worst start, where no two philosophers can be sure to eat together
@@ -1100,10 +1066,7 @@ def _inside(room, name, timeout=PROMPT):
     return True
 
 
-@RW
-@pytest.mark.weight(2)
-@pytest.mark.deadline(8)
-@pytest.mark.contract("Any number of readers may hold")
+@RW("Any number of readers may hold", weight=2, deadline=8)
 def test_readers_hold_it_together(student):
     """lets twelve readers, more than there are cores, hold the lock at the same time"""
     rw = student.ReadWriteLock()
@@ -1127,8 +1090,7 @@ def test_readers_hold_it_together(student):
         _done(r, 0.1, r.name)
 
 
-@RW
-@pytest.mark.contract("A writer holds it alone")
+@RW("A writer holds it alone")
 def test_a_writer_waits_for_the_readers_to_leave(student):
     """makes a writer wait while a reader holds the lock, then lets it in"""
     rw = student.ReadWriteLock()
@@ -1146,8 +1108,7 @@ def test_a_writer_waits_for_the_readers_to_leave(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.contract("A writer holds it alone")
+@RW("A writer holds it alone")
 def test_readers_and_writers_wait_while_a_writer_holds_it(student):
     """keeps readers and other writers out while a writer holds the lock"""
     rw = student.ReadWriteLock()
@@ -1171,9 +1132,7 @@ def test_readers_and_writers_wait_while_a_writer_holds_it(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.weight(2)
-@pytest.mark.contract("No writer starves", "Readers who already hold it finish normally")
+@RW("No writer starves", "Readers who already hold it finish normally", weight=2)
 def test_new_readers_wait_behind_a_waiting_writer(student):
     """once a writer waits, new readers queue behind it, so writers never starve"""
     rw = student.ReadWriteLock()
@@ -1207,8 +1166,7 @@ def test_new_readers_wait_behind_a_waiting_writer(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.contract("No writer starves")
+@RW("No writer starves")
 def test_a_reader_waits_behind_a_writer_when_another_writer_leaves(student):
     """a reader arriving as one writer hands over to a waiting writer goes in after it"""
     rw = student.ReadWriteLock()
@@ -1245,9 +1203,7 @@ def test_a_reader_waits_behind_a_writer_when_another_writer_leaves(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.weight(2)
-@pytest.mark.contract("When a writer releases the lock and no other writer")
+@RW("When a writer releases the lock and no other writer", weight=2)
 def test_a_writer_leaving_lets_all_waiting_readers_in_together(student):
     """when a writer releases the lock, all the waiting readers get in together"""
     _probe_a_writer_leaving_lets_all_waiting_readers_in_together(student)
@@ -1281,8 +1237,7 @@ def _probe_a_writer_leaving_lets_all_waiting_readers_in_together(student):
         _done(w, 0.1, w.name)
 
 
-@RW
-@pytest.mark.contract("A writer holds it alone")
+@RW("A writer holds it alone")
 def test_a_writer_waits_for_the_last_reader_not_the_first(student):
     """makes a writer wait until the last of two readers has left, not just the first"""
     _probe_a_writer_waits_for_the_last_reader_not_the_first(student)
@@ -1319,8 +1274,7 @@ def _probe_a_writer_waits_for_the_last_reader_not_the_first(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.contract("Any number of readers may hold")
+@RW("Any number of readers may hold")
 def test_readers_get_in_after_two_writers_waited_at_once(student):
     """lets a reader in at once after two writers that waited together have had their turns"""
     _probe_readers_get_in_after_two_writers_waited_at_once(student)
@@ -1370,9 +1324,7 @@ def _probe_readers_get_in_after_two_writers_waited_at_once(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.weight(2)
-@pytest.mark.contract("A writer holds it alone")
+@RW("A writer holds it alone", weight=2)
 def test_spurious_wakeups_let_nobody_in(student):
     """a reader or writer woken while it must still wait goes back to waiting"""
     _probe_spurious_wakeups_let_nobody_in(student)
@@ -1406,9 +1358,7 @@ def _probe_spurious_wakeups_let_nobody_in(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.deadline(11)
-@pytest.mark.contract("Any number of readers may hold", "A writer holds it alone")
+@RW("Any number of readers may hold", "A writer holds it alone", deadline=11)
 def test_many_readers_and_writers_keep_the_rules(student):
     """with 6 readers and 3 writers at once, writers are always alone"""
     # First every interleaving of two readers and a writer, each in and out once (at most
@@ -1497,8 +1447,7 @@ def _readers_and_writers_forced(student):
     assert not room.problems, room.problems[0]
 
 
-@RW
-@pytest.mark.contract("release the lock even when the body raises")
+@RW("release the lock even when the body raises")
 def test_context_managers_release_even_on_errors(student):
     """reading() and writing() hold the lock for their body and release it on errors"""
     rw = student.ReadWriteLock()
@@ -1544,8 +1493,7 @@ def test_context_managers_release_even_on_errors(student):
 # channel
 
 
-@CHANNEL
-@pytest.mark.contract("in the order that sender sent them")
+@CHANNEL("in the order that sender sent them")
 def test_delivers_one_senders_items_in_order(student):
     """delivers a sender's items to a receiver in the order sent"""
     ch = student.Channel()
@@ -1555,8 +1503,7 @@ def test_delivers_one_senders_items_in_order(student):
     exact(got, list(range(10)), "ten recv() calls")
 
 
-@CHANNEL
-@pytest.mark.contract("`recv()` blocks until some thread sends")
+@CHANNEL("`recv()` blocks until some thread sends")
 def test_channel_carries_none_and_false_items(student):
     """None, 0, '' and False are items like any other"""
     ch = student.Channel()
@@ -1567,8 +1514,7 @@ def test_channel_carries_none_and_false_items(student):
     exact(got, items, "five recv() calls after sending None, 0, '', False, None")
 
 
-@CHANNEL
-@pytest.mark.contract("`recv()` blocks until some thread sends")
+@CHANNEL("`recv()` blocks until some thread sends")
 def test_recv_blocks_until_an_item_is_sent(student):
     """recv() blocks until an item is sent, then returns it"""
     ch = student.Channel()
@@ -1581,10 +1527,8 @@ def test_recv_blocks_until_an_item_is_sent(student):
         _done(sender, PROMPT, "send('x') after its item was received")
 
 
-@CHANNEL
-@pytest.mark.deadline(8)
-@pytest.mark.contract(
-    "`recv()` blocks until some thread sends", "`send(item)` blocks until a receiver"
+@CHANNEL(
+    "`recv()` blocks until some thread sends", "`send(item)` blocks until a receiver", deadline=8
 )
 def test_send_and_recv_block_longer_than_any_timeout(student):
     """send() with no receiver and recv() with no sender stay blocked, with no time limit"""
@@ -1600,9 +1544,7 @@ def test_send_and_recv_block_longer_than_any_timeout(student):
     _done(helper, PROMPT, "send('y') after its item was received")
 
 
-@CHANNEL
-@pytest.mark.weight(2)
-@pytest.mark.contract("`send(item)` blocks until a receiver")
+@CHANNEL("`send(item)` blocks until a receiver", weight=2)
 def test_send_blocks_until_a_receiver_takes_the_item(student):
     """send() blocks until a receiver has taken the item: the channel holds no buffer"""
     ch = student.Channel()
@@ -1619,9 +1561,7 @@ def test_send_blocks_until_a_receiver_takes_the_item(student):
         _done(sender, PROMPT, "send('x') after its item was received")
 
 
-@CHANNEL
-@pytest.mark.weight(2)
-@pytest.mark.contract("`send(item)` blocks until a receiver")
+@CHANNEL("`send(item)` blocks until a receiver", weight=2)
 def test_send_returns_only_when_its_own_item_is_taken(student):
     """with two senders waiting, one recv() releases only the sender whose item it took"""
     _one_recv_releases_its_sender(student, ("a", "b"))
@@ -1644,8 +1584,7 @@ class _Same:
         return f"<item {self.name}>"
 
 
-@CHANNEL
-@pytest.mark.contract("it never returns because some other sender's item was taken")
+@CHANNEL("it never returns because some other sender's item was taken")
 def test_equal_items_of_two_senders_are_told_apart(student):
     """with two senders of equal items waiting, one recv() releases the sender of that object"""
     _one_recv_releases_its_sender(student, (_Same("a"), _Same("b")))
@@ -1683,10 +1622,7 @@ def _one_recv_releases_its_sender(student, items):
         _done(senders[other], PROMPT, f"send({items[other]!r}) after its item was received")
 
 
-@CHANNEL
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("every item is delivered exactly once")
+@CHANNEL("every item is delivered exactly once", weight=2, deadline=6)
 def test_many_senders_and_receivers_deliver_every_item_once(student):
     """with 4 senders and 4 receivers, delivers every item exactly once, each sender's in order"""
     # Two runs, each starting from a forced worst case, so that a channel that can lose
@@ -1787,10 +1723,7 @@ def _deliver_every_item_once(student, receivers_first):
             )
 
 
-@CHANNEL
-@pytest.mark.contract(
-    "`recv()` blocks until some thread sends", "`send(item)` blocks until a receiver"
-)
+@CHANNEL("`recv()` blocks until some thread sends", "`send(item)` blocks until a receiver")
 def test_spurious_wakeups_deliver_nothing(student):
     """a receiver or sender woken with nothing to do goes back to waiting"""
     ch = student.Channel()

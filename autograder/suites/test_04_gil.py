@@ -29,8 +29,8 @@ from autograder.suites._trust import close, fail_for, real_isinstance, safe_repr
 #: time.perf_counter bound at import): the seal must not count that as tampering.
 LIBRARY_WRITES = ("time", "timeit")
 
-MEDIAN = pytest.mark.exercise("median_time")
-CLASSIFY = pytest.mark.exercise("classify_workload")
+MEDIAN = testing.Exercise("median_time")
+CLASSIFY = testing.Exercise("classify_workload")
 
 
 class FakeClock:
@@ -229,9 +229,7 @@ def _ms(values):
 # median_time
 
 
-@MEDIAN
-@pytest.mark.weight(2)
-@pytest.mark.contract("exactly `warmup + repeat` times")
+@MEDIAN("exactly `warmup + repeat` times", weight=2)
 def test_calls_func_exactly_warmup_plus_repeat_times(student):
     """calls func exactly warmup + repeat times, and 6 times with the default arguments"""
     for repeat, warmup in ((1, 0), (3, 1), (4, 2), (5, 0), (2, 3)):
@@ -250,8 +248,7 @@ def test_calls_func_exactly_warmup_plus_repeat_times(student):
     )
 
 
-@MEDIAN
-@pytest.mark.contract("exactly `warmup + repeat` times")
+@MEDIAN("exactly `warmup + repeat` times")
 def test_calls_func_in_the_calling_thread_one_at_a_time(student):
     """calls func in the thread that called median_time, one call after another"""
     caller = []
@@ -267,9 +264,7 @@ def test_calls_func_in_the_calling_thread_one_at_a_time(student):
     )
 
 
-@MEDIAN
-@pytest.mark.weight(2)
-@pytest.mark.contract("Time each of the other `repeat` calls with `time.perf_counter()`")
+@MEDIAN("Time each of the other `repeat` calls with `time.perf_counter()`", weight=2)
 def test_returns_the_median_of_the_timed_calls(student):
     """returns the median of the timed calls, measured with time.perf_counter"""
     timed = [0.0052, 0.0013, 0.0027]
@@ -292,8 +287,7 @@ def test_returns_the_median_of_the_timed_calls(student):
     )
 
 
-@MEDIAN
-@pytest.mark.contract("Time each of the other `repeat` calls with `time.perf_counter()`")
+@MEDIAN("Time each of the other `repeat` calls with `time.perf_counter()`")
 def test_median_resists_one_slow_outlier(student):
     """one very slow call does not move the median"""
     timed = [0.0314, 0.0311, 9.0, 0.0318, 0.0316]
@@ -303,8 +297,7 @@ def test_median_resists_one_slow_outlier(student):
     )
 
 
-@MEDIAN
-@pytest.mark.contract("With an even number of times, the median is the mean of the middle two")
+@MEDIAN("With an even number of times, the median is the mean of the middle two")
 def test_even_repeat_averages_the_two_middle_times(student):
     """with an even repeat, the median is the mean of the two middle times"""
     timed = [0.0041, 0.0012, 0.0034, 0.0107]
@@ -315,9 +308,7 @@ def test_even_repeat_averages_the_two_middle_times(student):
     )
 
 
-@MEDIAN
-@pytest.mark.weight(2)
-@pytest.mark.contract("The first `warmup` calls are not part of the result.")
+@MEDIAN("The first `warmup` calls are not part of the result.", weight=2)
 def test_warmup_calls_are_not_timed(student):
     """leaves the warm-up calls out of the median"""
     durations = [100.0, 100.0, 100.0, 0.0225, 0.0375, 0.0125]
@@ -329,10 +320,7 @@ def test_warmup_calls_are_not_timed(student):
     )
 
 
-@MEDIAN
-@pytest.mark.contract(
-    "If `repeat < 1` or `warmup < 0`, raise `ValueError` without calling `func` at all."
-)
+@MEDIAN("If `repeat < 1` or `warmup < 0`, raise `ValueError` without calling `func` at all.")
 def test_rejects_bad_arguments_before_calling(student):
     """raises ValueError for repeat < 1 or warmup < 0, without calling func"""
     for repeat, warmup in ((0, 1), (-2, 0), (3, -1)):
@@ -346,8 +334,7 @@ def test_rejects_bad_arguments_before_calling(student):
         )
 
 
-@MEDIAN
-@pytest.mark.contract("return the median of those times, in seconds, as a float")
+@MEDIAN("return the median of those times, in seconds, as a float")
 def test_real_sleeps_measure_about_right(student):
     """measures real calls: a 30 ms sleep takes about 30 ms"""
     result = call_student(student.median_time, lambda: time.sleep(0.03), repeat=3, warmup=1)
@@ -401,19 +388,16 @@ def _check(student, wall, cpu, expected):
     )
 
 
-@CLASSIFY
-@pytest.mark.weight(2)
-@pytest.mark.contract('Return `"cpu"` if the thread was on the CPU for at least half')
+@CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half', weight=2)
 def test_busy_call_is_cpu(student):
     """a call that keeps the thread on the CPU all the time is 'cpu'"""
     _check(student, 1.0, 0.95, "cpu")
 
 
-@CLASSIFY
-@pytest.mark.weight(2)
-@pytest.mark.contract(
+@CLASSIFY(
     'Return `"cpu"` if the thread was on the CPU for at least half',
     "measure the wall-clock time with `time.perf_counter()`",
+    weight=2,
 )
 def test_waiting_call_is_io(student):
     """a call that mostly waits is 'io'"""
@@ -422,38 +406,33 @@ def test_waiting_call_is_io(student):
     _check(student, 1.0, 0.02, "io")
 
 
-@CLASSIFY
-@pytest.mark.contract('Return `"cpu"` if the thread was on the CPU for at least half')
+@CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half')
 def test_exactly_half_is_cpu(student):
     """a call on the CPU for exactly half of its time is 'cpu' (at least half)"""
     # Binary fractions: 1000.25 - 1000.0 and 50.125 - 50.0 are exact, so is the share.
     _check(student, 0.25, 0.125, "cpu")
 
 
-@CLASSIFY
-@pytest.mark.contract('Return `"cpu"` if the thread was on the CPU for at least half')
+@CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half')
 def test_just_under_half_is_io(student):
     """a call on the CPU for a little less than half of its time is 'io'"""
     _check(student, 0.5, 0.2421875, "io")  # a share of 0.484375
 
 
-@CLASSIFY
-@pytest.mark.contract('Return `"cpu"` if the thread was on the CPU for at least half')
+@CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half')
 def test_just_over_half_is_cpu(student):
     """a call on the CPU for a little more than half of its time is 'cpu'"""
     _check(student, 0.5, 0.2578125, "cpu")  # a share of 0.515625
 
 
-@CLASSIFY
-@pytest.mark.contract('Return `"cpu"` if the thread was on the CPU for at least half')
+@CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half')
 def test_long_and_short_calls_are_judged_by_share_not_length(student):
     """judges the share of CPU time, not how long the call took"""
     _check(student, 30.0, 0.1, "io")
     _check(student, 0.002, 0.0019, "cpu")
 
 
-@CLASSIFY
-@pytest.mark.contract("Call `func(*args)` exactly once, in the calling thread.")
+@CLASSIFY("Call `func(*args)` exactly once, in the calling thread.")
 def test_calls_func_once_in_the_calling_thread(student):
     """calls func(*args) once, in the thread that called classify_workload"""
     # A short call (0.25 ms) too: timing it again would be calling it more than once.
@@ -469,8 +448,7 @@ def test_calls_func_once_in_the_calling_thread(student):
         )
 
 
-@CLASSIFY
-@pytest.mark.contract("the CPU time of the calling thread with `time.thread_time()`")
+@CLASSIFY("the CPU time of the calling thread with `time.thread_time()`")
 def test_other_threads_cpu_time_does_not_count(student):
     """a busy background thread does not make a waiting call look CPU-bound"""
     # Fake clocks: while the call waits 0.5 s, another thread of the process is on a
@@ -482,8 +460,7 @@ def test_other_threads_cpu_time_does_not_count(student):
     )
 
 
-@CLASSIFY
-@pytest.mark.contract("measure the wall-clock time with `time.perf_counter()`")
+@CLASSIFY("measure the wall-clock time with `time.perf_counter()`")
 def test_real_sleep_is_io(student):
     """a real time.sleep is 'io', with the real clocks"""
     # The real clocks, except that process_time counts a neighbour thread that is always

@@ -23,6 +23,7 @@ from autograder.instruments import FastJoins, FastWaits
 from autograder.suites._trust import fail_for, safe_repr, same, type_name
 from autograder.testing import (
     ConcurrencyProbe,
+    Exercise,
     HeldAtExit,
     ThreadWatch,
     call_student,
@@ -36,9 +37,9 @@ from autograder.testing import (
 #: FastWaits swaps queue.SimpleQueue and the time module's clocks for one test.
 LIBRARY_WRITES = ("queue", "time")
 
-CONSUMER = pytest.mark.exercise("consumer_thread")
-PMAP = pytest.mark.exercise("parallel_map")
-PIPE = pytest.mark.exercise("pipeline")
+CONSUMER = Exercise("consumer_thread")
+PMAP = Exercise("parallel_map")
+PIPE = Exercise("pipeline")
 
 UNTESTED = {
     "pipeline": {
@@ -278,12 +279,11 @@ def _cpu_clock(ident):
 # ConsumerThread
 
 
-@CONSUMER
-@pytest.mark.weight(2)
-@pytest.mark.contract(
+@CONSUMER(
     "`ConsumerThread` subclasses `threading.Thread`",
     "in the order they were queued",
     "Only the thread itself calls",
+    weight=2,
 )
 def test_delivers_every_item_in_order_from_its_own_thread(student):
     """passes every item to consumer.send in the order sent, from the consumer thread"""
@@ -304,9 +304,7 @@ def test_delivers_every_item_in_order_from_its_own_thread(student):
     )
 
 
-@CONSUMER
-@pytest.mark.weight(2)
-@pytest.mark.contract("returns only when every item queued before it")
+@CONSUMER("returns only when every item queued before it", weight=2)
 def test_close_waits_until_every_queued_item_is_delivered(student):
     """close() returns only after every queued item has reached the consumer"""
     gate, closing = threading.Event(), threading.Event()
@@ -353,9 +351,7 @@ def test_close_waits_until_every_queued_item_is_delivered(student):
     )
 
 
-@CONSUMER
-@pytest.mark.weight(2)
-@pytest.mark.contract("returns only when every item queued before it")
+@CONSUMER("returns only when every item queued before it", weight=2)
 def test_closes_the_consumer_once_after_the_last_item(student):
     """calls consumer.close() exactly once, after the last send, before close() returns"""
     gate, closing = threading.Event(), threading.Event()
@@ -394,10 +390,8 @@ def test_closes_the_consumer_once_after_the_last_item(student):
     )
 
 
-@CONSUMER
-@pytest.mark.deadline(8)
-@pytest.mark.contract(
-    "The caller calls `start()`, then any number of `send(item)` (from any threads)"
+@CONSUMER(
+    "The caller calls `start()`, then any number of `send(item)` (from any threads)", deadline=8
 )
 def test_items_sent_from_many_threads_all_arrive(student):
     """delivers every item exactly once when several threads send at the same time"""
@@ -430,9 +424,7 @@ def test_items_sent_from_many_threads_all_arrive(student):
         assert mine == sorted(mine), "items from one sender arrived out of order"
 
 
-@CONSUMER
-@pytest.mark.deadline(5)
-@pytest.mark.contract("it blocks on the queue")
+@CONSUMER("it blocks on the queue", deadline=5)
 def test_waits_for_items_without_busy_waiting(student):
     """an idle ConsumerThread blocks on its queue instead of spinning (uses no CPU)"""
     rec = Recorder()
@@ -459,8 +451,7 @@ def test_waits_for_items_without_busy_waiting(student):
     )
 
 
-@CONSUMER
-@pytest.mark.contract("An item sent to an idle thread is delivered at once")
+@CONSUMER("An item sent to an idle thread is delivered at once")
 def test_delivers_an_item_promptly(student):
     """an item sent to an idle ConsumerThread reaches the consumer within a fraction of a second"""
     rec = Recorder()
@@ -484,9 +475,7 @@ def test_delivers_an_item_promptly(student):
     )
 
 
-@CONSUMER
-@pytest.mark.deadline(6)
-@pytest.mark.contract("returns without waiting for the consumer")
+@CONSUMER("returns without waiting for the consumer", deadline=6)
 def test_send_returns_while_the_consumer_is_busy(student):
     """send() returns at once even while the consumer is still busy with an earlier item"""
     gate = threading.Event()
@@ -513,8 +502,7 @@ def test_send_returns_while_the_consumer_is_busy(student):
     )
 
 
-@CONSUMER
-@pytest.mark.contract("Any object can be an item")
+@CONSUMER("Any object can be an item")
 def test_false_items_are_delivered_like_any_other(student):
     """delivers None, 0, "", False, strings and odd items like any other item"""
     gate = threading.Event()
@@ -532,9 +520,7 @@ def test_false_items_are_delivered_like_any_other(student):
     )
 
 
-@CONSUMER
-@pytest.mark.weight(2)
-@pytest.mark.contract("If `consumer.send(item)` raises")
+@CONSUMER("If `consumer.send(item)` raises", weight=2)
 def test_an_exception_in_the_consumer_reaches_close(student):
     """after consumer.send raises, close() closes the consumer once and raises that exception"""
     bad = object()
@@ -608,9 +594,7 @@ def _limit_probe(max_workers):
     return func, probe
 
 
-@PMAP
-@pytest.mark.weight(2)
-@pytest.mark.contract("The result is a list of the results in input order")
+@PMAP("The result is a list of the results in input order", weight=2)
 def test_results_come_back_in_input_order(student):
     """returns a list of results in input order, even when later calls finish first"""
     n = 6
@@ -633,9 +617,7 @@ def test_results_come_back_in_input_order(student):
     )
 
 
-@PMAP
-@pytest.mark.weight(2)
-@pytest.mark.contract("Never more than `max_workers` calls run at the same time")
+@PMAP("Never more than `max_workers` calls run at the same time", weight=2)
 def test_never_more_than_max_workers_at_once(student):
     """never runs more than max_workers calls at the same time"""
     func, probe = _limit_probe(3)
@@ -647,9 +629,7 @@ def test_never_more_than_max_workers_at_once(student):
     )
 
 
-@PMAP
-@pytest.mark.weight(2)
-@pytest.mark.contract("Never more than `max_workers` calls run at the same time")
+@PMAP("Never more than `max_workers` calls run at the same time", weight=2)
 def test_reaches_max_workers(student):
     """really runs max_workers calls at the same time when there are enough items"""
     func, probe = _limit_probe(3)
@@ -661,10 +641,7 @@ def test_reaches_max_workers(student):
     assert probe.threads - {threading.get_ident()}, "every call ran in the calling thread"
 
 
-@PMAP
-@pytest.mark.weight(2)
-@pytest.mark.deadline(6)
-@pytest.mark.contract("raises the exception of the first failing item in input order")
+@PMAP("raises the exception of the first failing item in input order", weight=2, deadline=6)
 def test_first_exception_in_input_order_propagates(student):
     """raises the exception of the first failing item in input order"""
     one_started, later_failed, returned = threading.Event(), threading.Event(), threading.Event()
@@ -703,8 +680,7 @@ def test_first_exception_in_input_order_propagates(student):
     )
 
 
-@PMAP
-@pytest.mark.contract("raises the exception of the first failing item in input order")
+@PMAP("raises the exception of the first failing item in input order")
 def test_waits_for_running_calls_before_raising(student):
     """raises only after the calls that had started have finished"""
     lock = threading.Lock()
@@ -739,9 +715,7 @@ def test_waits_for_running_calls_before_raising(student):
     )
 
 
-@PMAP
-@pytest.mark.deadline(5)
-@pytest.mark.contract("`items` is any iterable", "No items give `[]`")
+@PMAP("`items` is any iterable", "No items give `[]`", deadline=5)
 def test_accepts_any_iterable(student):
     """accepts any iterable, including a slow generator, and gives [] for no items"""
 
@@ -795,8 +769,7 @@ class GuardedIterator:
             return self.values.pop(0)
 
 
-@PMAP
-@pytest.mark.contract("take items from it in one thread at a time")
+@PMAP("take items from it in one thread at a time")
 def test_takes_items_from_one_thread_at_a_time(student):
     """never calls next() on the items from two threads at the same time"""
     values = list(range(8))
@@ -812,8 +785,7 @@ def test_takes_items_from_one_thread_at_a_time(student):
     assert sorted(results) == values, f"parallel_map(abs, 0..7, 4) gave {safe_repr(results)}"
 
 
-@PMAP
-@pytest.mark.contract("Items and results can be any objects")
+@PMAP("Items and results can be any objects")
 def test_false_items_and_results_are_kept(student):
     """passes None, 0, "" and False on as items and keeps them as results"""
     results = student.parallel_map(lambda x: x, list(FALSY), 3)
@@ -865,17 +837,13 @@ def _refuses_max_workers_below_one(mapper, name, negative):
     )
 
 
-@PMAP
-@pytest.mark.contract("If `max_workers` is below 1")
+@PMAP("If `max_workers` is below 1")
 def test_max_workers_below_one_is_refused(student):
     """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
     _refuses_max_workers_below_one(student.parallel_map, "parallel_map", negative=-1)
 
 
-@PMAP
-@pytest.mark.weight(2)
-@pytest.mark.deadline(5)
-@pytest.mark.contract("A call that takes long holds up no other item")
+@PMAP("A call that takes long holds up no other item", weight=2, deadline=5)
 def test_a_slow_call_holds_up_no_other_item(student):
     """while one call is slow, the other workers go on with the next items (no batches)"""
     n = 8
@@ -908,10 +876,7 @@ def test_a_slow_call_holds_up_no_other_item(student):
     )
 
 
-@PMAP
-@pytest.mark.weight(2)
-@pytest.mark.deadline(5)
-@pytest.mark.contract("whatever order the calls finish in")
+@PMAP("whatever order the calls finish in", weight=2, deadline=5)
 def test_waits_for_a_slow_call_however_long_it_takes(student):
     """waits for a slow call however long it takes, and keeps its result"""
     joins = FastJoins()
@@ -953,9 +918,7 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
 IDLE_GAP = 1.5
 
 
-@PMAP
-@pytest.mark.deadline(6)
-@pytest.mark.contract("even one that takes its time between")
+@PMAP("even one that takes its time between", deadline=6)
 def test_an_iterable_that_takes_its_time_between_items(student):
     """processes every item of an iterable that waits a while between items"""
     ran, idents = [], set()
@@ -989,8 +952,7 @@ def test_an_iterable_that_takes_its_time_between_items(student):
     )
 
 
-@PMAP
-@pytest.mark.contract("raises the exception of the first failing item in input order")
+@PMAP("raises the exception of the first failing item in input order")
 def test_an_exception_that_is_not_an_exception_propagates(student):
     """raises an exception derived only from BaseException, like any other"""
     raised = []
@@ -1032,8 +994,7 @@ def _pool_behind(thread):
     return None
 
 
-@PMAP
-@pytest.mark.contract("Build the workers yourself from `threading` and `queue`")
+@PMAP("Build the workers yourself from `threading` and `queue`")
 def test_runs_the_calls_in_threads_of_its_own(student):
     """runs func in worker threads it starts itself, not in a ready-made pool"""
     pools = []
@@ -1078,12 +1039,11 @@ class Stage:
         return self.func(x)
 
 
-@PIPE
-@pytest.mark.weight(2)
-@pytest.mark.contract(
+@PIPE(
     "An item `x` becomes",
     "Every input is processed exactly once",
     "The result is the list of outputs of the last stage",
+    weight=2,
 )
 def test_every_input_goes_through_every_stage_once(student):
     """passes every input through every stage exactly once and returns the last outputs"""
@@ -1101,10 +1061,7 @@ def test_every_input_goes_through_every_stage_once(student):
         )
 
 
-@PIPE
-@pytest.mark.weight(2)
-@pytest.mark.deadline(5)
-@pytest.mark.contract("Each stage has `workers_per_stage` worker threads")
+@PIPE("Each stage has `workers_per_stage` worker threads", weight=2, deadline=5)
 def test_each_stage_runs_workers_per_stage_threads(student):
     """runs exactly workers_per_stage calls of each stage at the same time"""
     workers = 3
@@ -1131,9 +1088,7 @@ def test_each_stage_runs_workers_per_stage_threads(student):
         )
 
 
-@PIPE
-@pytest.mark.deadline(5)
-@pytest.mark.contract("Each stage has `workers_per_stage` worker threads")
+@PIPE("Each stage has `workers_per_stage` worker threads", deadline=5)
 def test_stages_run_at_the_same_time(student):
     """lets later stages work while earlier stages are still busy (a pipeline, not batches)"""
     second_started = threading.Event()
@@ -1158,8 +1113,7 @@ def test_stages_run_at_the_same_time(student):
     )
 
 
-@PIPE
-@pytest.mark.contract("no thread it started is still running")
+@PIPE("no thread it started is still running")
 def test_no_thread_left_running(student):
     """leaves no thread running when it returns"""
     watch = ThreadWatch()
@@ -1172,9 +1126,7 @@ def test_no_thread_left_running(student):
     )
 
 
-@PIPE
-@pytest.mark.weight(2)
-@pytest.mark.contract("If a stage raises")
+@PIPE("If a stage raises", weight=2)
 def test_an_exception_in_a_stage_reaches_the_caller(student):
     """re-raises an exception from a stage, and still shuts every thread down"""
     watch = ThreadWatch()
@@ -1196,9 +1148,7 @@ def test_an_exception_in_a_stage_reaches_the_caller(student):
     assert not left, f"{len(left)} thread(s) still running after the exception"
 
 
-@PIPE
-@pytest.mark.weight(2)
-@pytest.mark.contract("If a stage raises")
+@PIPE("If a stage raises", weight=2)
 def test_shuts_down_when_every_call_of_a_stage_fails(student):
     """shuts down cleanly even when every call of the first stage raises"""
     watch = ThreadWatch()
@@ -1220,8 +1170,7 @@ def test_shuts_down_when_every_call_of_a_stage_fails(student):
     assert not left, f"{len(left)} thread(s) still running after the exception"
 
 
-@PIPE
-@pytest.mark.contract("`stages` is a non-empty list", "The result is the list of outputs")
+@PIPE("`stages` is a non-empty list", "The result is the list of outputs")
 def test_empty_input_and_a_single_stage(student):
     """handles no items (returns []) and a pipeline of one stage"""
     watch = ThreadWatch()
@@ -1233,8 +1182,7 @@ def test_empty_input_and_a_single_stage(student):
     assert not left, f"{len(left)} thread(s) still running"
 
 
-@PIPE
-@pytest.mark.contract("Items and the outputs of every stage can be any objects")
+@PIPE("Items and the outputs of every stage can be any objects")
 def test_false_items_and_outputs_flow_through(student):
     """passes None, 0, "" and False through the stages like any other value"""
 
@@ -1251,8 +1199,7 @@ def test_false_items_and_outputs_flow_through(student):
     )
 
 
-@PIPE
-@pytest.mark.contract("If `workers_per_stage` is below 1")
+@PIPE("If `workers_per_stage` is below 1")
 def test_workers_per_stage_below_one_is_refused(student):
     """raises ValueError for workers_per_stage below 1, without starting a thread"""
     for bad in (0, -2):
@@ -1291,9 +1238,7 @@ def test_workers_per_stage_below_one_is_refused(student):
     )
 
 
-@PIPE
-@pytest.mark.deadline(5)
-@pytest.mark.contract("Stages are connected by `queue.Queue`s, fed in input order")
+@PIPE("Stages are connected by `queue.Queue`s, fed in input order", deadline=5)
 def test_one_worker_per_stage_takes_the_items_in_input_order(student):
     """with one worker per stage, every stage sees the items in input order"""
     all_fed = threading.Event()
@@ -1336,8 +1281,7 @@ def _raises_what_a_stage_raised(student, items, stage, raised, what):
     )
 
 
-@PIPE
-@pytest.mark.contract("Every input is processed exactly once", "If a stage raises")
+@PIPE("Every input is processed exactly once", "If a stage raises")
 def test_a_call_that_raises_is_not_made_again(student):
     """calls a stage once for an input that makes it raise, and reports that exception"""
     watch = ThreadWatch()
@@ -1371,8 +1315,7 @@ def test_a_call_that_raises_is_not_made_again(student):
     assert not left, f"{len(left)} thread(s) still running after the exception"
 
 
-@PIPE
-@pytest.mark.contract("If a stage raises")
+@PIPE("If a stage raises")
 def test_a_base_exception_in_a_stage_reaches_the_caller(student):
     """re-raises an exception derived only from BaseException, and shuts every thread down"""
     watch = ThreadWatch()
@@ -1398,7 +1341,7 @@ def test_a_base_exception_in_a_stage_reaches_the_caller(student):
 # --------------------------------------------------------------------------
 # fail_fast_map
 
-FAST = pytest.mark.exercise("fail_fast_map")
+FAST = Exercise("fail_fast_map")
 
 
 class Starts:
@@ -1422,8 +1365,7 @@ class Starts:
             return sorted(self.started - self.finished)
 
 
-@FAST
-@pytest.mark.contract(
+@FAST(
     "the result is a list of the results in input order", "`items` is any iterable", "No items give"
 )
 def test_fail_fast_results_in_input_order(student):
@@ -1445,8 +1387,7 @@ def test_fail_fast_results_in_input_order(student):
     assert same(empty, []), f"no items should give [], not {safe_repr(empty)}"
 
 
-@FAST
-@pytest.mark.contract("never more than `max_workers` at the same time")
+@FAST("never more than `max_workers` at the same time")
 def test_fail_fast_limit_holds_and_is_reached(student):
     """runs exactly max_workers calls at the same time when there are enough items"""
     func, probe = _limit_probe(3)
@@ -1460,30 +1401,27 @@ def test_fail_fast_limit_holds_and_is_reached(student):
     assert probe.threads - {threading.get_ident()}, "every call ran in the calling thread"
 
 
-@FAST
-@pytest.mark.contract("If `max_workers` is below 1, `fail_fast_map` raises `ValueError`")
+@FAST("If `max_workers` is below 1, `fail_fast_map` raises `ValueError`")
 def test_fail_fast_max_workers_below_one_is_refused(student):
     """raises ValueError for max_workers below 1, without calling func, and accepts 1"""
     _refuses_max_workers_below_one(student.fail_fast_map, "fail_fast_map", negative=-3)
 
 
-@FAST
-@pytest.mark.weight(2)
-@pytest.mark.deadline(5)
-@pytest.mark.contract(
+@FAST(
     "a call that had not started when `fail_fast_map` saw the failure never starts",
     "only after every call that had started has finished",
+    weight=2,
+    deadline=5,
 )
 def test_fail_fast_withdraws_the_queued_calls(student):
     """after a failure no queued call starts, and the running ones are waited for"""
     _withdraws_the_queued_calls(student, lambda: KeyError("item 1"))
 
 
-@FAST
-@pytest.mark.deadline(5)
-@pytest.mark.contract(
+@FAST(
     "a call that had not started when `fail_fast_map` saw the failure never starts",
     "failed first in time",
+    deadline=5,
 )
 def test_fail_fast_withdraws_the_queued_calls_after_a_base_exception(student):
     """after a call raises a BaseException (not an Exception), no queued call starts either"""
@@ -1533,10 +1471,7 @@ def _withdraws_the_queued_calls(student, make_exc):
     )
 
 
-@FAST
-@pytest.mark.weight(2)
-@pytest.mark.deadline(5)
-@pytest.mark.contract("It then raises the exception of the call that failed first in time")
+@FAST("It then raises the exception of the call that failed first in time", weight=2, deadline=5)
 def test_fail_fast_raises_the_first_failure_in_time(student):
     """raises the exception that happened first, not the first in input order"""
     later_failed = threading.Event()

@@ -17,12 +17,13 @@ import types
 import pytest
 
 from autograder.suites._trust import fail_for, safe_repr, same, same_items, type_name
+from autograder.testing import Exercise
 
-CORO = pytest.mark.exercise("coroutine")
-GREP = pytest.mark.exercise("grep")
-BCAST = pytest.mark.exercise("broadcast")
-GATHER = pytest.mark.exercise("gather_limited")
-PC = pytest.mark.exercise("async_producer_consumer")
+CORO = Exercise("coroutine")
+GREP = Exercise("grep")
+BCAST = Exercise("broadcast")
+GATHER = Exercise("gather_limited")
+PC = Exercise("async_producer_consumer")
 
 UNTESTED = {
     "broadcast": {
@@ -117,9 +118,7 @@ def _got(sink_items, expected, what):
 # @coroutine
 
 
-@CORO
-@pytest.mark.weight(2)
-@pytest.mark.contract("creates the generator, advances it to its first")
+@CORO("creates the generator, advances it to its first", weight=2)
 def test_decorated_generator_is_primed(student):
     """calling a decorated generator function runs it up to its first yield, exactly once"""
     log = []
@@ -143,8 +142,7 @@ def test_decorated_generator_is_primed(student):
     )
 
 
-@CORO
-@pytest.mark.contract("takes the same positional and keyword arguments")
+@CORO("takes the same positional and keyword arguments")
 def test_passes_positional_and_keyword_arguments(student):
     """passes every positional and keyword argument on to the generator function"""
     seen = []
@@ -162,8 +160,7 @@ def test_passes_positional_and_keyword_arguments(student):
     )
 
 
-@CORO
-@pytest.mark.contract("keeps the name and docstring")
+@CORO("keeps the name and docstring")
 def test_keeps_the_name_and_docstring(student):
     """keeps the decorated function's name and docstring (functools.wraps)"""
 
@@ -181,8 +178,7 @@ def test_keeps_the_name_and_docstring(student):
     assert same(doc, "Print what it receives."), "the docstring was lost: functools.wraps"
 
 
-@CORO
-@pytest.mark.contract("creates the generator, advances it")
+@CORO("creates the generator, advances it")
 def test_each_call_gives_a_new_generator(student):
     """gives a fresh, independent generator on every call"""
 
@@ -201,8 +197,7 @@ def test_each_call_gives_a_new_generator(student):
     assert same(got, 1), "the two generators share state"
 
 
-@CORO
-@pytest.mark.contract("creates the generator, advances it to its first")
+@CORO("creates the generator, advances it to its first")
 def test_returns_the_generator_itself(student):
     """returns the generator that func made, not a wrapper: throw() and return reach func's code"""
 
@@ -262,9 +257,7 @@ LINES = [
 ]
 
 
-@GREP
-@pytest.mark.weight(2)
-@pytest.mark.contract("`grep` is a generator coroutine", "other lines are dropped")
+@GREP("`grep` is a generator coroutine", "other lines are dropped", weight=2)
 def test_sends_matching_lines_in_order(student):
     """passes on exactly the lines that contain the pattern, unchanged and in order"""
     sink = Sink()
@@ -276,8 +269,7 @@ def test_sends_matching_lines_in_order(student):
     _got(sink.items, expected, "the target")
 
 
-@GREP
-@pytest.mark.contract("before `g.send(line)` returns")
+@GREP("before `g.send(line)` returns")
 def test_passes_each_line_on_at_once(student):
     """passes a matching line to the target before send() returns"""
     sink = Sink()
@@ -292,11 +284,7 @@ def test_passes_each_line_on_at_once(student):
     _got(sink.items, ["error: disk full", "another error"], "the target")
 
 
-@GREP
-@pytest.mark.weight(2)
-@pytest.mark.contract(
-    "Closing `g` closes `target` exactly once", "Nothing closes `target` before that"
-)
+@GREP("Closing `g` closes `target` exactly once", "Nothing closes `target` before that", weight=2)
 def test_closing_grep_closes_the_target_once(student):
     """closing grep closes its target, exactly once, and not before"""
     sink = Sink()
@@ -310,8 +298,7 @@ def test_closing_grep_closes_the_target_once(student):
     )
 
 
-@GREP
-@pytest.mark.contract("Closing `g` closes `target` exactly once")
+@GREP("Closing `g` closes `target` exactly once")
 def test_closes_a_generator_target(student):
     """works with a generator coroutine as its target, and closes it"""
     items, events = [], []
@@ -323,8 +310,7 @@ def test_closes_a_generator_target(student):
     assert events == ["closed"], "the generator target was not closed when grep was closed"
 
 
-@GREP
-@pytest.mark.contract("A line matches when `pattern in line`")
+@GREP("A line matches when `pattern in line`")
 def test_pattern_is_plain_text(student):
     """matches the pattern as plain text anywhere in the line (`pattern in line`)"""
     sink = Sink()
@@ -337,8 +323,7 @@ def test_pattern_is_plain_text(student):
     )
 
 
-@GREP
-@pytest.mark.contract("A line matches when `pattern in line`")
+@GREP("A line matches when `pattern in line`")
 @pytest.mark.parametrize(
     ("pattern", "lines"),
     [
@@ -360,8 +345,7 @@ def test_special_patterns_match_as_plain_text(student, pattern, lines):
     )
 
 
-@GREP
-@pytest.mark.contract("passed, unchanged", "A line matches when `pattern in line`")
+@GREP("passed, unchanged", "A line matches when `pattern in line`")
 def test_lines_pass_unchanged_with_their_whitespace(student):
     """passes lines on unchanged: newlines, tabs and leading spaces included"""
     sink = Sink()
@@ -376,8 +360,7 @@ def test_lines_pass_unchanged_with_their_whitespace(student):
     )
 
 
-@GREP
-@pytest.mark.contract("A line matches when `pattern in line`")
+@GREP("A line matches when `pattern in line`")
 def test_pattern_with_spaces_and_an_empty_line(student):
     """matches a pattern that holds spaces, and tests the whole line, blanks and all"""
     sink = Sink()
@@ -395,9 +378,7 @@ def test_pattern_with_spaces_and_an_empty_line(student):
 # broadcast
 
 
-@BCAST
-@pytest.mark.weight(2)
-@pytest.mark.contract("`broadcast` is a generator coroutine", "Each item is sent to every target")
+@BCAST("`broadcast` is a generator coroutine", "Each item is sent to every target", weight=2)
 def test_every_target_gets_every_item(student):
     """sends every item to every target, in order"""
     sinks = [Sink(f"t{i}") for i in range(3)]
@@ -409,8 +390,7 @@ def test_every_target_gets_every_item(student):
         _got(s.items, ["a", "b", "c", 4], f"target {s.name}")
 
 
-@BCAST
-@pytest.mark.contract("in the order of `targets`")
+@BCAST("in the order of `targets`")
 def test_targets_are_served_in_list_order(student):
     """for each item, serves the targets in list order before taking the next item"""
     log = []
@@ -424,10 +404,8 @@ def test_targets_are_served_in_list_order(student):
     )
 
 
-@BCAST
-@pytest.mark.weight(2)
-@pytest.mark.contract(
-    "Closing `b` closes every target exactly once", "Nothing closes a target before that"
+@BCAST(
+    "Closing `b` closes every target exactly once", "Nothing closes a target before that", weight=2
 )
 def test_closing_broadcast_closes_every_target_once(student):
     """closing broadcast closes every target exactly once, and not before"""
@@ -442,8 +420,7 @@ def test_closing_broadcast_closes_every_target_once(student):
     )
 
 
-@BCAST
-@pytest.mark.contract("Each item is sent to every target")
+@BCAST("Each item is sent to every target")
 def test_none_and_falsy_items_are_sent_too(student):
     """sends every item to every target: None, 0, '' and False included"""
     sinks = [Sink(f"t{i}") for i in range(2)]
@@ -458,8 +435,7 @@ def test_none_and_falsy_items_are_sent_too(student):
         )
 
 
-@BCAST
-@pytest.mark.contract("Closing `b` closes every target exactly once")
+@BCAST("Closing `b` closes every target exactly once")
 @pytest.mark.parametrize("kind", ["list", "generator"])
 def test_closing_before_any_item_closes_every_target(student, kind):
     """closing a broadcast that was sent nothing still closes every target once"""
@@ -473,8 +449,7 @@ def test_closing_before_any_item_closes_every_target(student, kind):
     )
 
 
-@BCAST
-@pytest.mark.contract("`targets` is any iterable of targets")
+@BCAST("`targets` is any iterable of targets")
 def test_accepts_any_iterable_of_targets(student):
     """accepts any iterable of targets, e.g. a generator expression, and reads it once"""
     sinks = [Sink(f"t{i}") for i in range(2)]
@@ -490,8 +465,7 @@ def test_accepts_any_iterable_of_targets(student):
         assert s.closes == 1, f"target {s.name} was closed {s.closes} times"
 
 
-@BCAST
-@pytest.mark.contract("Closing `b` closes every target exactly once")
+@BCAST("Closing `b` closes every target exactly once")
 def test_mixes_generator_and_object_targets(student):
     """works with generator coroutines and send/close objects side by side"""
     items, events = [], []
@@ -580,10 +554,13 @@ class Crowd:
 # gather_limited
 
 
-@GATHER
-@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
-@pytest.mark.weight(2)
-@pytest.mark.contract("`gather_limited` is an `async def` function", "in the order of `factories`")
+# its own waits (up to 2.5 s) decide, never the deadline
+@GATHER(
+    "`gather_limited` is an `async def` function",
+    "in the order of `factories`",
+    weight=2,
+    deadline=5,
+)
 async def test_results_come_back_in_input_order(student):
     """returns the results in input order, even when later calls finish first"""
     gather_limited = _check_async(student, "gather_limited")
@@ -611,9 +588,7 @@ async def test_results_come_back_in_input_order(student):
     )
 
 
-@GATHER
-@pytest.mark.weight(2)
-@pytest.mark.contract("At most `limit` calls run at the same time")
+@GATHER("At most `limit` calls run at the same time", weight=2)
 async def test_never_more_than_limit_at_once(student):
     """never runs more than `limit` calls at the same time"""
     gather_limited = _check_async(student, "gather_limited")
@@ -627,9 +602,7 @@ async def test_never_more_than_limit_at_once(student):
     assert probe.peak <= 3, f"{probe.peak} calls ran at the same time with limit=3"
 
 
-@GATHER
-@pytest.mark.weight(2)
-@pytest.mark.contract("that many do run at the same time")
+@GATHER("that many do run at the same time", weight=2)
 async def test_reaches_the_limit(student):
     """really runs `limit` calls at the same time when there are enough of them"""
     gather_limited = _check_async(student, "gather_limited")
@@ -643,9 +616,7 @@ async def test_reaches_the_limit(student):
     )
 
 
-@GATHER
-@pytest.mark.weight(2)
-@pytest.mark.contract("after cancelling every other call")
+@GATHER("after cancelling every other call", weight=2)
 async def test_failure_propagates_and_cancels_the_rest(student):
     """raises a failing call's exception itself, and cancels every other call first"""
     gather_limited = _check_async(student, "gather_limited")
@@ -697,10 +668,7 @@ async def test_failure_propagates_and_cancels_the_rest(student):
     assert not left, f"{len(left)} task(s) were still pending when gather_limited raised"
 
 
-@GATHER
-@pytest.mark.contract(
-    "the first one to be raised, in time", "an `async def` function with no parameters"
-)
+@GATHER("the first one to be raised, in time", "an `async def` function with no parameters")
 async def test_raises_the_first_failure_in_time(student):
     """raises the exception of the call that failed first in time"""
     gather_limited = _check_async(student, "gather_limited")
@@ -727,9 +695,8 @@ async def test_raises_the_first_failure_in_time(student):
     )
 
 
-@GATHER
-@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
-@pytest.mark.contract("the first one to be raised, in time")
+# its own waits (up to 2.5 s) decide, never the deadline
+@GATHER("the first one to be raised, in time", deadline=5)
 async def test_an_error_raised_while_being_cancelled_does_not_win(student):
     """raises the first failure, not an error that an earlier call raises later as it is cancelled"""
     gather_limited = _check_async(student, "gather_limited")
@@ -780,10 +747,7 @@ class _StoppedClock:
         del self.loop.time
 
 
-@GATHER
-@pytest.mark.weight(2)
-@pytest.mark.deadline(4)
-@pytest.mark.contract("frees its slot for the next factory at once")
+@GATHER("frees its slot for the next factory at once", weight=2, deadline=4)
 async def test_a_finished_call_frees_its_slot_before_any_time_passes(student):
     """calls the next factory as soon as a call finishes, without waiting for a timer"""
     gather_limited = _check_async(student, "gather_limited")
@@ -828,8 +792,7 @@ async def test_a_finished_call_frees_its_slot_before_any_time_passes(student):
     )
 
 
-@GATHER
-@pytest.mark.contract("no factories give `[]`")
+@GATHER("no factories give `[]`")
 async def test_no_calls_gives_an_empty_list(student):
     """returns [] for no factories"""
     gather_limited = _check_async(student, "gather_limited")
@@ -837,10 +800,8 @@ async def test_no_calls_gives_an_empty_list(student):
     assert same(results, []), f"no factories should give [], not {safe_repr(results)}"
 
 
-@GATHER
-@pytest.mark.deadline(6)  # its own waits (up to 3 s) decide, never the deadline
-@pytest.mark.weight(2)
-@pytest.mark.contract("frees its slot for the next factory at once")
+# its own waits (up to 3 s) decide, never the deadline
+@GATHER("frees its slot for the next factory at once", weight=2, deadline=6)
 async def test_starts_the_next_call_as_soon_as_any_finishes(student):
     """starts the next call as soon as any call finishes, not when a whole batch has"""
     gather_limited = _check_async(student, "gather_limited")
@@ -873,10 +834,11 @@ async def test_starts_the_next_call_as_soon_as_any_finishes(student):
     )
 
 
-@GATHER
-@pytest.mark.weight(2)
-@pytest.mark.contract(
-    "A factory is called only when a slot is free", "held to the limit too", "called at most once"
+@GATHER(
+    "A factory is called only when a slot is free",
+    "held to the limit too",
+    "called at most once",
+    weight=2,
 )
 async def test_factories_that_start_at_once_are_limited_too(student):
     """calls a factory only when a slot is free, so factories returning tasks are limited too"""
@@ -910,8 +872,7 @@ async def test_factories_that_start_at_once_are_limited_too(student):
     )
 
 
-@GATHER
-@pytest.mark.contract("It returns a list of the results")
+@GATHER("It returns a list of the results")
 async def test_falsy_results_come_back_as_they_are(student):
     """returns every result as it is: None, 0, '' and False included, in a real list"""
     gather_limited = _check_async(student, "gather_limited")
@@ -944,12 +905,11 @@ def _recording_handle(delay=0.0):
     return handle, seen
 
 
-@PC
-@pytest.mark.weight(2)
-@pytest.mark.contract(
+@PC(
     "`producer_consumer` is an `async def` function",
     "Every item is handled exactly once",
     "`None` included",
+    weight=2,
 )
 async def test_handles_every_item_exactly_once(student):
     """passes every item (None included) to handle exactly once, and returns every result"""
@@ -968,9 +928,8 @@ async def test_handles_every_item_exactly_once(student):
     )
 
 
-@PC
-@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
-@pytest.mark.contract("may contain any values")
+# its own waits (up to 2.5 s) decide, never the deadline
+@PC("may contain any values", deadline=5)
 async def test_items_that_look_like_sentinels_are_handled(student):
     """handles items that a sentinel might be mistaken for: 'STOP', 'DONE', -1, Ellipsis, ..."""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -991,8 +950,7 @@ async def test_items_that_look_like_sentinels_are_handled(student):
     )
 
 
-@PC
-@pytest.mark.contract("One producer task puts the items on an")
+@PC("One producer task puts the items on an")
 async def test_the_queue_holds_n_consumers_items(student):
     """with every consumer busy, the producer fills a queue of n_consumers items, then waits"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -1037,10 +995,8 @@ async def test_the_queue_holds_n_consumers_items(student):
     )
 
 
-@PC
-@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
-@pytest.mark.weight(2)
-@pytest.mark.contract("`n_consumers` consumer tasks take items")
+# its own waits (up to 2.5 s) decide, never the deadline
+@PC("`n_consumers` consumer tasks take items", weight=2, deadline=5)
 async def test_runs_n_consumers_at_once(student):
     """runs exactly n_consumers calls of handle at the same time"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -1054,10 +1010,8 @@ async def test_runs_n_consumers_at_once(student):
     )
 
 
-@PC
-@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
-@pytest.mark.weight(2)
-@pytest.mark.contract("It shuts down cleanly")
+# its own waits (up to 2.5 s) decide, never the deadline
+@PC("It shuts down cleanly", weight=2, deadline=5)
 async def test_leaves_no_task_pending(student):
     """has finished every task it started when it returns"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -1072,9 +1026,8 @@ async def test_leaves_no_task_pending(student):
     )
 
 
-@PC
-@pytest.mark.deadline(5)  # its own waits (up to 2.5 s) decide, never the deadline
-@pytest.mark.contract("it reads `items` only as fast", "it may be a generator")
+# its own waits (up to 2.5 s) decide, never the deadline
+@PC("it reads `items` only as fast", "it may be a generator", deadline=5)
 async def test_reads_items_lazily(student):
     """takes items only as consumers make room: a bounded queue, not a race ahead"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -1104,9 +1057,7 @@ async def test_reads_items_lazily(student):
     )
 
 
-@PC
-@pytest.mark.weight(2)
-@pytest.mark.contract("If `handle` raises")
+@PC("If `handle` raises", weight=2)
 async def test_exception_in_handle_propagates_and_shuts_down(student):
     """raises the exception from handle itself, and leaves no task pending"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -1144,8 +1095,7 @@ async def test_exception_in_handle_propagates_and_shuts_down(student):
     )
 
 
-@PC
-@pytest.mark.contract("It shuts down cleanly")
+@PC("It shuts down cleanly")
 async def test_no_items(student):
     """returns [] for no items, without leaving tasks behind"""
     producer_consumer = _check_async(student, "producer_consumer")
@@ -1160,7 +1110,7 @@ async def test_no_items(student):
 # Wallet
 
 
-WALLET = pytest.mark.exercise("wallet")
+WALLET = Exercise("wallet")
 
 
 def _wallet(student, balance):
@@ -1179,8 +1129,7 @@ async def _withdraw(wallet, amount, audit, seconds=2.0):
     return await _within(wallet.withdraw(amount, audit), seconds, "withdraw")
 
 
-@WALLET
-@pytest.mark.contract(
+@WALLET(
     "makes a wallet whose attribute `balance`",
     "it awaits `audit(amount)`",
     "Otherwise it returns `False` without calling `audit`",
@@ -1211,9 +1160,7 @@ async def test_withdraw_takes_what_fits_and_refuses_the_rest(student):
     )
 
 
-@WALLET
-@pytest.mark.weight(2)
-@pytest.mark.contract("the balance never goes below zero", "take effect one at a time")
+@WALLET("the balance never goes below zero", "take effect one at a time", weight=2)
 async def test_two_withdrawals_cannot_both_pass_the_check(student):
     """never lets two withdrawals both pass the check while the first one's audit awaits"""
     wallet = _wallet(student, 100)
@@ -1242,8 +1189,7 @@ async def test_two_withdrawals_cannot_both_pass_the_check(student):
     )
 
 
-@WALLET
-@pytest.mark.contract("looks at the balance only after every earlier")
+@WALLET("looks at the balance only after every earlier")
 async def test_a_refusal_waits_for_the_earlier_withdrawal(student):
     """a withdrawal that can't fit is refused only after the earlier one has finished"""
     wallet = _wallet(student, 50)
@@ -1278,8 +1224,7 @@ async def test_a_refusal_waits_for_the_earlier_withdrawal(student):
     )
 
 
-@WALLET
-@pytest.mark.contract("looks at the balance only after every earlier")
+@WALLET("looks at the balance only after every earlier")
 async def test_a_waiting_withdrawal_goes_before_a_later_one(student):
     """a withdrawal that waited goes before a later one, even one made the moment the wallet is free"""
     # The task whose withdrawal held the wallet makes a new one the moment it returns, before
@@ -1321,9 +1266,7 @@ async def test_a_waiting_withdrawal_goes_before_a_later_one(student):
     )
 
 
-@WALLET
-@pytest.mark.weight(2)
-@pytest.mark.contract("If `audit` raises", "looks at the balance only after every earlier")
+@WALLET("If `audit` raises", "looks at the balance only after every earlier", weight=2)
 async def test_a_failed_audit_changes_nothing_and_frees_the_wallet(student):
     """after an audit raises, the balance is unchanged and the next withdrawal goes ahead"""
     wallet = _wallet(student, 100)
@@ -1364,8 +1307,7 @@ async def test_a_failed_audit_changes_nothing_and_frees_the_wallet(student):
     )
 
 
-@WALLET
-@pytest.mark.contract("goes on working for the withdrawals that follow")
+@WALLET("goes on working for the withdrawals that follow")
 async def test_a_cancelled_withdrawal_frees_the_wallet(student):
     """a withdrawal cancelled during its audit changes nothing and doesn't block the wallet"""
     wallet = _wallet(student, 100)
@@ -1391,9 +1333,7 @@ async def test_a_cancelled_withdrawal_frees_the_wallet(student):
     )
 
 
-@WALLET
-@pytest.mark.deadline(4)
-@pytest.mark.contract("Different wallets don't wait for each other")
+@WALLET("Different wallets don't wait for each other", deadline=4)
 async def test_wallets_do_not_wait_for_each_other(student):
     """one wallet's slow audit does not hold up a withdrawal from another wallet"""
     a, b = _wallet(student, 10), _wallet(student, 10)
@@ -1423,7 +1363,7 @@ async def test_wallets_do_not_wait_for_each_other(student):
 # borrow
 
 
-BORROW = pytest.mark.exercise("borrow")
+BORROW = Exercise("borrow")
 
 
 class Resource:
@@ -1486,8 +1426,7 @@ def _released_once(pool, what):
     assert pool.released[0] is pool.acquired[0], "the resource released is not the one acquired"
 
 
-@BORROW
-@pytest.mark.contract(
+@BORROW(
     "`borrow` is an `async def` function",
     "It awaits `pool.acquire()` once",
     "When `borrow` returns or raises",
@@ -1525,8 +1464,7 @@ class ValuePool(Pool):
         return self.value
 
 
-@BORROW
-@pytest.mark.contract("The resource is released with `await pool.release(res)` exactly once")
+@BORROW("The resource is released with `await pool.release(res)` exactly once")
 @pytest.mark.parametrize("value", [0, ""], ids=["resource 0", "resource ''"])
 async def test_a_falsy_resource_is_released_too(student, value):
     """releases whatever pool.acquire() gave, even a falsy resource such as 0 or ''"""
@@ -1547,8 +1485,7 @@ async def test_a_falsy_resource_is_released_too(student, value):
     assert same(pool.released[0], value), f"released {safe_repr(pool.released[0])}"
 
 
-@BORROW
-@pytest.mark.contract("If `work` raises")
+@BORROW("If `work` raises")
 async def test_work_that_raises(student):
     """raises work's exception itself, after releasing the resource"""
     borrow = _borrow(student)
@@ -1588,8 +1525,7 @@ async def _cancelled(task, what):
         fail_for(exc, f"borrow ({what})")
 
 
-@BORROW
-@pytest.mark.contract("exactly once, whether `work` returns, raises, or the task is cancelled")
+@BORROW("exactly once, whether `work` returns, raises, or the task is cancelled")
 async def test_cancelled_while_working(student):
     """releases the resource when the task is cancelled while work runs, and stays cancelled"""
     borrow = _borrow(student)
@@ -1607,11 +1543,11 @@ async def test_cancelled_while_working(student):
     _released_once(pool, "after a cancellation during work")
 
 
-@BORROW
-@pytest.mark.weight(2)
-@pytest.mark.deadline(4)
-@pytest.mark.contract(
-    "even if it is cancelled more than once", "the release has finished, not merely started"
+@BORROW(
+    "even if it is cancelled more than once",
+    "the release has finished, not merely started",
+    weight=2,
+    deadline=4,
 )
 async def test_cancelled_twice_while_releasing(student):
     """finishes the release even when cancelled (twice) during it, and only then raises"""
@@ -1640,8 +1576,7 @@ async def test_cancelled_twice_while_releasing(student):
     )
 
 
-@BORROW
-@pytest.mark.contract("so `asyncio.timeout` still raises `TimeoutError`")
+@BORROW("so `asyncio.timeout` still raises `TimeoutError`")
 async def test_timeout_during_the_release(student):
     """under asyncio.timeout, finishes the release and lets the TimeoutError through"""
     borrow = _borrow(student)
@@ -1672,8 +1607,7 @@ async def test_timeout_during_the_release(student):
     _released_once(pool, "after the timeout")
 
 
-@BORROW
-@pytest.mark.contract("a `TaskGroup` still reports its real error")
+@BORROW("a `TaskGroup` still reports its real error")
 async def test_task_group_cancels_it_during_work(student):
     """inside a TaskGroup whose other task fails, releases and lets the group report the error"""
     borrow = _borrow(student)
@@ -1706,8 +1640,7 @@ async def test_task_group_cancels_it_during_work(student):
     _released_once(pool, "after the TaskGroup cancelled borrow")
 
 
-@BORROW
-@pytest.mark.contract("while `pool.acquire()` runs, there is nothing to release")
+@BORROW("while `pool.acquire()` runs, there is nothing to release")
 async def test_cancelled_while_acquiring(student):
     """cancelled during acquire: raises CancelledError, calls neither work nor release"""
     borrow = _borrow(student)

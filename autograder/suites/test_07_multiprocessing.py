@@ -43,7 +43,7 @@ import pytest
 
 from autograder.instruments.timeouts import CUT, FastWaits, says_cut
 from autograder.suites._trust import safe_repr, same, type_name
-from autograder.testing import join_timeout, student_spaces, swapped
+from autograder.testing import Exercise, join_timeout, student_spaces, swapped
 from coursekit.deadline import start as start_call
 from coursekit.mp_checks import CheckingContext
 from coursekit.mp_tools import (
@@ -58,11 +58,11 @@ from coursekit.mp_tools import (
 #: Library modules this suite patches itself during a test (tests/test_suite_rules.py).
 LIBRARY_WRITES = ("os", "queue", "time")
 
-PRIMES = pytest.mark.exercise("count_primes_parallel")
-COUNTER = pytest.mark.exercise("shared_counter")
-COPROCESS = pytest.mark.exercise("coprocess")
-PINGPONG = pytest.mark.exercise("pipe_pingpong")
-FORKLOG = pytest.mark.exercise("fork_safe_log")
+PRIMES = Exercise("count_primes_parallel")
+COUNTER = Exercise("shared_counter")
+COPROCESS = Exercise("coprocess")
+PINGPONG = Exercise("pipe_pingpong")
+FORKLOG = Exercise("fork_safe_log")
 
 #: Contract sentences that promise nothing a test could check.
 UNTESTED = {
@@ -481,14 +481,13 @@ START_METHODS = [
 ]
 
 
-@PRIMES
-@pytest.mark.deadline(16)
-@pytest.mark.contract(
+@PRIMES(
     "Return how many primes",
     "Use exactly `workers` worker processes",
     "no worker is left running",
     "It works under every start method",
     "So the function that a worker runs",
+    deadline=16,
 )
 @pytest.mark.parametrize("method", START_METHODS)
 def test_counts_with_workers_processes(student, recording, stuck_budget, method):
@@ -496,10 +495,7 @@ def test_counts_with_workers_processes(student, recording, stuck_budget, method)
     _check_primes(student, method, recording, stuck_budget)
 
 
-@PRIMES
-@pytest.mark.weight(2)
-@pytest.mark.deadline(16)
-@pytest.mark.contract("The counting happens in the workers", "at least `workers` pieces")
+@PRIMES("The counting happens in the workers", "at least `workers` pieces", weight=2, deadline=16)
 def test_every_worker_counts_and_the_caller_does_not(student, recording, stuck_budget):
     """the counting happens in the workers, and each worker does a share of it"""
     method = _cheapest_method()
@@ -541,9 +537,7 @@ def test_every_worker_counts_and_the_caller_does_not(student, recording, stuck_b
 SMALL_LIMIT = 20_003
 
 
-@PRIMES
-@pytest.mark.deadline(16)
-@pytest.mark.contract("The counting happens in the workers")
+@PRIMES("The counting happens in the workers", deadline=16)
 def test_the_caller_never_runs_the_workers_function(student, recording, stuck_budget):
     """the calling process never runs the function that the pool's workers run, not even for a leftover piece"""
     method = _cheapest_method()
@@ -613,13 +607,12 @@ def _name_of(func):
     return name if type(name) is str else "?"
 
 
-@PRIMES
-@pytest.mark.deadline(16)
-@pytest.mark.contract(
+@PRIMES(
     "Return how many primes",
     "For example",
     "even when `workers` is more than",
     "at least `workers` pieces",
+    deadline=16,
 )
 def test_more_workers_than_cores_and_small_limits(student, recording, stuck_budget):
     """3 workers on a machine that says it has 2 cores; limits 100, 0, 1, 2, 3, 4 and 10; a pool gets at least 3 pieces"""
@@ -654,9 +647,7 @@ def test_more_workers_than_cores_and_small_limits(student, recording, stuck_budg
                 )
 
 
-@PRIMES
-@pytest.mark.deadline(16)
-@pytest.mark.contract("When `context` is `None`")
+@PRIMES("When `context` is `None`", deadline=16)
 def test_uses_the_default_context_when_none_is_given(student, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
     for method in ("fork", "spawn"):
@@ -750,13 +741,12 @@ def _check_counter_result(ctx, got, n_procs, n_each, method, joins):
     )
 
 
-@COUNTER
-@pytest.mark.deadline(16)
-@pytest.mark.contract(
+@COUNTER(
     "Make one shared integer",
     "Start `n_procs` processes",
     "one increment at a time",
     "exactly `n_procs * n_each`",
+    deadline=16,
 )
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_exact_total(student, recording, stuck_budget, method):
@@ -764,9 +754,7 @@ def test_exact_total(student, recording, stuck_budget, method):
     _check_counter(student, method, recording, stuck_budget)
 
 
-@COUNTER
-@pytest.mark.deadline(20)
-@pytest.mark.contract("exactly `n_procs * n_each`")
+@COUNTER("exactly `n_procs * n_each`", deadline=20)
 def test_returns_a_plain_int(student, recording, stuck_budget):
     """returns the total as an int (not the shared Value), 0 when n_each is 0"""
     method = _cheapest_method()
@@ -806,9 +794,7 @@ def test_returns_a_plain_int(student, recording, stuck_budget):
 BIG_EACH = 16_400
 
 
-@COUNTER
-@pytest.mark.deadline(20)
-@pytest.mark.contract("exactly `n_procs * n_each`")
+@COUNTER("exactly `n_procs * n_each`", deadline=20)
 def test_a_total_above_32767_is_exact(student, recording, stuck_budget):
     """a total of 32800 (2 processes adding 16400 each) comes out exact: the shared integer is big enough"""
     method = _cheapest_method()
@@ -840,9 +826,7 @@ def test_a_total_above_32767_is_exact(student, recording, stuck_budget):
         )
 
 
-@COUNTER
-@pytest.mark.deadline(20)
-@pytest.mark.contract("When `context` is `None`")
+@COUNTER("When `context` is `None`", deadline=20)
 def test_counter_uses_the_default_context_when_none_is_given(student, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
     for method in ("fork", "spawn"):
@@ -1011,8 +995,7 @@ def _load_all(data):
     return out
 
 
-@COPROCESS
-@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
+@COPROCESS("`send(obj)` writes `obj` to the stream as one pickle")
 def test_send_writes_one_pickle_per_object_in_order(student):
     """send() writes each object as a pickle, in order"""
     stream = io.BytesIO()
@@ -1029,8 +1012,7 @@ def test_send_writes_one_pickle_per_object_in_order(student):
     assert same(got, OBJECTS), f"unpickling the stream gave {safe_repr(got)}, expected {OBJECTS!r}"
 
 
-@COPROCESS
-@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
+@COPROCESS("`send(obj)` writes `obj` to the stream as one pickle")
 def test_send_flushes_each_object(student):
     """after send() returns, the object has left the stream's buffer"""
     raw = _RawSink()
@@ -1048,8 +1030,7 @@ def test_send_flushes_each_object(student):
         )
 
 
-@COPROCESS
-@pytest.mark.contract("`close()` closes the stream")
+@COPROCESS("`close()` closes the stream")
 def test_close_closes_the_stream(student):
     """close() closes the stream, which is how the other side learns it is over"""
     stream = io.BytesIO()
@@ -1059,8 +1040,7 @@ def test_close_closes_the_stream(student):
     assert stream.closed, "close() left the stream open: the child would never see end-of-file"
 
 
-@COPROCESS
-@pytest.mark.contract(
+@COPROCESS(
     "`serve(stream, consumer)` unpickles", "even a falsy one", "End-of-file is the normal end"
 )
 def test_serve_feeds_the_consumer_in_order_and_closes_it_at_eof(student):
@@ -1097,10 +1077,12 @@ def _call_quietly(func, *args, timeout=2.0):
     return True, box.get("value")
 
 
-@COPROCESS
-@pytest.mark.weight(2)
-@pytest.mark.deadline(15)
-@pytest.mark.contract("The given `__main__` block makes the module a program", "even a falsy one")
+@COPROCESS(
+    "The given `__main__` block makes the module a program",
+    "even a falsy one",
+    weight=2,
+    deadline=15,
+)
 def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess):
     """a child running your module gets each object right after send(), in order"""
     child = coprocess()
@@ -1117,9 +1099,7 @@ def test_the_child_receives_each_object_as_soon_as_it_is_sent(student, coprocess
         )
 
 
-@COPROCESS
-@pytest.mark.deadline(15)
-@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
+@COPROCESS("`send(obj)` writes `obj` to the stream as one pickle", deadline=15)
 def test_large_objects_arrive_whole(student, coprocess):
     """objects of several megabytes arrive whole, between small ones"""
     big = bytes(range(256)) * 8192  # 2 MiB, full of newline bytes
@@ -1149,10 +1129,9 @@ def test_large_objects_arrive_whole(student, coprocess):
     )
 
 
-@COPROCESS
-@pytest.mark.weight(2)
-@pytest.mark.deadline(15)
-@pytest.mark.contract("So after `close()`, the child closes its consumer and exits with code 0")
+@COPROCESS(
+    "So after `close()`, the child closes its consumer and exits with code 0", weight=2, deadline=15
+)
 def test_close_makes_the_child_close_its_consumer_and_exit_0(student, coprocess):
     """after close() the child closes its consumer and exits with code 0"""
     child = coprocess()
@@ -1251,8 +1230,7 @@ def _run_catching(func, *args, timeout=1.5):
     return not thread.is_alive(), box.get("error")
 
 
-@COPROCESS
-@pytest.mark.contract("Any other error")
+@COPROCESS("Any other error")
 @pytest.mark.parametrize(
     "error", [_Failing, _ConsumerEOF], ids=["an exception", "an EOFError of its own"]
 )
@@ -1274,8 +1252,7 @@ def test_serve_lets_a_failing_consumer_raise(student, error):
     )
 
 
-@COPROCESS
-@pytest.mark.contract("Any other error")
+@COPROCESS("Any other error")
 @pytest.mark.parametrize("error", [_Failing, _StreamIOError], ids=["an exception", "an OSError"])
 def test_serve_lets_a_failing_stream_raise(student, error):
     """an exception from the stream (not end-of-file) comes out of serve()"""
@@ -1295,8 +1272,7 @@ def test_serve_lets_a_failing_stream_raise(student, error):
     )
 
 
-@COPROCESS
-@pytest.mark.contract("Any other error")
+@COPROCESS("Any other error")
 def test_serve_lets_a_corrupt_stream_raise(student):
     """a stream that holds something that is not a pickle makes serve() raise UnpicklingError"""
     data = b"".join(pickle.dumps(obj) for obj in OBJECTS[:2]) + b"\xff not a pickle"
@@ -1323,8 +1299,7 @@ def _sharing():
     return [[s, s] for s in ("same", "other")] + [("third",) * 3]
 
 
-@COPROCESS
-@pytest.mark.contract("`send(obj)` writes `obj` to the stream as one pickle")
+@COPROCESS("`send(obj)` writes `obj` to the stream as one pickle")
 def test_each_send_is_a_pickle_of_its_own_and_shows_the_object_as_it_is_now(student):
     """a list sent, changed and sent again arrives twice, as it was each time; each send can be read by one pickle.load()"""
     stream = io.BytesIO()
@@ -1352,8 +1327,7 @@ def test_each_send_is_a_pickle_of_its_own_and_shows_the_object_as_it_is_now(stud
     )
 
 
-@COPROCESS
-@pytest.mark.contract("`serve(stream, consumer)` unpickles")
+@COPROCESS("`serve(stream, consumer)` unpickles")
 def test_serve_reads_each_pickle_on_its_own(student):
     """serve() reads pickles written one by one with pickle.dumps(), each as it was written"""
     stream = io.BytesIO(b"".join(pickle.dumps(obj) for obj in _sharing()))
@@ -1367,8 +1341,7 @@ def test_serve_reads_each_pickle_on_its_own(student):
     )
 
 
-@COPROCESS
-@pytest.mark.contract("Any other error")
+@COPROCESS("Any other error")
 def test_send_lets_a_failing_stream_raise(student):
     """when the stream cannot be written (the child has exited), send() raises"""
     sender = student.CoprocessSender(io.BufferedWriter(_BrokenSink(), buffer_size=64))
@@ -1493,9 +1466,7 @@ def _check_pingpong(
         )
 
 
-@PINGPONG
-@pytest.mark.deadline(20)
-@pytest.mark.contract(
+@PINGPONG(
     "Make a pipe with `context.Pipe()`",
     "one at a time; after each",
     "After the last round the parent closes its end",
@@ -1504,6 +1475,7 @@ def _check_pingpong(
     "returns the list of replies, after the child has exited",
     "Remember that a pipe end reports end-of-file",
     "It works under every start method",
+    deadline=20,
 )
 @pytest.mark.parametrize(
     "method",
@@ -1515,25 +1487,19 @@ def test_plays_and_ends_cleanly(student, recording, stuck_budget, method):
     _check_pingpong(student, method, recording, stuck_budget)
 
 
-@PINGPONG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("one at a time; after each", "returns the list of replies, after the child")
+@PINGPONG("one at a time; after each", "returns the list of replies, after the child", deadline=20)
 def test_waits_for_a_slow_child_however_long_it_takes(student, recording, stuck_budget):
     """with a child slower than any time limit: every reply still comes back, and pingpong returns after the child has exited"""
     _check_pingpong(student, _cheapest_method(), recording, stuck_budget, rounds=3, slow=True)
 
 
-@PINGPONG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("`pingpong(0)` returns `[]`")
+@PINGPONG("`pingpong(0)` returns `[]`", deadline=20)
 def test_zero_rounds(student, recording, stuck_budget):
     """pingpong(0) returns [] and the child still ends cleanly"""
     _check_pingpong(student, _cheapest_method(), recording, stuck_budget, rounds=0)
 
 
-@PINGPONG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("When `context` is `None`")
+@PINGPONG("When `context` is `None`", deadline=20)
 def test_pingpong_uses_the_default_context_when_none_is_given(student, recording, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
     for method in ("fork", "spawn"):
@@ -1662,10 +1628,11 @@ def _module_of(student):
     return sys.modules.get(name)
 
 
-@FORKLOG
-@pytest.mark.deadline(10)
-@pytest.mark.contract(
-    "`ForkSafeLog()` makes an empty log", "`add(entry)` appends any object", "`entries()` returns"
+@FORKLOG(
+    "`ForkSafeLog()` makes an empty log",
+    "`add(entry)` appends any object",
+    "`entries()` returns",
+    deadline=10,
 )
 def test_a_log_keeps_any_entries_in_order_and_hands_out_copies(student):
     """a new log is empty; entries() is a new list of every entry added, in order, falsy ones too"""
@@ -1692,9 +1659,7 @@ def test_a_log_keeps_any_entries_in_order_and_hands_out_copies(student):
     assert other.lock is not log.lock, "two logs share one lock: each log has its own lock"
 
 
-@FORKLOG
-@pytest.mark.deadline(15)
-@pytest.mark.contract("appends any object (even `None`) while holding", "read while holding")
+@FORKLOG("appends any object (even `None`) while holding", "read while holding", deadline=15)
 def test_add_and_entries_wait_while_another_thread_holds_the_lock(student):
     """add() and entries() wait while another thread holds log.lock, and go on once it is free"""
     log = _new_log(student, "a")
@@ -1721,9 +1686,7 @@ def test_add_and_entries_wait_while_another_thread_holds_the_lock(student):
             )
 
 
-@FORKLOG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("every log that existed at the fork is empty", "The child can use each log")
+@FORKLOG("every log that existed at the fork is empty", "The child can use each log", deadline=20)
 def test_in_a_forked_child_every_log_starts_empty(student):
     """in a child made by os.fork(), every log is empty and works as new, the oldest one too"""
     logs = [_new_log(student, "one", 1), _new_log(student), _new_log(student, None, "three")]
@@ -1749,9 +1712,7 @@ def test_in_a_forked_child_every_log_starts_empty(student):
         )
 
 
-@FORKLOG
-@pytest.mark.deadline(30)
-@pytest.mark.contract("even if another thread held it when the parent forked")
+@FORKLOG("even if another thread held it when the parent forked", deadline=30)
 @pytest.mark.parametrize("entries", [("parent",), ()], ids=["a log with entries", "an empty log"])
 def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student, entries):
     """a lock that another thread of the parent held at the fork is not held in the child"""
@@ -1800,9 +1761,7 @@ def test_a_lock_held_when_the_parent_forks_is_free_in_the_child(student, entries
     )
 
 
-@FORKLOG
-@pytest.mark.deadline(30)
-@pytest.mark.contract("The parent's logs keep their entries and their lock")
+@FORKLOG("The parent's logs keep their entries and their lock", deadline=30)
 def test_the_parent_keeps_its_logs_and_their_locks(student):
     """after os.fork() and a fork-method Process, the parent's logs have their entries and lock"""
     logs = [_new_log(student, "p0", 0), _new_log(student, "p1")]
@@ -1835,9 +1794,7 @@ def _add_in_child(logs):
         log.add("from the child")
 
 
-@FORKLOG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("In a child process made by `os.fork()`")
+@FORKLOG("In a child process made by `os.fork()`", deadline=20)
 def test_the_fork_start_method_gets_empty_logs_too(student):
     """a Process of the fork start method sees every log empty, with a free lock"""
     if "fork" not in mp.get_all_start_methods():
@@ -1881,9 +1838,7 @@ def _report_entries(logs, sender):
     sender.send(report)
 
 
-@FORKLOG
-@pytest.mark.deadline(15)
-@pytest.mark.contract("once for the module")
+@FORKLOG("once for the module", deadline=15)
 def test_the_fork_hook_is_registered_once_not_per_log(student):
     """making logs registers no new fork hook: a hook registered per log is never removed"""
     module = _module_of(student)
@@ -1912,9 +1867,7 @@ def test_the_fork_hook_is_registered_once_not_per_log(student):
     )
 
 
-@FORKLOG
-@pytest.mark.deadline(15)
-@pytest.mark.contract("Use `os.register_at_fork`")
+@FORKLOG("Use `os.register_at_fork`", deadline=15)
 def test_the_module_registers_a_fork_hook(student):
     """the module registers a hook with os.register_at_fork (when imported, or for its first log)"""
     module = _module_of(student)
@@ -1946,9 +1899,7 @@ def test_the_module_registers_a_fork_hook(student):
     )
 
 
-@FORKLOG
-@pytest.mark.deadline(20)
-@pytest.mark.contract("Don't keep logs alive")
+@FORKLOG("Don't keep logs alive", deadline=20)
 def test_a_log_nobody_refers_to_is_garbage_collected(student):
     """a log nobody refers to is garbage-collected, and a fork after that still works"""
     log = _new_log(student, "gone")

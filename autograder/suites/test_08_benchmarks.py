@@ -19,10 +19,10 @@ from autograder.suites._trust import close, fail_for, real_isinstance, safe_repr
 #: Library modules this suite patches itself during a test (tests/test_suite_rules.py).
 LIBRARY_WRITES = ("matplotlib.pyplot",)
 
-AMDAHL = pytest.mark.exercise("amdahl_speedup")
-GUSTAFSON = pytest.mark.exercise("gustafson_speedup")
-KARP = pytest.mark.exercise("karp_flatt")
-PLOT = pytest.mark.exercise("plot_speedup")
+AMDAHL = testing.Exercise("amdahl_speedup")
+GUSTAFSON = testing.Exercise("gustafson_speedup")
+KARP = testing.Exercise("karp_flatt")
+PLOT = testing.Exercise("plot_speedup")
 
 #: Contract sentences that promise nothing a test could check.
 UNTESTED = {
@@ -105,9 +105,7 @@ def _check_rejects(func, cases, what):
 # amdahl_speedup
 
 
-@AMDAHL
-@pytest.mark.weight(3)
-@pytest.mark.contract("Return $S(p, n)$ as a float.")
+@AMDAHL("Return $S(p, n)$ as a float.", weight=3)
 def test_amdahl_known_values(student):
     """gives Amdahl's speedup 1 / ((1 - p) + p / n) as a float"""
     cases = [
@@ -117,9 +115,7 @@ def test_amdahl_known_values(student):
     _check_values(student.amdahl_speedup, cases, "amdahl_speedup")
 
 
-@AMDAHL
-@pytest.mark.weight(2)
-@pytest.mark.contract("`n` is the number of workers, any number `>= 1` (it need not be a whole")
+@AMDAHL("`n` is the number of workers, any number `>= 1` (it need not be a whole", weight=2)
 def test_amdahl_edge_cases(student):
     """handles the edges: p = 0, p = 1, n = 1, a fractional n and a huge n"""
     cases = [
@@ -132,8 +128,7 @@ def test_amdahl_edge_cases(student):
     _check_values(student.amdahl_speedup, cases, "amdahl_speedup")
 
 
-@AMDAHL
-@pytest.mark.contract("Either may be an `int` or a `float`.", "Return $S(p, n)$ as a float.")
+@AMDAHL("Either may be an `int` or a `float`.", "Return $S(p, n)$ as a float.")
 def test_amdahl_takes_int_arguments(student):
     """takes int arguments, and still returns a float"""
     cases = [
@@ -146,9 +141,7 @@ def test_amdahl_takes_int_arguments(student):
     _check_values(student.amdahl_speedup, cases, "amdahl_speedup")
 
 
-@AMDAHL
-@pytest.mark.weight(2)
-@pytest.mark.contract("Raise `ValueError` if `p` is outside `[0, 1]`", "(Careful: every comparison")
+@AMDAHL("Raise `ValueError` if `p` is outside `[0, 1]`", "(Careful: every comparison", weight=2)
 def test_amdahl_rejects_bad_input(student):
     """raises ValueError for p outside [0, 1], n < 1, and NaN"""
     cases = ((-0.1, 4), (1.5, 4), (math.nan, 4), (0.5, 0), (0.5, 0.5), (0.5, -3), (0.5, math.nan))
@@ -159,9 +152,7 @@ def test_amdahl_rejects_bad_input(student):
 # gustafson_speedup
 
 
-@GUSTAFSON
-@pytest.mark.weight(3)
-@pytest.mark.contract("Return $S_G(p, n)$ as a float")
+@GUSTAFSON("Return $S_G(p, n)$ as a float", weight=3)
 def test_gustafson_known_values(student):
     """gives Gustafson's scaled speedup (1 - p) + p * n as a float"""
     cases = [
@@ -171,9 +162,7 @@ def test_gustafson_known_values(student):
     _check_values(student.gustafson_speedup, cases, "gustafson_speedup")
 
 
-@GUSTAFSON
-@pytest.mark.weight(2)
-@pytest.mark.contract("`n` is the number of workers, any number `>= 1` (it need not be a whole")
+@GUSTAFSON("`n` is the number of workers, any number `>= 1` (it need not be a whole", weight=2)
 def test_gustafson_edge_cases(student):
     """handles the edges: p = 0, p = 1, n = 1, a fractional n and a huge n"""
     cases = [
@@ -186,9 +175,7 @@ def test_gustafson_edge_cases(student):
     _check_values(student.gustafson_speedup, cases, "gustafson_speedup")
 
 
-@GUSTAFSON
-@pytest.mark.weight(2)
-@pytest.mark.contract("also when `p` and `n` are both ints")
+@GUSTAFSON("also when `p` and `n` are both ints", weight=2)
 def test_gustafson_int_arguments_give_floats(student):
     """returns a float when p and n are ints"""
     cases = [
@@ -201,9 +188,7 @@ def test_gustafson_int_arguments_give_floats(student):
     _check_values(student.gustafson_speedup, cases, "gustafson_speedup")
 
 
-@GUSTAFSON
-@pytest.mark.weight(2)
-@pytest.mark.contract("Raise `ValueError` if `p` is outside `[0, 1]`")
+@GUSTAFSON("Raise `ValueError` if `p` is outside `[0, 1]`", weight=2)
 def test_gustafson_rejects_bad_input(student):
     """raises ValueError for p outside [0, 1], n < 1, and NaN"""
     cases = ((-0.1, 4), (1.5, 4), (math.nan, 4), (0.5, 0), (0.5, 0.5), (0.5, -3), (0.5, math.nan))
@@ -214,9 +199,7 @@ def test_gustafson_rejects_bad_input(student):
 # karp_flatt
 
 
-@KARP
-@pytest.mark.weight(3)
-@pytest.mark.contract("Return $e$ as a float.")
+@KARP("Return $e$ as a float.", weight=3)
 def test_karp_flatt_inverts_amdahl(student):
     """recovers the serial fraction 1 - p from Amdahl's speedup"""
     for p in (0.0, 0.5, 0.9, 0.99, 1.0):
@@ -229,9 +212,7 @@ def test_karp_flatt_inverts_amdahl(student):
             )
 
 
-@KARP
-@pytest.mark.weight(2)
-@pytest.mark.contract("A superlinear speedup")
+@KARP("A superlinear speedup", weight=2)
 def test_karp_flatt_measured_values(student):
     """gives e = (1/S - 1/n) / (1 - 1/n) for measured speedups, superlinear ones included"""
     cases = [
@@ -245,8 +226,7 @@ def test_karp_flatt_measured_values(student):
     _check_values(student.karp_flatt, cases, "karp_flatt")
 
 
-@KARP
-@pytest.mark.contract("`speedup` and `n` are numbers", "Return $e$ as a float.")
+@KARP("`speedup` and `n` are numbers", "Return $e$ as a float.")
 def test_karp_flatt_takes_ints_and_fractional_workers(student):
     """takes int speedups and worker counts that are not whole numbers"""
     cases = [
@@ -259,9 +239,7 @@ def test_karp_flatt_takes_ints_and_fractional_workers(student):
     _check_values(student.karp_flatt, cases, "karp_flatt")
 
 
-@KARP
-@pytest.mark.weight(2)
-@pytest.mark.contract("Raise `ValueError` if `n <= 1`")
+@KARP("Raise `ValueError` if `n <= 1`", weight=2)
 def test_karp_flatt_rejects_bad_input(student):
     """raises ValueError for n <= 1, a speedup <= 0, and NaN"""
     cases = ((1.0, 1), (1.5, 0.5), (2.0, 0), (0.0, 4), (-1.0, 4), (math.nan, 4), (2.0, math.nan))
@@ -442,13 +420,12 @@ def _check_ideal(fig, lo, hi):
     )
 
 
-@PLOT
-@pytest.mark.weight(2)
-@pytest.mark.contract(
+@PLOT(
     "`results` maps an executor name to a dict",
     "The worker counts may come in any order",
     "On that Axes, draw:",
     "going through its points in increasing order of workers",
+    weight=2,
 )
 def test_one_line_per_executor_with_sorted_data(student):
     """draws one labelled line per executor, workers on x in increasing order, speedup on y"""
@@ -459,8 +436,7 @@ def test_one_line_per_executor_with_sorted_data(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.contract("with a marker at each point")
+@PLOT("with a marker at each point")
 def test_executor_lines_have_markers(student):
     """draws each executor as a line with a marker at each point"""
     from matplotlib.lines import Line2D
@@ -485,9 +461,7 @@ def test_executor_lines_have_markers(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.weight(2)
-@pytest.mark.contract('a line labelled `"ideal"` where speedup equals workers')
+@PLOT('a line labelled `"ideal"` where speedup equals workers', weight=2)
 def test_ideal_line_spans_all_workers(student):
     """draws an ideal line, speedup = workers, from the fewest to the most workers"""
     fig = _figure(student, RESULTS)
@@ -497,8 +471,7 @@ def test_ideal_line_spans_all_workers(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.contract('a line labelled `"ideal"` where speedup equals workers')
+@PLOT('a line labelled `"ideal"` where speedup equals workers')
 def test_ideal_line_spans_every_executor(student):
     """runs the ideal line over the worker counts of all executors, not of the first one"""
     fig = _figure(student, SPREAD)
@@ -509,8 +482,7 @@ def test_ideal_line_spans_every_executor(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.contract("axis labels: the x label mentions")
+@PLOT("axis labels: the x label mentions")
 def test_axes_are_labelled(student):
     """labels the x axis with workers and the y axis with speedup"""
     fig = _figure(student, RESULTS)
@@ -530,8 +502,7 @@ def test_axes_are_labelled(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.contract("a legend.")
+@PLOT("a legend.")
 def test_has_a_legend_naming_every_line(student):
     """shows a legend that names every executor and the ideal line"""
     fig = _figure(student, RESULTS)
@@ -558,8 +529,7 @@ def test_has_a_legend_naming_every_line(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.contract("with exactly one Axes")
+@PLOT("with exactly one Axes")
 def test_figure_has_exactly_one_axes(student):
     """returns a figure with exactly one Axes"""
     from matplotlib.figure import Figure
@@ -572,8 +542,7 @@ def test_figure_has_exactly_one_axes(student):
         _close(fig)
 
 
-@PLOT
-@pytest.mark.contract("Each call returns a new matplotlib `Figure`")
+@PLOT("Each call returns a new matplotlib `Figure`")
 def test_each_call_returns_a_new_figure(student):
     """returns a new figure on every call, even when the last one was not closed"""
     first = {"threads": {1: 0.98, 2: 1.05}, "processes": {2: 1.9, 1: 1.0}}
@@ -590,8 +559,7 @@ def test_each_call_returns_a_new_figure(student):
         _close(fig1, fig2)
 
 
-@PLOT
-@pytest.mark.contract("Don't draw on a figure that already exists")
+@PLOT("Don't draw on a figure that already exists")
 def test_leaves_other_figures_alone(student):
     """draws nothing on a figure that was open and current before the call"""
     import matplotlib.pyplot as plt
@@ -617,8 +585,7 @@ def test_leaves_other_figures_alone(student):
         _close(fig, before)
 
 
-@PLOT
-@pytest.mark.contract("Don't call `plt.show()`.")
+@PLOT("Don't call `plt.show()`.")
 def test_never_calls_plt_show(student):
     """never calls plt.show()"""
     before = _ShowWatch.calls
@@ -628,8 +595,7 @@ def test_never_calls_plt_show(student):
     assert shown == 0, f"plot_speedup called plt.show() {shown} time(s); return the figure"
 
 
-@PLOT
-@pytest.mark.contract("Don't modify `results`")
+@PLOT("Don't modify `results`")
 def test_leaves_results_alone(student):
     """changes nothing in results: no value, no key, not the order of the keys"""
     results = {"processes": {16: 14.2, 1: 1.0, 4: 3.9}, "asyncio": {2: 2.0, 1: 1.0}}

@@ -32,7 +32,7 @@ import coursekit.interp_tasks as tasks
 from autograder import testing
 from autograder.instruments import FastWaits
 from autograder.suites._trust import exception_of, fail_for, safe_repr, same, type_name
-from autograder.testing import call_with_deadline, hold_until
+from autograder.testing import Exercise, call_with_deadline, hold_until
 
 #: The tests replace coursekit.interp.interpreters, and once_per_key's tests swap in a
 #: threading.Event whose set() lets the woken waiters run first, and FastWaits (which cuts
@@ -47,8 +47,8 @@ _Event = threading.Event
 #: (docs/grading.md says what that leaves open in this assignment's kernels).
 MAKES_SUBINTERPRETERS = True
 
-ONCE = pytest.mark.exercise("once_per_key")
-IMAP = pytest.mark.exercise("interpreter_map")
+ONCE = Exercise("once_per_key")
+IMAP = Exercise("interpreter_map")
 
 UNTESTED = {
     "once_per_key": {
@@ -263,8 +263,7 @@ def _finish(callers, func):
 # once_per_key
 
 
-@ONCE
-@pytest.mark.contract("returns a function `get(key)` that returns what `func(key)`")
+@ONCE("returns a function `get(key)` that returns what `func(key)`")
 def test_get_returns_what_func_returned(student):
     """get(key) returns the very object func(key) returned, for several kinds of keys, keys with equal hashes too"""
     made = {}
@@ -282,8 +281,7 @@ def test_get_returns_what_func_returned(student):
         )
 
 
-@ONCE
-@pytest.mark.contract("later calls of `get(key)` return the cached result")
+@ONCE("later calls of `get(key)` return the cached result")
 def test_result_is_cached(student):
     """a second get(key) returns the cached object without calling func again, a result of None, 0, False or "" too"""
     calls = []
@@ -313,10 +311,7 @@ def test_result_is_cached(student):
     )
 
 
-@ONCE
-@pytest.mark.weight(2)
-@pytest.mark.deadline(10)
-@pytest.mark.contract("While `func(key)` runs, other calls of `get`")
+@ONCE("While `func(key)` runs, other calls of `get`", weight=2, deadline=10)
 def test_concurrent_callers_wait_for_the_running_call(student):
     """while func(key) runs, other callers of that key wait for it, however long, instead of calling func, and get its result"""
     # The waiters' time limits run out at once (FastWaits), so a waiter that gives up after
@@ -356,10 +351,7 @@ def test_concurrent_callers_wait_for_the_running_call(student):
     assert len(func.calls) == 1, f"func was called {len(func.calls)} times for one key"
 
 
-@ONCE
-@pytest.mark.weight(1)
-@pytest.mark.deadline(20)
-@pytest.mark.contract("Calls with different keys do not wait for each other")
+@ONCE("Calls with different keys do not wait for each other", weight=1, deadline=20)
 def test_different_keys_run_at_the_same_time(student):
     """func(a) and func(b) run at the same time (no lock held while computing), even for keys with equal hashes"""
     # Keys with equal hashes (Colliders, and 1 and 720721, whose hashes are equal modulo
@@ -389,10 +381,7 @@ def test_different_keys_run_at_the_same_time(student):
         )
 
 
-@ONCE
-@pytest.mark.weight(2)
-@pytest.mark.deadline(15)
-@pytest.mark.contract("While `func(key)` runs, other calls of `get`")
+@ONCE("While `func(key)` runs, other calls of `get`", weight=2, deadline=15)
 def test_callers_that_arrive_together_call_func_once(student):
     """two callers that ask for a key at the same moment call func once, and both get its result"""
     # The key's hash() calls go in step in the two threads (Lockstep): a get that looks
@@ -427,10 +416,11 @@ def test_callers_that_arrive_together_call_func_once(student):
         assert value is result, f"a get(key) returned {safe_repr(value)}, not func's result"
 
 
-@ONCE
-@pytest.mark.deadline(12)
-@pytest.mark.contract("If `func(key)` raises")
-@pytest.mark.contract("This holds for any exception, one that is not an `Exception`")
+@ONCE(
+    "If `func(key)` raises",
+    "This holds for any exception, one that is not an `Exception`",
+    deadline=12,
+)
 @pytest.mark.parametrize(
     "error_class",
     [pytest.param(ValueError, marks=pytest.mark.weight(2)), tasks.Halt],
@@ -642,9 +632,7 @@ class Meeting:
 # interpreter_map
 
 
-@IMAP
-@pytest.mark.deadline(30)
-@pytest.mark.contract("returns a new `list` with `f(item)` for each item")
+@IMAP("returns a new `list` with `f(item)` for each item", deadline=30)
 def test_results_in_input_order(student, api):
     """returns a new list of f(item), in the order of the items, and leaves the items as they were"""
     items = [3, 1, 2, 5, 4]
@@ -659,18 +647,14 @@ def test_results_in_input_order(student, api):
     )
 
 
-@IMAP
-@pytest.mark.deadline(15)
-@pytest.mark.contract("An empty `items` gives `[]`.")
+@IMAP("An empty `items` gives `[]`.", deadline=15)
 def test_empty_items(student, api):
     """no items give an empty list"""
     result = run_map(student, TASKS, "square", [], 2)
     assert same(result, []), f"interpreter_map with no items returned {safe_repr(result)}, not []"
 
 
-@IMAP
-@pytest.mark.deadline(30)
-@pytest.mark.contract("Each call of `f` runs in a subinterpreter")
+@IMAP("Each call of `f` runs in a subinterpreter", deadline=30)
 def test_each_call_runs_in_a_subinterpreter(student, api):
     """each call runs in a subinterpreter of this process, not in the main one: with one item, and with one worker, too"""
     for items, workers in (([0, 1, 2, 3], 2), ([7], 2), ([0, 1, 2], 1)):
@@ -692,9 +676,7 @@ def test_each_call_runs_in_a_subinterpreter(student, api):
             )
 
 
-@IMAP
-@pytest.mark.deadline(30)
-@pytest.mark.contract("Get the subinterpreter API by calling `interp.interpreters()`")
+@IMAP("Get the subinterpreter API by calling `interp.interpreters()`", deadline=30)
 def test_uses_the_course_api(student, api):
     """gets its subinterpreters from interp.interpreters()"""
     run_map(student, TASKS, "square", [1, 2], 2)
@@ -703,9 +685,7 @@ def test_uses_the_course_api(student, api):
     )
 
 
-@IMAP
-@pytest.mark.deadline(10)
-@pytest.mark.contract("On a Python without subinterpreters")
+@IMAP("On a Python without subinterpreters", deadline=10)
 def test_no_subinterpreters_raises_runtime_error(student):
     """on a Python without subinterpreters, the RuntimeError of interp.interpreters() propagates"""
     error = RuntimeError("no subinterpreters on this Python (the test says so)")
@@ -721,10 +701,7 @@ def test_no_subinterpreters_raises_runtime_error(student):
     )
 
 
-@IMAP
-@pytest.mark.weight(2)
-@pytest.mark.deadline(30)
-@pytest.mark.contract("Use `workers` subinterpreters, each driven by its own thread")
+@IMAP("Use `workers` subinterpreters, each driven by its own thread", weight=2, deadline=30)
 def test_workers_calls_run_at_the_same_time(student, api):
     """`workers` calls run at the same time (they meet while running)"""
     for workers in (2, 3):
@@ -808,9 +785,7 @@ def _countdowns_together(student, n):
         meeting.close()
 
 
-@IMAP
-@pytest.mark.deadline(40)
-@pytest.mark.contract("so that `workers` calls run at the same time")
+@IMAP("so that `workers` calls run at the same time", deadline=40)
 def test_cores_are_busy_at_once(student, api):
     """two calls overlap in time; on 3.13+ they never wait for each other's GIL"""
     # A stand-in made of threads (3.11, 3.12) shares one GIL: there only the overlap counts.
@@ -860,9 +835,7 @@ def test_cores_are_busy_at_once(student, api):
         )
 
 
-@IMAP
-@pytest.mark.deadline(40)
-@pytest.mark.contract("Never use more than `workers` subinterpreters")
+@IMAP("Never use more than `workers` subinterpreters", deadline=40)
 def test_at_most_workers_and_all_closed(student, api):
     """creates at most `workers` subinterpreters (2 by default) and closes them all, also after an error"""
     run_map(student, TASKS, "where", list(range(6)), 2)
@@ -883,9 +856,7 @@ def test_at_most_workers_and_all_closed(student, api):
     )
 
 
-@IMAP
-@pytest.mark.deadline(30)
-@pytest.mark.contract("close every one you created before returning or raising")
+@IMAP("close every one you created before returning or raising", deadline=30)
 def test_closes_what_it_made_when_creating_one_fails(student):
     """closes every subinterpreter it made when making another one fails"""
     counting = Counting(interp_mod.interpreters() if REAL else _fake_backend())
@@ -916,10 +887,11 @@ def test_closes_what_it_made_when_creating_one_fails(student):
     )
 
 
-@IMAP
-@pytest.mark.deadline(30)
-@pytest.mark.contract("with its type and arguments (send it back pickled)")
-@pytest.mark.contract("This holds for any exception, a `BaseException`")
+@IMAP(
+    "with its type and arguments (send it back pickled)",
+    "This holds for any exception, a `BaseException`",
+    deadline=30,
+)
 @pytest.mark.parametrize(
     ("task", "kind", "args"),
     [
@@ -943,10 +915,7 @@ def test_the_error_keeps_its_type_and_arguments(student, api, task, kind, args):
     )
 
 
-@IMAP
-@pytest.mark.weight(2)
-@pytest.mark.deadline(30)
-@pytest.mark.contract("raises the exception of the first failing item")
+@IMAP("raises the exception of the first failing item", weight=2, deadline=30)
 def test_first_error_in_input_order(student, api):
     """raises the exception of the first failing item, with its type and arguments"""
     raised = run_map(
