@@ -112,6 +112,21 @@ def _outcome(func, *args):
         return "raised", exc
 
 
+def _returned_while_held(started, why_not_started, returned, release, name, held):
+    """Wait for `started`, then hold the call for BLOCKED s by keeping `release` clear.
+
+    Return True if `name` returned while it was held; fail if it does not return
+    soon after `release` is set (when `held`, what it was waiting for, is over).
+    """
+    try:
+        assert started.wait(2.5), why_not_started
+        early = returned.wait(BLOCKED)
+    finally:
+        release.set()
+    assert returned.wait(2.0), f"{name} did not return after {held}"
+    return early
+
+
 # --------------------------------------------------------------------------
 # run_in_threads
 
@@ -298,12 +313,14 @@ def test_waits_for_a_slow_call_however_long_it_takes(student):
     calling = threading.Thread(target=caller, daemon=True, name="test-caller")
     with joins.every_new_thread(spare=(calling,)), waits:
         calling.start()
-        try:
-            assert watched.wait(2.0), f"the last of {n} calls had not started within 2 s"
-            early = returned.wait(BLOCKED)
-        finally:
-            release.set()
-    assert returned.wait(2.0), "run_in_threads did not return after every call had returned"
+        early = _returned_while_held(
+            watched,
+            f"the last of {n} calls had not started within 2.5 s",
+            returned,
+            release,
+            "run_in_threads",
+            "every call had returned",
+        )
     assert not early, (
         f"returned while the last call was still running (held for {BLOCKED:g} s): wait for "
         "every thread without a timeout, however long it takes" + joins.says() + waits.says()
@@ -807,12 +824,14 @@ def test_waits_for_a_worker_slow_to_notice(student):
         returned.set()
 
     threading.Thread(target=caller, daemon=True, name="test-caller").start()
-    try:
-        assert noticed.wait(2.5), "cancel was not set within 2.5 s with seconds=0.05"
-        early = returned.wait(BLOCKED)
-    finally:
-        release.set()
-    assert returned.wait(2.0), "run_with_deadline did not return after the worker had returned"
+    early = _returned_while_held(
+        noticed,
+        "cancel was not set within 2.5 s with seconds=0.05",
+        returned,
+        release,
+        "run_with_deadline",
+        "the worker had returned",
+    )
     assert not early, (
         f"returned while the worker was still running (held for {BLOCKED:g} s after cancel "
         "was set): a thread cannot be killed, so join it without a timeout"

@@ -1125,6 +1125,25 @@ def _balance(wallet):
     return value
 
 
+async def _ok_audit(amount):
+    """An audit that passes after one turn of the loop."""
+    await asyncio.sleep(0)
+
+
+def _held_audit():
+    """An audit that says when it has begun, then waits (2 s at most) for the test's gate.
+
+    Returns ``(audit, begun, gate)``: two asyncio.Events, the second for the test to set.
+    """
+    begun, gate = asyncio.Event(), asyncio.Event()
+
+    async def audit(amount):
+        begun.set()
+        await asyncio.wait_for(gate.wait(), 2.0)
+
+    return audit, begun, gate
+
+
 async def _withdraw(wallet, amount, audit, seconds=2.0):
     return await _within(wallet.withdraw(amount, audit), seconds, "withdraw")
 
@@ -1193,20 +1212,12 @@ async def test_two_withdrawals_cannot_both_pass_the_check(student):
 async def test_a_refusal_waits_for_the_earlier_withdrawal(student):
     """a withdrawal that can't fit is refused only after the earlier one has finished"""
     wallet = _wallet(student, 50)
-    gate = asyncio.Event()
-    in_audit = asyncio.Event()
-
-    async def held_audit(amount):
-        in_audit.set()
-        await asyncio.wait_for(gate.wait(), 2.0)
-
-    async def ok_audit(amount):
-        await asyncio.sleep(0)
+    held_audit, in_audit, gate = _held_audit()
 
     first = asyncio.ensure_future(wallet.withdraw(40, held_audit))
     try:
         await _within(in_audit.wait(), 1.0, "the first withdrawal's audit")
-        second = asyncio.ensure_future(wallet.withdraw(60, ok_audit))
+        second = asyncio.ensure_future(wallet.withdraw(60, _ok_audit))
         for _ in range(10):
             await asyncio.sleep(0)  # the second one has come as far as it may
         early = second.done()
@@ -1231,24 +1242,16 @@ async def test_a_waiting_withdrawal_goes_before_a_later_one(student):
     # the waiting withdrawal has run again: a flag, or a Condition with notify(), lets that
     # newcomer in first, every time; an asyncio.Lock serves the withdrawals in arrival order.
     wallet = _wallet(student, 100)
-    gate = asyncio.Event()
-    in_audit = asyncio.Event()
-
-    async def held_audit(amount):
-        in_audit.set()
-        await asyncio.wait_for(gate.wait(), 2.0)
-
-    async def ok_audit(amount):
-        await asyncio.sleep(0)
+    held_audit, in_audit, gate = _held_audit()
 
     async def first_then_third():
         first = await wallet.withdraw(60, held_audit)
-        return first, await wallet.withdraw(40, ok_audit)
+        return first, await wallet.withdraw(40, _ok_audit)
 
     one_and_three = asyncio.ensure_future(first_then_third())
     try:
         await _within(in_audit.wait(), 1.0, "the first withdrawal's audit")
-        second = asyncio.ensure_future(wallet.withdraw(30, ok_audit))
+        second = asyncio.ensure_future(wallet.withdraw(30, _ok_audit))
         for _ in range(10):
             await asyncio.sleep(0)  # the second one waits for the wallet now
     finally:
@@ -1278,13 +1281,10 @@ async def test_a_failed_audit_changes_nothing_and_frees_the_wallet(student):
         raised.append(ValueError("audit refused"))
         raise raised[-1]
 
-    async def ok_audit(amount):
-        await asyncio.sleep(0)
-
     first = asyncio.ensure_future(wallet.withdraw(70, failing_audit))
     for _ in range(5):
         await asyncio.sleep(0)  # the first withdrawal is now inside its audit
-    second = asyncio.ensure_future(wallet.withdraw(70, ok_audit))
+    second = asyncio.ensure_future(wallet.withdraw(70, _ok_audit))
     for _ in range(5):
         await asyncio.sleep(0)  # the second one has come as far as it may
     go.set()
@@ -1317,16 +1317,13 @@ async def test_a_cancelled_withdrawal_frees_the_wallet(student):
         in_audit.set()
         await asyncio.sleep(10)
 
-    async def ok_audit(amount):
-        await asyncio.sleep(0)
-
     task = asyncio.ensure_future(wallet.withdraw(60, endless_audit))
     await _within(in_audit.wait(), 1.0, "the audit")
     task.cancel()
     await asyncio.wait({task}, timeout=1.0)
     assert task.done(), "withdraw did not stop when its task was cancelled"
     assert _balance(wallet) == 100, "a cancelled withdrawal changed the balance"
-    got = await _withdraw(wallet, 60, ok_audit, 1.5)
+    got = await _withdraw(wallet, 60, _ok_audit, 1.5)
     assert got is True and _balance(wallet) == 40, (
         f"after a cancelled withdrawal, withdraw(60) from 100 gave {safe_repr(got)}: "
         "release the lock however the audit ends (async with, not acquire() and release())"

@@ -82,6 +82,11 @@ MAIN_HINT = (
 )
 
 
+#: The start methods a default context is tried with: the two that differ most, where
+#: the platform has them.
+_DEFAULT_METHODS = tuple(m for m in ("fork", "spawn") if m in mp.get_all_start_methods())
+
+
 def _cheapest_method():
     """Return the start method that starts processes fastest here."""
     for method in ("fork", "forkserver", "spawn"):
@@ -650,9 +655,7 @@ def test_more_workers_than_cores_and_small_limits(student, recording, stuck_budg
 @PRIMES("When `context` is `None`", deadline=16)
 def test_uses_the_default_context_when_none_is_given(student, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
-    for method in ("fork", "spawn"):
-        if method not in mp.get_all_start_methods():
-            continue
+    for method in _DEFAULT_METHODS:
         ctx = CheckingContext(method, rendezvous=WORKERS, hold=HOLD)
         with _ending(ctx), _as_default(ctx):
             got, _ = _call(
@@ -829,9 +832,7 @@ def test_a_total_above_32767_is_exact(student, recording, stuck_budget):
 @COUNTER("When `context` is `None`", deadline=20)
 def test_counter_uses_the_default_context_when_none_is_given(student, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
-    for method in ("fork", "spawn"):
-        if method not in mp.get_all_start_methods():
-            continue
+    for method in _DEFAULT_METHODS:
         ctx = CheckingContext(method, rendezvous=2, racy_pause=0.001, steps=True, hold=HOLD)
         joins = _ProcessJoins()
         with _ending(ctx), _as_default(ctx):
@@ -1502,9 +1503,8 @@ def test_zero_rounds(student, recording, stuck_budget):
 @PINGPONG("When `context` is `None`", deadline=20)
 def test_pingpong_uses_the_default_context_when_none_is_given(student, recording, stuck_budget):
     """with context=None it uses multiprocessing.get_context(), whichever start method that is"""
-    for method in ("fork", "spawn"):
-        if method in mp.get_all_start_methods():
-            _check_pingpong(student, method, recording, stuck_budget, rounds=3, default=True)
+    for method in _DEFAULT_METHODS:
+        _check_pingpong(student, method, recording, stuck_budget, rounds=3, default=True)
 
 
 # --------------------------------------------------------------------------
