@@ -147,6 +147,15 @@ def _increment_together(counter, threads, times):
     return workers
 
 
+def _slow_count(student, timeout, times, every_attribute=False):
+    """Increment `times` times in each of two threads that start together, on a counter
+    from `_slow_counter`; return its value and the steps that lost an update ("" if none)."""
+    counter, rendezvous = _slow_counter(student, timeout, every_attribute)
+    _increment_together(counter, threads=2, times=times)
+    rendezvous.enabled = False
+    return _value(counter, f"after {2 * times} increments"), _shown(rendezvous.log)
+
+
 @COUNTER("a new counter starts at 0")
 def test_starts_at_zero_and_counts_each_increment(student):
     """starts at 0 and counts each increment, as an int"""
@@ -169,15 +178,11 @@ def test_no_update_is_lost_when_reads_are_slow(student):
     fail_if_explored(result, "two increments made at once")
     with falling_back(result):
         # Each read waits up to 60 ms for the other thread to read too: ten chances to collide.
-        counter, rendezvous = _slow_counter(student, timeout=0.06)
-        _increment_together(counter, threads=2, times=5)
-        rendezvous.enabled = False
-        value = _value(counter, "after 10 increments")
+        value, shown = _slow_count(student, timeout=0.06, times=5)
         assert value == 10, (
             f"2 threads x 5 increments left value at {safe_repr(value)}: {safe_repr(10 - value)} updates were lost. "
             "Two threads read the same count and both wrote back count + 1. Hold one lock, "
-            "the same lock for every thread and every call, from the read to the write."
-            + _shown(rendezvous.log)
+            "the same lock for every thread and every call, from the read to the write." + shown
         )
 
 
@@ -611,14 +616,11 @@ def test_first_calls_at_once_share_one_lock(student):
     """loses no update when the very first two increments run at once and every access is slow"""
     # Every instance attribute (the lock too) waits for another thread's access: a lock
     # made on first use by each of two first callers is two locks, and an update is lost.
-    counter, rendezvous = _slow_counter(student, timeout=0.3, every_attribute=True)
-    _increment_together(counter, threads=2, times=1)
-    rendezvous.enabled = False
-    value = _value(counter, "after 2 increments")
+    value, shown = _slow_count(student, timeout=0.3, times=1, every_attribute=True)
     assert value == 2, (
         f"the first two increments, made at once, left value at {safe_repr(value)}. Both threads "
         "got past the read before either wrote: make the lock in __init__ (or on the class), "
-        "not lazily on first use, and hold it from the read to the write." + _shown(rendezvous.log)
+        "not lazily on first use, and hold it from the read to the write." + shown
     )
 
 

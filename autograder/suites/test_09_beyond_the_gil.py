@@ -216,47 +216,41 @@ class Lockstep:
         return "key"
 
 
-class WaitersFirst:
+@contextlib.contextmanager
+def WaitersFirst(student, limit=1.5):  # noqa: N802 - read as the name of a schedule
     """While active, a threading.Event made by the student's code (the test's own are
     `_Event`) lets the threads its set() woke run first: when the thread of one of the
-    `callers` calls set(), it waits there until every other caller has returned, or
-    `limit` s.
+    callers the test lists in `gate.callers` calls set(), it waits there until every
+    other caller has returned, or `limit` s.
 
     So a get that sets its Event before it stores the result lets the waiters look for
     a result that is not there yet, every time; one that stores first loses nothing.
     """
+    gate = types.SimpleNamespace(callers=[])
 
-    def __init__(self, student, limit=1.5):
-        self.student, self.limit = student, limit
-        self.callers = []
+    class Event(_Event):
+        def set(self):
+            super().set()
+            me = threading.get_ident()
+            callers = list(gate.callers)
+            if any(c.ident == me for c in callers):
+                others = [c for c in callers if c.ident != me]
+                hold_until(lambda: all(c.done.is_set() for c in others), _Event(), limit)
 
-    def __enter__(self):
-        gate = self
+    with testing.swapped(threading, "Event", Event, testing.student_spaces(student)):
+        yield gate
 
-        class Event(_Event):
-            def set(self):
-                super().set()
-                me = threading.get_ident()
-                callers = list(gate.callers)
-                if any(c.ident == me for c in callers):
-                    others = [c for c in callers if c.ident != me]
-                    hold_until(lambda: all(c.done.is_set() for c in others), _Event(), gate.limit)
 
-        self._swap = testing.swapped(
-            threading, "Event", Event, testing.student_spaces(self.student)
-        )
-        self._swap.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._swap.__exit__(*exc)
+def _all_return(callers, seconds, why):
+    """Fail with `why` unless every caller returns, each within `seconds` of the last."""
+    for c in callers:
+        if not c.done.wait(seconds):
+            pytest.fail(why, pytrace=False)
 
 
 def _finish(callers, func):
     func.release.set()
-    for c in callers:
-        if not c.done.wait(4.0):
-            pytest.fail("a call of get() did not return after func finished", pytrace=False)
+    _all_return(callers, 4.0, "a call of get() did not return after func finished")
 
 
 # --------------------------------------------------------------------------
@@ -371,9 +365,7 @@ def test_different_keys_run_at_the_same_time(student):
 
         get = _make_get(student, func)
         a, b = Caller(get, a_key), Caller(get, b_key)
-        for c in (a, b):
-            if not c.done.wait(6.0):
-                pytest.fail("get() did not return within 6 s", pytrace=False)
+        _all_return((a, b), 6.0, "get() did not return within 6 s")
         assert len(met) == 2, (
             f"func({a_key!r}) waited 2.5 s for func({b_key!r}) to start, in vain: a call for "
             "one key should not block calls for another (is a lock held while func runs, one "
@@ -401,9 +393,7 @@ def test_callers_that_arrive_together_call_func_once(student):
         go.set()  # both call get(key) now
         for c in both:
             c.done.wait(8.0)
-    for c in both:
-        if not c.done.wait(8.0):
-            pytest.fail("get() did not return within 8 s", pytrace=False)
+    _all_return(both, 8.0, "get() did not return within 8 s")
     assert len(calls) == 1, (
         f"two threads called get(key) at the same moment, and func was called {len(calls)} "
         "times: the look-up and the registration of a running call must be one step (hold "
