@@ -257,6 +257,16 @@ LINES = [
 ]
 
 
+def _grepped(student, pattern, lines):
+    """Send `lines` through grep(pattern, target): return what the target got, and the
+    lines that hold `pattern` (what it should have got)."""
+    sink = Sink()
+    g = student.grep(pattern, sink)
+    for line in lines:
+        _send(g, line, "grep")
+    return sink.items, [line for line in lines if pattern in line]
+
+
 @GREP("`grep` is a generator coroutine", "other lines are dropped", weight=2)
 def test_sends_matching_lines_in_order(student):
     """passes on exactly the lines that contain the pattern, unchanged and in order"""
@@ -313,12 +323,9 @@ def test_closes_a_generator_target(student):
 @GREP("A line matches when `pattern in line`")
 def test_pattern_is_plain_text(student):
     """matches the pattern as plain text anywhere in the line (`pattern in line`)"""
-    sink = Sink()
-    g = student.grep("a.c", sink)
-    for line in ["abc", "a.c", "xx a.c yy", "A.C"]:
-        _send(g, line, "grep")
-    assert same(sink.items, ["a.c", "xx a.c yy"]), (
-        f"with pattern 'a.c' the target got {safe_repr(sink.items)}; expected ['a.c', 'xx a.c yy']: "
+    got, _ = _grepped(student, "a.c", ["abc", "a.c", "xx a.c yy", "A.C"])
+    assert same(got, ["a.c", "xx a.c yy"]), (
+        f"with pattern 'a.c' the target got {safe_repr(got)}; expected ['a.c', 'xx a.c yy']: "
         "test `pattern in line` (plain text, case-sensitive, anywhere in the line)"
     )
 
@@ -333,13 +340,9 @@ def test_pattern_is_plain_text(student):
 )
 def test_special_patterns_match_as_plain_text(student, pattern, lines):
     """matches every pattern as plain text: glob characters and the empty pattern included"""
-    sink = Sink()
-    g = student.grep(pattern, sink)
-    for line in lines:
-        _send(g, line, "grep")
-    expected = [line for line in lines if pattern in line]
-    assert same(sink.items, expected), (
-        f"with pattern {safe_repr(pattern)} the target got {safe_repr(sink.items)}, expected "
+    got, expected = _grepped(student, pattern, lines)
+    assert same(got, expected), (
+        f"with pattern {safe_repr(pattern)} the target got {safe_repr(got)}, expected "
         f"{safe_repr(expected)}: a line matches exactly when `pattern in line`, so no character "
         "of the pattern is special, and the empty pattern is in every line, even the empty one"
     )
@@ -348,14 +351,10 @@ def test_special_patterns_match_as_plain_text(student, pattern, lines):
 @GREP("passed, unchanged", "A line matches when `pattern in line`")
 def test_lines_pass_unchanged_with_their_whitespace(student):
     """passes lines on unchanged: newlines, tabs and leading spaces included"""
-    sink = Sink()
-    g = student.grep("err", sink)
     lines = ["  err: indented\n", "\terr\tx\n", "\n", "no match \n", "err", " err "]
-    for line in lines:
-        _send(g, line, "grep")
-    expected = [line for line in lines if "err" in line]
-    assert same(sink.items, expected), (
-        f"the target got {safe_repr(sink.items)}, expected {safe_repr(expected)}: pass each "
+    got, expected = _grepped(student, "err", lines)
+    assert same(got, expected), (
+        f"the target got {safe_repr(got)}, expected {safe_repr(expected)}: pass each "
         "matching line on exactly as it came, without stripping or splitting it"
     )
 
@@ -363,14 +362,10 @@ def test_lines_pass_unchanged_with_their_whitespace(student):
 @GREP("A line matches when `pattern in line`")
 def test_pattern_with_spaces_and_an_empty_line(student):
     """matches a pattern that holds spaces, and tests the whole line, blanks and all"""
-    sink = Sink()
-    g = student.grep(" to ", sink)
     lines = ["go to bed", "to be", "  to  ", "", "onto it", "back to\n"]
-    for line in lines:
-        _send(g, line, "grep")
-    expected = [line for line in lines if " to " in line]
-    assert same(sink.items, expected), (
-        f"with pattern ' to ' the target got {safe_repr(sink.items)}, expected {safe_repr(expected)}"
+    got, expected = _grepped(student, " to ", lines)
+    assert same(got, expected), (
+        f"with pattern ' to ' the target got {safe_repr(got)}, expected {safe_repr(expected)}"
     )
 
 
@@ -554,6 +549,13 @@ class Crowd:
 # gather_limited
 
 
+async def _raised_by(gather_limited, calls):
+    """What ``gather_limited(calls, 2)`` raises within 2.5 s (fail if it returns)."""
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the caller checks the exception
+        await _within(gather_limited(calls, 2), 2.5, "gather_limited")
+    return info.value
+
+
 # its own waits (up to 2.5 s) decide, never the deadline
 @GATHER(
     "`gather_limited` is an `async def` function",
@@ -687,11 +689,10 @@ async def test_raises_the_first_failure_in_time(student):
         raised[1] = ValueError("call 1, first")
         raise raised[1]
 
-    with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
-        await _within(gather_limited([late, early], 2), 2.5, "gather_limited")
+    error = await _raised_by(gather_limited, [late, early])
     # The very exception call 1 raised: a look-alike could fake its class or ==.
-    assert info.value is raised.get(1), (
-        f"expected the ValueError of call 1, which failed first, got {safe_repr(info.value)}"
+    assert error is raised.get(1), (
+        f"expected the ValueError of call 1, which failed first, got {safe_repr(error)}"
     )
 
 
@@ -718,10 +719,9 @@ async def test_an_error_raised_while_being_cancelled_does_not_win(student):
         raised[1] = ValueError("call 1, raised first")
         raise raised[1]
 
-    with pytest.raises(Exception) as info:  # noqa: PT011 - the exception is checked below
-        await _within(gather_limited([stubborn, failing], 2), 2.5, "gather_limited")
-    assert info.value is raised.get(1), (
-        f"expected the ValueError of call 1, which was raised first, got {safe_repr(info.value)}: "
+    error = await _raised_by(gather_limited, [stubborn, failing])
+    assert error is raised.get(1), (
+        f"expected the ValueError of call 1, which was raised first, got {safe_repr(error)}: "
         "call 0 raised its KeyError only later, while it was being cancelled. Keep the first "
         "exception in time, not the one of the lowest index"
     )
