@@ -4,7 +4,9 @@ Each exercise in a master notebook states its contract as a bulleted list
 under a ``**Contract**`` heading, in the markdown before the answer cell. Each
 sentence of that list is a promise the hidden suite must check: a hidden test
 names the sentence it checks with ``@pytest.mark.contract("...")``, giving a
-fragment of the sentence that is unique within the exercise's contract.
+fragment of the sentence that is unique within the exercise's contract. The suites
+write it as ``@BUFFER("...")``, where ``BUFFER = Exercise("bounded_buffer")``
+(:class:`autograder.testing.Exercise`), which applies the same marks.
 
 ``tests/test_contracts.py`` uses these functions to prove that every sentence
 has at least one test and that every mark names exactly one sentence.
