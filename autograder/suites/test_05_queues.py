@@ -80,6 +80,46 @@ class Halt(BaseException):
     """An exception that is not an Exception: `except Exception` lets it through."""
 
 
+def _raising_at(at, make):
+    """An identity function that raises a new `make()` each time it is called with the int
+    `at`; returns the function and the list of the exceptions it has raised."""
+    raised = []
+
+    def func(x):
+        if type(x) is int and x == at:
+            raised.append(make())
+            raise raised[-1]
+        return x
+
+    return func, raised
+
+
+def _did(value):
+    """What a call did, for a failure message: "raised <type>" or "returned <value>"."""
+    if isinstance(value, BaseException):
+        return "raised " + type_name(value)
+    return "returned " + safe_repr(value)
+
+
+def _raises_the_halt(mapper, name, items, workers, at):
+    """Fail unless `mapper(func, items, workers)` raises the very Halt (a BaseException,
+    not an Exception) that the call for item `at` raises."""
+    func, raised = _raising_at(at, lambda: Halt(f"item {at}"))
+    value = call_student(
+        mapper,
+        func,
+        items,
+        workers,
+        timeout=2.0,
+        what=name,
+        hint="it hung after a call raised a BaseException",
+    )
+    assert raised and value is raised[0], (
+        f"a call raised Halt (a BaseException, not an Exception), and {name} should raise it, "
+        f"but it {_did(value)}"
+    )
+
+
 class Recorder:
     """A consumer (send/close) that records what happens to it, and from which thread.
 
@@ -955,27 +995,7 @@ def test_an_iterable_that_takes_its_time_between_items(student):
 @PMAP("raises the exception of the first failing item in input order")
 def test_an_exception_that_is_not_an_exception_propagates(student):
     """raises an exception derived only from BaseException, like any other"""
-    raised = []
-
-    def func(i):
-        if i == 2:
-            raised.append(Halt("item 2"))
-            raise raised[-1]
-        return i
-
-    value = call_student(
-        student.parallel_map,
-        func,
-        range(5),
-        3,
-        timeout=2.0,
-        what="parallel_map",
-        hint="it hung after a call raised a BaseException",
-    )
-    assert raised and value is raised[0], (
-        "a call raised Halt (a BaseException, not an Exception), and parallel_map should raise "
-        f"it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
-    )
+    _raises_the_halt(student.parallel_map, "parallel_map", range(5), workers=3, at=2)
 
 
 def _pool_behind(thread):
@@ -1130,13 +1150,7 @@ def test_no_thread_left_running(student):
 def test_an_exception_in_a_stage_reaches_the_caller(student):
     """re-raises an exception from a stage, and still shuts every thread down"""
     watch = ThreadWatch()
-    raised = []
-
-    def picky(x):
-        if type(x) is int and x == 7:
-            raised.append(ValueError("seven"))
-            raise raised[-1]
-        return x
+    picky, raised = _raising_at(7, lambda: ValueError("seven"))
 
     with pytest.raises(ValueError) as info:  # noqa: PT011 - the very exception is checked below
         _run_pipeline(student, range(20), [lambda x: x, picky, lambda x: x], 2)
@@ -1276,8 +1290,7 @@ def _raises_what_a_stage_raised(student, items, stage, raised, what):
         hint="a stage had raised",
     )
     assert raised and value is raised[0], (
-        f"{what}, and run_pipeline should raise it, but it "
-        f"{'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+        f"{what}, and run_pipeline should raise it, but it {_did(value)}"
     )
 
 
@@ -1319,13 +1332,7 @@ def test_a_call_that_raises_is_not_made_again(student):
 def test_a_base_exception_in_a_stage_reaches_the_caller(student):
     """re-raises an exception derived only from BaseException, and shuts every thread down"""
     watch = ThreadWatch()
-    raised = []
-
-    def halting(x):
-        if type(x) is int and x == 4:
-            raised.append(Halt("four"))
-            raise raised[-1]
-        return x
+    halting, raised = _raising_at(4, lambda: Halt("four"))
 
     _raises_what_a_stage_raised(
         student,
@@ -1496,26 +1503,6 @@ def test_fail_fast_raises_the_first_failure_in_time(student):
     )
     assert value is raised.get(2), (
         "expected the LookupError of item 2, which failed first in time, but fail_fast_map "
-        f"{'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
+        f"{_did(value)}"
     )
-    halted = []
-
-    def halting(i):
-        if i == 1:
-            halted.append(Halt("item 1"))
-            raise halted[-1]
-        return i
-
-    value = call_student(
-        student.fail_fast_map,
-        halting,
-        range(4),
-        2,
-        timeout=2.0,
-        what="fail_fast_map",
-        hint="it hung after a call raised a BaseException",
-    )
-    assert halted and value is halted[0], (
-        "a call raised Halt (a BaseException, not an Exception), and fail_fast_map should "
-        f"raise it, but it {'raised ' + type_name(value) if isinstance(value, BaseException) else 'returned ' + safe_repr(value)}"
-    )
+    _raises_the_halt(student.fail_fast_map, "fail_fast_map", range(4), workers=2, at=1)
