@@ -36,8 +36,9 @@ CLASSIFY = testing.Exercise("classify_workload")
 class FakeClock:
     """A shared wall clock and per-thread CPU clocks that advance only when `spend` is called."""
 
-    def __init__(self):
-        self.wall = 1000.0
+    def __init__(self, wall=1000.0, cpu=50.0):
+        self.wall = wall
+        self.cpu_base = cpu  # what thread_time() says before a thread has spent anything
         self.cpu = {}  # thread ident -> CPU seconds spent in that thread
         self.others = 0.0  # CPU seconds of background threads that exist only here
 
@@ -45,7 +46,7 @@ class FakeClock:
         return self.wall
 
     def thread_time(self):
-        return 50.0 + self.cpu.get(threading.get_ident(), 0.0)
+        return self.cpu_base + self.cpu.get(threading.get_ident(), 0.0)
 
     def process_time(self):
         return 80.0 + sum(self.cpu.values()) + self.others
@@ -287,6 +288,35 @@ def test_returns_the_median_of_the_timed_calls(student):
     )
 
 
+@MEDIAN("The first `warmup` calls are not part of the result.")
+def test_takes_repeat_then_warmup_by_position(student):
+    """takes repeat and warmup by position too, in the signature's order: median_time(func, 3, 2)"""
+    clock = FakeClock()
+    timed = [0.0052, 0.0013, 0.0027]
+    func, calls = counting(clock, [40.0, 30.0, *timed])
+    with fake_clocks(student, clock):
+        result = call_student(student.median_time, func, 3, 2)
+    assert len(calls) == 5, f"median_time(func, 3, 2) called func {len(calls)} times, not 5"
+    assert _about(_seconds(result), 0.0027), (
+        f"median_time(func, 3, 2) is repeat=3, warmup=2: two warm-up calls of 40 and 30 s, "
+        f"then calls of {_ms(timed)}, whose median is 0.0027 s; got {result!r}. Keep the "
+        "parameters in the order of the signature, median_time(func, repeat=5, warmup=1)"
+    )
+
+
+@MEDIAN("return the median of those times, in seconds, as a float")
+def test_short_times_are_not_rounded(student):
+    """returns the median of calls shorter than a microsecond as it is, not rounded"""
+    # Multiples of 2**-24 s (about 60 ns): exact on the fake clock, so the median is too.
+    tick = 2.0**-24
+    timed = [3 * tick, tick, 2 * tick]
+    result, _ = _median_with_fake_clock(student, timed, 3, 0)
+    assert _about(_seconds(result), 2 * tick), (
+        f"calls took {', '.join(f'{t * 1e9:.1f}' for t in timed)} ns, so the median is "
+        f"{2 * tick!r} s; got {result!r}: return the median itself, not a rounded value"
+    )
+
+
 @MEDIAN("Time each of the other `repeat` calls with `time.perf_counter()`")
 def test_median_resists_one_slow_outlier(student):
     """one very slow call does not move the median"""
@@ -345,12 +375,12 @@ def test_real_sleeps_measure_about_right(student):
 # classify_workload
 
 
-def _classify_fake(student, wall, cpu, others=0.0, caller=None):
+def _classify_fake(student, wall, cpu, others=0.0, caller=None, clock=None):
     """Classify a call that takes `wall` fake seconds, `cpu` of them on a CPU; return the verdict.
 
     `others` is CPU time that other threads of the process use meanwhile.
     """
-    clock = FakeClock()
+    clock = clock or FakeClock()
     calls = Calls()
 
     def work(*args):
@@ -379,8 +409,8 @@ def _verdict(verdict):
     return verdict
 
 
-def _check(student, wall, cpu, expected):
-    verdict, _ = _classify_fake(student, wall, cpu)
+def _check(student, wall, cpu, expected, clock=None):
+    verdict, _ = _classify_fake(student, wall, cpu, clock=clock)
     _verdict(verdict)
     assert verdict == expected, (
         f"a call that took {wall:g} s, of which {cpu:g} s on the CPU in the calling thread "
@@ -411,12 +441,17 @@ def test_exactly_half_is_cpu(student):
     """a call on the CPU for exactly half of its time is 'cpu' (at least half)"""
     # Binary fractions: 1000.25 - 1000.0 and 50.125 - 50.0 are exact, so is the share.
     _check(student, 0.25, 0.125, "cpu")
+    # Exactly half again, in times that are no binary fractions, on clocks that start at 0
+    # (so each time is read exactly): cpu / wall is 0.5, but 100 * cpu / wall is not 50.
+    cpu = 0.3818230334505242
+    _check(student, 2 * cpu, cpu, "cpu", clock=FakeClock(wall=0.0, cpu=0.0))
 
 
 @CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half')
 def test_just_under_half_is_io(student):
     """a call on the CPU for a little less than half of its time is 'io'"""
     _check(student, 0.5, 0.2421875, "io")  # a share of 0.484375
+    _check(student, 1.0, 0.4990234375, "io")  # 511/1024: rounded to two places, it is 0.5
 
 
 @CLASSIFY('Return `"cpu"` if the thread was on the CPU for at least half')
