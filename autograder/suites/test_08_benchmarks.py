@@ -261,6 +261,12 @@ SPREAD = {
     "processes": {2: 1.9, 1: 1.0, 4: 3.6},
     "asyncio": {16: 12.5, 8: 7.4},
 }
+#: The fewest workers are 2, not 1; threads get slower at 16, so sorting the points by
+#: speedup does not sort them by workers.
+UNEVEN = {
+    "threads": {2: 1.05, 16: 0.9, 4: 1.1},
+    "processes": {4: 3.6, 2: 1.9, 32: 20.0, 8: 6.5},
+}
 _NO_MARKER = (None, "", " ", "None", "none")
 _NO_LINE = (None, "", " ", "None", "none")
 
@@ -329,9 +335,23 @@ def _text(text, what):
     return text
 
 
-def _floats(data):
-    """Return the data as a list of exact floats (float() always makes one)."""
-    return [float(x) for x in data]
+def _floats(data, what="a line's data"):
+    """Return the data as a list of exact floats (float() always makes one).
+
+    Text fails: matplotlib draws strings as categories, evenly spaced in the order
+    they come, whatever numbers they spell.
+    """
+    out = []
+    for x in data:
+        if real_isinstance(x, (str, bytes)):
+            pytest.fail(
+                f"{what} holds the text {safe_repr(x)}: plot the worker counts and speedups "
+                "as numbers (strings make a category axis, evenly spaced, so 16 workers sit "
+                "next to 4)",
+                pytrace=False,
+            )
+        out.append(float(x))
+    return out
 
 
 def _close(*figs):
@@ -372,7 +392,10 @@ def _series(ax):
     from matplotlib.lines import Line2D
 
     return {
-        label: (_floats(Line2D.get_xdata(lines[0])), _floats(Line2D.get_ydata(lines[0])))
+        label: (
+            _floats(Line2D.get_xdata(lines[0]), f"the x data of the {label!r} line"),
+            _floats(Line2D.get_ydata(lines[0]), f"the y data of the {label!r} line"),
+        )
         for label, lines in _lines(ax).items()
     }
 
@@ -436,6 +459,16 @@ def test_one_line_per_executor_with_sorted_data(student):
         _close(fig)
 
 
+@PLOT("going through its points in increasing order of workers")
+def test_points_go_in_order_of_workers_even_when_speedup_falls(student):
+    """orders each line's points by workers, also where the speedup falls as workers grow"""
+    fig = _figure(student, UNEVEN)
+    try:
+        _check_executor_lines(fig, UNEVEN)
+    finally:
+        _close(fig)
+
+
 @PLOT("with a marker at each point")
 def test_executor_lines_have_markers(student):
     """draws each executor as a line with a marker at each point"""
@@ -453,6 +486,12 @@ def test_executor_lines_have_markers(student):
             )
             size = Line2D.get_markersize(line)
             assert float(size) > 0, f"the {executor!r} markers have size {safe_repr(size)}"
+            every = Line2D.get_markevery(line)
+            assert every is None or (type(every) is int and every == 1), (
+                f"the {executor!r} line marks only some of its points "
+                f"(markevery={safe_repr(every)}): leave markevery alone, so that each point "
+                "has a marker"
+            )
             style = Line2D.get_linestyle(line)
             assert not (type(style) is str and style in _NO_LINE), (
                 f"the {executor!r} points are not joined by a line (linestyle {safe_repr(style)})"
@@ -478,6 +517,16 @@ def test_ideal_line_spans_every_executor(student):
     try:
         _check_executor_lines(fig, SPREAD)
         _check_ideal(fig, 1, 16)
+    finally:
+        _close(fig)
+
+
+@PLOT('a line labelled `"ideal"` where speedup equals workers')
+def test_ideal_line_starts_at_the_fewest_workers(student):
+    """starts the ideal line at the fewest workers measured (2 here), not at 1"""
+    fig = _figure(student, UNEVEN)
+    try:
+        _check_ideal(fig, 2, 32)
     finally:
         _close(fig)
 

@@ -1,0 +1,19 @@
+"""Plots worker counts as strings (a categorical x axis)."""
+
+import matplotlib.pyplot as plt
+
+
+def plot_speedup(results):
+    fig, ax = plt.subplots()
+    workers = []
+    for name, points in results.items():
+        xs = sorted(points)
+        ys = [points[x] for x in xs]
+        ax.plot([str(x) for x in xs], ys, marker="o", label=name)
+        workers.extend(xs)
+    lo, hi = min(workers), max(workers)
+    ax.plot([lo, hi], [lo, hi], "k--", label="ideal")
+    ax.set_xlabel("workers")
+    ax.set_ylabel("speedup")
+    ax.legend()
+    return fig
