@@ -258,13 +258,19 @@ LINES = [
 
 
 def _grepped(student, pattern, lines):
-    """Send `lines` through grep(pattern, target): return what the target got, and the
-    lines that hold `pattern` (what it should have got)."""
+    """Send `lines` through grep(pattern, target): return what the target got while grep
+    was still running, and the lines that hold `pattern` (what it should have got).
+
+    The copy is taken while the generator is alive: once this returns it is garbage, and
+    closing it could still send what a wrong grep kept back.
+    """
     sink = Sink()
     g = student.grep(pattern, sink)
     for line in lines:
         _send(g, line, "grep")
-    return sink.items, [line for line in lines if pattern in line]
+    got = list(sink.items)
+    del g
+    return got, [line for line in lines if pattern in line]
 
 
 @GREP("`grep` is a generator coroutine", "other lines are dropped", weight=2)
